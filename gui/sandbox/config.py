@@ -1,0 +1,79 @@
+"""Sandbox settings: addresses, data folder, the credentials it accepts, and its timings.
+
+Every credential has a documented default and can be overridden by a command-line flag or by the
+environment variable named in ``ENV``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "STARROCKS_SANDBOX_"
+
+
+@dataclass
+class HuaweiCredentials:
+    project_id: str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    region: str = "cn-north-4"
+    ak: str = "SANDBOXACCESSKEY0001"
+    sk: str = "sandboxSecretKey0123456789abcdefghijklmn"
+    iam_user: str = "sandbox-admin"
+    iam_password: str = "Sandbox@2026"
+    iam_domain: str = "sandbox-account"
+
+
+@dataclass
+class SandboxConfig:
+    host: str = "127.0.0.1"
+    port: int = 8030
+    # None: 8040, or a free port when ``port`` is 0.
+    be_port: int | None = None
+    data_dir: Path | None = None
+    # The address the FE writes into its 307s; None means the BE's real address.
+    be_advertise: str | None = None
+    fe_user: str = "root"
+    fe_password: str = "sandbox"
+    ailake_token: str = "sandbox-ailake-token"
+    huawei: HuaweiCredentials = field(default_factory=HuaweiCredentials)
+    # How long a Huawei job stays Pending/Running before it completes (seconds).
+    job_seconds: float = 3.0
+    # How long an AI Lake operation stays pending before it is carried out (seconds).
+    operation_seconds: float = 1.0
+    # How often the background sweeper looks for timed-out transactions and new pipe files.
+    sweep_seconds: float = 1.0
+    # Lifetime of an IAM token (the real service issues 24 h tokens).
+    token_seconds: float = 24 * 3600.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:
+        """Defaults, overridden by STARROCKS_SANDBOX_* variables (e.g. STARROCKS_SANDBOX_FE_PASSWORD,
+        STARROCKS_SANDBOX_HUAWEI_SK)."""
+        env = os.environ if environ is None else environ
+        cfg = cls()
+        for f in fields(cls):
+            if f.name == "huawei":
+                continue
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                setattr(cfg, f.name, _coerce(getattr(cfg, f.name), f.name, raw))
+        for f in fields(HuaweiCredentials):
+            raw = env.get(ENV_PREFIX + "HUAWEI_" + f.name.upper())
+            if raw is not None:
+                setattr(cfg.huawei, f.name, raw)
+        return cfg
+
+
+def _coerce(current: object, name: str, raw: str) -> object:
+    if name == "data_dir":
+        return Path(raw)
+    if name == "be_port":
+        return int(raw)
+    if isinstance(current, bool):
+        return raw.lower() in ("1", "true", "yes")
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    return raw

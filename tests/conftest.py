@@ -1,0 +1,127 @@
+"""Shared fixtures: the sandbox runs as a real process on loopback ports, as users run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Short delays keep the Huawei jobs and AI Lake operations quick in tests; they still pass through
+# every intermediate state.
+FAST = ["--job-seconds", "0.6", "--operation-seconds", "0.3"]
+
+
+class SandboxProcess:
+    """One ``starrocks-console sandbox`` process and the JSON line it printed."""
+
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.data_dir = data_dir
+        self.extra = list(extra)
+        self.proc: subprocess.Popen[str] | None = None
+        self.info: dict[str, Any] = {}
+        self.start()
+
+    def start(self, *args: str) -> None:
+        cmd = [
+            sys.executable,
+            "-m",
+            "gui",
+            "sandbox",
+            "--port",
+            "0",
+            "--data",
+            str(self.data_dir),
+            *FAST,
+            *self.extra,
+            *args,
+        ]
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, cwd=ROOT, env=env)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"sandbox exited with {self.proc.wait()} before it was ready")
+        self.info = json.loads(line)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(20)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def restart(self, *args: str) -> None:
+        self.stop()
+        self.start(*args)
+
+    @property
+    def url(self) -> str:
+        return str(self.info["url"])
+
+    @property
+    def be_url(self) -> str:
+        return str(self.info["be_url"])
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.info["fe_user"], self.info["fe_password"])
+
+    def admin_sql(self, sql: str) -> Any:
+        """Run DDL/DML through the sandbox's admin switch (the SQL API refuses it, like StarRocks)."""
+        r = httpx.post(f"{self.url}/_sandbox/sql", json={"sql": sql}, auth=self.auth, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
+    """The sandbox shared by a test session."""
+    sp = SandboxProcess(tmp_path_factory.mktemp("sandbox"))
+    yield sp
+    sp.stop()
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path) -> Iterator[Any]:
+    """Start private sandboxes (for restarts, odd flags); all are stopped after the test."""
+    started: list[SandboxProcess] = []
+
+    def make(*extra: str, data_dir: Path | None = None) -> SandboxProcess:
+        sp = SandboxProcess(data_dir or tmp_path / f"sb{len(started)}", *extra)
+        started.append(sp)
+        return sp
+
+    yield make
+    for sp in started:
+        if sp.proc is not None and sp.proc.poll() is None:
+            sp.stop()
+
+
+def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        time.sleep(interval)
