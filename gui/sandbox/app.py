@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 
 from .config import SandboxConfig
 from .engine import Engine
+from .metrics import Metrics
 from .store import Store
 
 log = logging.getLogger("starrocks_console.sandbox")
@@ -27,6 +28,7 @@ class Sandbox:
         self.data_dir = data_dir
         self.store = Store(data_dir / "sandbox.duckdb")
         self.engine = Engine(self.store)
+        self.metrics = Metrics()
         self.fe_url = ""
         self.be_url = ""
         self._sweepers: list[Callable[[], Awaitable[None]]] = []

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
+from . import monitoring, sql
+
 if TYPE_CHECKING:
     from ..app import Sandbox
 
@@ -15,7 +17,7 @@ class StarRocks:
         self.sb = sb
 
     def fe_routes(self) -> list[BaseRoute]:
-        return []
+        return [*sql.routes(self.sb), *monitoring.fe_routes(self.sb)]
 
     def be_routes(self) -> list[BaseRoute]:
-        return []
+        return [*monitoring.be_routes(self.sb)]

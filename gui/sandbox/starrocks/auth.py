@@ -1,0 +1,40 @@
+"""HTTP Basic auth as the StarRocks FE and BE check it."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..http import basic_auth, json_response
+
+if TYPE_CHECKING:
+    from ..config import SandboxConfig
+
+
+def check(config: SandboxConfig, request: Request) -> str | None:
+    """The authenticated user name, or None when credentials are missing or wrong."""
+    creds = basic_auth(request)
+    if creds is None:
+        return None
+    user, password = creds
+    # StarRocks accepts user@host style names ("root@%"); only the user part is checked here.
+    name = user.split("@", 1)[0]
+    if hmac.compare_digest(name, config.fe_user) and hmac.compare_digest(password, config.fe_password):
+        return name
+    return None
+
+
+def fe_unauthorized(request: Request) -> Response:
+    """The FE's 401 (RestBaseAction): lowercase keys, Basic challenge."""
+    creds = basic_auth(request)
+    if creds is None:
+        msg = "Need auth information."
+    else:
+        host = request.client.host if request.client else "unknown"
+        msg = f"Access denied for {creds[0]}@{host}"
+    return json_response(
+        {"status": "FAILED", "msg": msg}, status=401, headers={"WWW-Authenticate": 'Basic realm=""'}
+    )
