@@ -367,8 +367,9 @@ class Engine:
     def merge(self, cur: duckdb.DuckDBPyConnection, t: TableDef, source_sql: str) -> int:
         """Add the rows of ``source_sql`` to table ``t`` under its key model; returns rows added.
 
-        ``source_sql`` must yield the table's columns in order, and may yield an ordering column
-        ``__seq`` after them: for primary/unique keys the row with the largest ``__seq`` wins.
+        ``source_sql`` must yield the table's columns in order (by position; names do not matter),
+        and may yield an ordering column ``__seq`` after them: for primary/unique keys the row
+        with the largest ``__seq`` wins.
         Runs on the caller's cursor so it can share the caller's DuckDB transaction.
         """
         target = qualified(t.db, t.name)
@@ -380,8 +381,11 @@ class Engine:
         added = int(count_row[0]) if count_row else 0
         if added == 0:
             return 0
-        has_seq = "__seq" in [d[0] for d in cur.execute(f"SELECT * FROM ({source_sql}) LIMIT 0").description]
+        width = len(cur.execute(f"SELECT * FROM ({source_sql}) LIMIT 0").description)
+        has_seq = width > len(names)
         order = "src.__seq" if has_seq else "1"
+        # Name the source's columns after the table's, positionally.
+        source_sql = f"SELECT * FROM ({source_sql}) s({col_list}{', __seq' if has_seq else ''})"
         if t.key_type == "DUPLICATE":
             cur.execute(
                 f"INSERT INTO {target} ({col_list}) SELECT {', '.join(src_cols)} FROM ({source_sql}) src"

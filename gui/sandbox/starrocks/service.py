@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from . import monitoring, sql
+from . import monitoring, seed, sql
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 class StarRocks:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
+        seed.seed(sb.engine)
 
     def fe_routes(self) -> list[BaseRoute]:
         return [*sql.routes(self.sb), *monitoring.fe_routes(self.sb)]
