@@ -34,5 +34,6 @@ def json_response(
     headers: dict[str, str] | None = None,
     media_type: str = "application/json",
 ) -> Response:
-    text = json.dumps(body, indent=indent, ensure_ascii=False, default=str)
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(body, indent=indent, ensure_ascii=False, default=str, separators=separators)
     return Response(text, status_code=status, media_type=media_type, headers=headers)

@@ -87,7 +87,12 @@ async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.E
     servers = []
     for app, sock in ((sb.fe_app(), fe_sock), (sb.be_app(), be_sock)):
         cfg = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+            server_header=False,  # neither the FE nor the BE sends one
         )
         servers.append((_Server(cfg), sock))
     tasks = [asyncio.create_task(s.serve(sockets=[sock])) for s, sock in servers]

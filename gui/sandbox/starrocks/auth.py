@@ -28,7 +28,7 @@ def check(config: SandboxConfig, request: Request) -> str | None:
 
 
 def fe_unauthorized(request: Request) -> Response:
-    """The FE's 401 (RestBaseAction): lowercase keys, Basic challenge."""
+    """The FE's 401 (RestBaseAction): a RestBaseResult (lowercase keys) and a Basic challenge."""
     creds = basic_auth(request)
     if creds is None:
         msg = "Need auth information."
@@ -36,5 +36,7 @@ def fe_unauthorized(request: Request) -> Response:
         host = request.client.host if request.client else "unknown"
         msg = f"Access denied for {creds[0]}@{host}"
     return json_response(
-        {"status": "FAILED", "msg": msg}, status=401, headers={"WWW-Authenticate": 'Basic realm=""'}
+        {"status": "FAILED", "code": "1", "msg": msg, "message": msg},
+        status=401,
+        headers={"WWW-Authenticate": 'Basic realm=""'},
     )

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from . import monitoring, seed, sql
+from . import monitoring, routes, seed, sql
+from .txnmgr import TxnManager
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -16,9 +17,11 @@ class StarRocks:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         seed.seed(sb.engine)
+        self.txns = TxnManager(sb)
+        sb.add_sweeper(self.txns.sweep)
 
     def fe_routes(self) -> list[BaseRoute]:
-        return [*sql.routes(self.sb), *monitoring.fe_routes(self.sb)]
+        return [*routes.fe_routes(self.sb, self.txns), *sql.routes(self.sb), *monitoring.fe_routes(self.sb)]
 
     def be_routes(self) -> list[BaseRoute]:
-        return [*monitoring.be_routes(self.sb)]
+        return [*routes.be_routes(self.sb, self.txns), *monitoring.be_routes(self.sb)]

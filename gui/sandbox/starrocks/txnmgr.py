@@ -1,0 +1,703 @@
+"""The Stream Load transaction interface: what the FE decides, what the BE does.
+
+Semantics follow StarRocks' FE ``TransactionLoadAction`` / ``TransactionWithoutChannelHandler`` /
+``TransactionLoadCoordinatorMgr`` and BE ``TransactionMgr`` / ``TransactionStreamLoadAction``:
+
+- the FE answers 307 to the BE for begin, load and prepare, and for commit/rollback while the
+  transaction runs; it answers commit of a PREPARED transaction, and commit/rollback of a finished
+  one, itself;
+- the BE keeps a context per running transaction, keyed by label: begin creates it, a failed load,
+  prepare, commit and rollback remove it; a label is free again only after its transaction aborted;
+- rows are parsed at load time into a staging table and become visible at commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from ..engine import qualified
+from . import metric_names as m
+from .loader import LoadFailure, LoadParams, LoadStats, load_file, plan, staging_name
+from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords, now_ms
+
+if TYPE_CHECKING:
+    from ..app import Sandbox
+
+log = logging.getLogger("starrocks_console.sandbox.txn")
+
+STARROCKS_EXC = "class com.starrocks.common.StarRocksException"
+DDL_EXC = "class com.starrocks.common.DdlException"
+NUMBER_EXC = "class java.lang.NumberFormatException"
+LABEL_RE = re.compile(r"^[-_A-Za-z0-9:]{1,128}$")
+DEFAULT_TXN_TIMEOUT_S = 600  # stream_load_default_timeout_second
+DEFAULT_PREPARED_TIMEOUT_S = 86400
+MAX_RUNNING_TXN_PER_DB = 1000  # max_running_txn_num_per_db
+OPS = ("begin", "prepare", "commit", "rollback", "load")
+
+
+class FeError(Exception):
+    """An exception the FE turns into ``{"Status":"FAILED","Message":"<class>: <msg>"}``."""
+
+    def __init__(self, message: str, cls: str = STARROCKS_EXC) -> None:
+        super().__init__(message)
+        self.text = f"{cls}: {message}"
+
+
+def be_reply(status: str, message: str = "", **fields: Any) -> dict[str, Any]:
+    """A BE answer: Status, then ExistingJobStatus/Label when the status calls for them, then
+    Message, then (when OK) the operation's own keys."""
+    out: dict[str, Any] = {"Status": status}
+    if status == "LABEL_ALREADY_EXISTS":
+        out["ExistingJobStatus"] = fields.pop("ExistingJobStatus", "RUNNING")
+    if status == "TXN_IN_PROCESSING":
+        out["Label"] = fields.pop("Label", "")
+    out["Message"] = message
+    extra_tail: dict[str, Any] = {k: fields.pop(k) for k in ("ErrorURL", "RejectedRecordPath") if k in fields}
+    if status == "OK":
+        out.update(fields)
+    out.update(extra_tail)
+    return out
+
+
+def fe_reply(
+    status: str, message: str, label: str | None = None, txn_id: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An FE TransactionResult, keys in the order StarRocks' own tests show them."""
+    out: dict[str, Any] = {}
+    if label is not None:
+        out["Label"] = label
+    out["Status"] = status
+    if txn_id is not None:
+        out["TxnId"] = txn_id
+    out["Message"] = message
+    out.update(extra)
+    return out
+
+
+def existing_job_status(t: Txn) -> str:
+    return "FINISHED" if t.status in (COMMITTED, VISIBLE) else "RUNNING"
+
+
+class TxnManager:
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+        self.records = TxnRecords(sb.store)
+        self.work_dir = sb.data_dir / "be"
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.error_dir = self.work_dir / "error_log"
+        self.error_dir.mkdir(exist_ok=True)
+        self._busy: set[int] = set()
+        self.max_running_per_db = MAX_RUNNING_TXN_PER_DB
+        self._recover()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def _recover(self) -> None:
+        """After a restart the BE has lost the contexts of running transactions: the FE aborts
+        them. Prepared transactions survive and can still be committed or rolled back."""
+        for t in self.records.all():
+            if t.status == RUNNING:
+                self._abort(t, "coordinate BE is down")
+        for leftover in self.work_dir.glob("txn-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    async def sweep(self) -> None:
+        """Abort what timed out: running transactions (total and idle timeouts, as the BE's
+        cleaner does) and prepared ones past their prepared_timeout (the FE's txn manager)."""
+        now = now_ms()
+        for t in self.records.all():
+            if t.status == RUNNING and t.txn_id not in self._busy:
+                if t.kind == "txn" and now - t.begin_ms > t.timeout_s * 1000:
+                    await self.abort(t, f"transaction is aborted by timeout {t.timeout_s} seconds.")
+                elif (
+                    t.kind == "txn"
+                    and t.idle_timeout_s > 0
+                    and now - t.last_active_ms > t.idle_timeout_s * 1000
+                ):
+                    await self.abort(t, f"transaction is aborted by idle timeout {t.idle_timeout_s} seconds.")
+            elif t.status == PREPARED and now - t.prepared_ms > t.prepared_timeout_s * 1000:
+                await self.abort(t, "timeout by txn manager")
+
+    # -- shared helpers -------------------------------------------------------------------------
+    def running_by_label(self, label: str) -> Txn | None:
+        """The BE's stream context for a label (contexts are keyed by label alone)."""
+        for t in reversed(self.records.all()):
+            if t.label == label and t.status == RUNNING and t.kind == "txn":
+                return t
+        return None
+
+    def _abort(self, t: Txn, reason: str) -> None:
+        t.status = ABORTED
+        t.reason = reason
+        t.finish_ms = now_ms()
+        self.records.save(t)
+        with self.sb.store.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {staging_name(t.txn_id)}")
+        shutil.rmtree(self.work_dir / f"txn-{t.txn_id}", ignore_errors=True)
+        self.sb.metrics.inc(m.TXN_FAILED)
+
+    async def abort(self, t: Txn, reason: str) -> None:
+        await self.sb.store.run(self._abort, t, reason)
+
+    def _brief(self, t: Txn) -> str:
+        return f"id={t.extra.get('load_id', '')}, job_id=-1, txn_id={t.txn_id}, label={t.label}, db={t.db}"
+
+    def _error_url(self, name: str) -> str:
+        return f"http://{self.sb.be_advertised}/api/_load_error_log?file={name}"
+
+    def _write_error_log(self, t: Txn, lines: list[str]) -> None:
+        if not lines:
+            return
+        name = f"error_log_{t.txn_id}_{t.extra.get('load_id', 'x')}"
+        path = self.error_dir / name
+        with path.open("a", encoding="utf-8") as f:
+            for line in lines:
+                f.write(line + "\n")
+        t.error_url = self._error_url(name)
+
+    # -- FE ------------------------------------------------------------------------------------
+    def fe_decide(self, op_text: str, headers: Mapping[str, str]) -> dict[str, Any] | None:
+        """The FE's answer, or None when it redirects the request to the BE."""
+        op = op_text.lower()
+        if op not in OPS:
+            raise FeError(f"Unknown transaction operation: {op_text}")
+        db = headers.get("db", "")
+        if not db.strip():
+            raise FeError("No database selected.")
+        label = headers.get("label", "")
+        if not label.strip():
+            raise FeError("Empty label.")
+        for key in ("timeout", "prepared_timeout", "channel_id", "channel_num"):
+            value = headers.get(key)
+            if value is not None and not re.fullmatch(
+                r"[-+]?\d+", value.strip() if key.startswith("ch") else value
+            ):
+                raise FeError(f'For input string: "{value}"', NUMBER_EXC)
+        if headers.get("channel_num") is not None and headers.get("channel_id") is None:
+            raise FeError("Must provide channel_id when stream load begin.", DDL_EXC)
+        if headers.get("channel_num") is None and headers.get("channel_id") is not None:
+            raise FeError("Must provide channel_num when stream load begin.", DDL_EXC)
+        if headers.get("channel_id") is not None:
+            raise FeError("Parallel (channel) transaction stream load is not emulated by the sandbox")
+        if (headers.get("transaction_type") or "").lower() == "multi" or headers.get("source_type") == "12":
+            raise FeError("Multi-statement transaction stream load is not emulated by the sandbox")
+        known = self.records.by_label(db, label)
+        if self.sb.engine.database(db) is None:
+            raise FeError(f"Database[{db}] does not exist.")
+        if known is None and op in ("commit", "rollback", "prepare"):
+            raise FeError(f"No transaction found with db[{db}] and label[{label}]")
+        if op == "load" and known is None:
+            raise FeError(
+                f"Can't find the transaction with db [{db}] and label[{label}]. The possible reasons: "
+                "1. FE leader is started or switched; 2. The transaction timeouts and is cleaned."
+            )
+        if op in ("begin", "load", "prepare") or known is None:
+            return None
+        t = known
+        if op == "commit":
+            if t.status == PREPARED:
+                return self._fe_commit_prepared(t)
+            if t.status in (COMMITTED, VISIBLE):
+                return fe_reply(
+                    "OK", f"Transaction {t.txn_id} has already committed, label is {label}", label, t.txn_id
+                )
+            if t.status == ABORTED:
+                raise FeError(f"Can not commit {t.status} transaction {t.txn_id}, label is {label}")
+            return None
+        # rollback
+        if t.status == PREPARED:
+            self._abort(t, "User Aborted")
+            return fe_reply("OK", "", label, t.txn_id)
+        if t.status == ABORTED:
+            return fe_reply(
+                "OK", f"Transaction {t.txn_id} has already aborted, label is {label}", label, t.txn_id
+            )
+        if t.status in (COMMITTED, VISIBLE):
+            raise FeError(f"Can not abort {t.status} transaction {t.txn_id}, label is {label}")
+        return None
+
+    def _fe_commit_prepared(self, t: Txn) -> dict[str, Any]:
+        started = time.monotonic()
+        self._publish(t)
+        t.commit_publish_ms += int((time.monotonic() - started) * 1000)
+        self.records.save(t)
+        return fe_reply("OK", "", t.label, t.txn_id)
+
+    def _publish(self, t: Txn) -> None:
+        """Make a transaction's rows visible: merge its staging rows into the table, atomically."""
+        table = self.sb.engine.table(t.db, t.table)
+        cur = self.sb.store.new_cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            if table is not None:
+                cur.execute(
+                    f"CREATE TABLE IF NOT EXISTS {staging_name(t.txn_id)} AS SELECT * FROM "
+                    f"{qualified(t.db, t.table)} LIMIT 0"
+                )
+                self.sb.engine.merge(cur, table, f"SELECT * FROM {staging_name(t.txn_id)} ORDER BY __seq")
+            cur.execute(f"DROP TABLE IF EXISTS {staging_name(t.txn_id)}")
+            t.status = VISIBLE
+            t.commit_ms = t.finish_ms = now_ms()
+            # The record changes in the same DuckDB transaction as the rows: both or neither.
+            cur.execute(
+                "UPDATE _sandbox.docs SET body = ? WHERE kind = 'txn' AND id = ?",
+                [json.dumps(t.to_doc(), separators=(",", ":")), str(t.txn_id)],
+            )
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+        shutil.rmtree(self.work_dir / f"txn-{t.txn_id}", ignore_errors=True)
+        self.sb.metrics.inc(m.TXN_SUCCESS)
+        self.sb.metrics.inc(m.LOAD_FINISHED)
+        self.sb.metrics.inc(
+            m.TABLE_LOAD_ROWS, t.rows_loaded, db_name=t.db, tbl_name=t.table, type="stream_load"
+        )
+        self.sb.metrics.inc(
+            m.TABLE_LOAD_BYTES, t.load_bytes, db_name=t.db, tbl_name=t.table, type="stream_load"
+        )
+        self.sb.metrics.inc(m.TABLE_LOAD_FINISHED, db_name=t.db, tbl_name=t.table, type="stream_load")
+
+    # -- BE: begin ------------------------------------------------------------------------------
+    def _begin(
+        self,
+        db: str,
+        table: str,
+        label: str,
+        user: str | None,
+        kind: str,
+        timeout_s: int,
+        idle_timeout_s: int,
+    ) -> Txn:
+        """The FE's loadTxnBegin as the BE calls it; raises LoadFailure with the BE status."""
+        if user is None:
+            raise LoadFailure("NOT_AUTHORIZED", "Access denied for user; check the user name and password")
+        if not LABEL_RE.match(label):
+            raise LoadFailure(
+                "ANALYSIS_ERROR", f"Label format error. regex: {LABEL_RE.pattern}, label: {label}"
+            )
+        if self.sb.engine.database(db) is None:
+            raise LoadFailure("ANALYSIS_ERROR", f"unknown database, database={db}")
+        if self.sb.engine.table(db, table) is None:
+            raise LoadFailure("ANALYSIS_ERROR", f'unknown table "{db}.{table}"')
+        with self.sb.store.lock:
+            existing = self.records.by_label(db, label)
+            if existing is not None and existing.status != ABORTED:
+                raise _LabelExists(existing)
+            running = sum(1 for t in self.records.all(db) if t.status in (RUNNING, PREPARED))
+            if running >= self.max_running_per_db:
+                self.sb.metrics.inc(m.TXN_REJECT)
+                raise LoadFailure(
+                    "INTERNAL_ERROR",
+                    f"current running txns on db {db} is {running}, larger than limit "
+                    f"{self.max_running_per_db}",
+                )
+            now = now_ms()
+            host = self.sb.be_advertised.rsplit(":", 1)[0]
+            t = Txn(
+                txn_id=self.sb.store.next_id(),
+                label=label,
+                db=db,
+                table=table,
+                kind=kind,
+                user=user,
+                coordinator=f"BE: {host}",
+                begin_ms=now,
+                last_active_ms=now,
+                timeout_s=timeout_s,
+                idle_timeout_s=idle_timeout_s,
+                extra={"load_id": uuid.uuid4().hex},
+            )
+            self.records.save(t)
+        self.sb.metrics.inc(m.TXN_BEGIN)
+        return t
+
+    def be_begin(self, headers: Mapping[str, str], user: str | None, has_auth: bool) -> dict[str, Any]:
+        label = headers.get("label", "")
+        started = time.monotonic()
+        if self.running_by_label(label) is not None:
+            return be_reply(
+                "LABEL_ALREADY_EXISTS", f"Label [{label}] has already been used.", ExistingJobStatus="RUNNING"
+            )
+        timeout_s, idle_s = DEFAULT_TXN_TIMEOUT_S, 0
+        for key in ("timeout", "idle_transaction_timeout"):
+            raw = headers.get(key, "")
+            if raw:
+                if not raw.isdigit():
+                    return be_reply("INVALID_ARGUMENT", "Invalid timeout format")
+                if key == "timeout":
+                    timeout_s = int(raw)
+                else:
+                    idle_s = int(raw)
+        if not has_auth:
+            return be_reply("INTERNAL_ERROR", "no valid Basic authorization")
+        try:
+            t = self._begin(
+                headers.get("db", ""), headers.get("table", ""), label, user, "txn", timeout_s, idle_s
+            )
+        except _LabelExists as e:
+            return be_reply(
+                "LABEL_ALREADY_EXISTS",
+                f"Label [{label}] has already been used.",
+                ExistingJobStatus=existing_job_status(e.txn),
+            )
+        except LoadFailure as e:
+            return be_reply(e.status, e.message)
+        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_REQUESTS_TOTAL)
+        self.sb.metrics.inc(m.BE_TXN_REQUEST, type="begin")
+        return be_reply(
+            "OK", "", Label=label, TxnId=t.txn_id, BeginTxnTimeMs=int((time.monotonic() - started) * 1000)
+        )
+
+    # -- BE: load ---------------------------------------------------------------------------------
+    async def be_load(self, request: Request, user: str | None) -> dict[str, Any]:
+        headers = request.headers
+        label = headers.get("label", "")
+        if not label:
+            return be_reply("INVALID_ARGUMENT", f"Invalid label {label}")
+        t = self.running_by_label(label)
+        if t is None:
+            return be_reply("TXN_NOT_EXISTS", f"Transaction with label {label} not exists")
+        if t.db != headers.get("db", ""):
+            return be_reply(
+                "INVALID_ARGUMENT",
+                f"Request database {headers.get('db', '')} not equal transaction database {t.db}",
+            )
+        if t.table != headers.get("table", ""):
+            return be_reply(
+                "INVALID_ARGUMENT",
+                f"Request table {headers.get('table', '')} not equal transaction table {t.table}",
+            )
+        if t.txn_id in self._busy:
+            return be_reply("TXN_IN_PROCESSING", "Transaction in processing, please retry later", Label=label)
+        self._busy.add(t.txn_id)
+        try:
+            return await self._load(t, request, user)
+        finally:
+            self._busy.discard(t.txn_id)
+
+    async def _load(self, t: Txn, request: Request, user: str | None) -> dict[str, Any]:
+        started = time.monotonic()
+        t.last_active_ms = now_ms()
+        self.records.save(t)
+        txn_dir = self.work_dir / f"txn-{t.txn_id}"
+        txn_dir.mkdir(exist_ok=True)
+        body = txn_dir / f"load-{t.loads}.dat"
+        size = await _receive(request, body)
+        received_ms = int((time.monotonic() - started) * 1000)
+        fresh = self.records.get(t.txn_id)
+        if fresh is None or fresh.status != RUNNING:
+            body.unlink(missing_ok=True)
+            return be_reply("ABORTED", (fresh.reason if fresh else "") or "current transaction is aborted")
+        t = fresh
+        try:
+            if user is None:
+                raise LoadFailure(
+                    "NOT_AUTHORIZED", "Access denied for user; check the user name and password"
+                )
+            params = LoadParams.from_headers(request.headers)
+            if t.load_params is not None and t.load_params != params.raw:
+                raise LoadFailure("INTERNAL_ERROR", "load request not equal last.")
+            table = self.sb.engine.table(t.db, t.table)
+            if table is None:
+                raise LoadFailure("ANALYSIS_ERROR", f'unknown table "{t.db}.{t.table}"')
+            plan_started = time.monotonic()
+            p = plan(table, params)
+            plan_ms = int((time.monotonic() - plan_started) * 1000)
+            stats = await self.sb.store.run(self._parse, t, p, body, txn_dir)
+        except LoadFailure as e:
+            body.unlink(missing_ok=True)
+            await self.abort(t, e.message)
+            self.sb.metrics.inc(m.BE_TXN_REQUEST, type="exec")
+            return be_reply(e.status, e.message)
+        body.unlink(missing_ok=True)
+        fresh = self.records.get(t.txn_id)
+        if fresh is None or fresh.status != RUNNING:
+            # Rolled back (or timed out) while this load ran: its rows go with the transaction.
+            await self.sb.store.run(self._drop_staging, t.txn_id)
+            return be_reply("ABORTED", (fresh.reason if fresh else "") or "current transaction is aborted")
+        t = fresh
+        if t.load_params is None:
+            t.load_params = params.raw
+            t.plan_ms = plan_ms
+            t.extra["max_filter_ratio"] = params.max_filter_ratio
+        t.loads += 1
+        t.rows_total += stats.total
+        t.rows_loaded += stats.loaded
+        t.rows_filtered += stats.filtered
+        t.rows_unselected += stats.unselected
+        t.load_bytes += size
+        t.received_ms += received_ms
+        t.write_ms += int((time.monotonic() - started) * 1000) - received_ms
+        t.last_active_ms = now_ms()
+        self._write_error_log(t, stats.errors)
+        self.records.save(t)
+        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_BYTES, size)
+        self.sb.metrics.inc(m.BE_STREAM_LOAD, size, type="receive_bytes")
+        self.sb.metrics.inc(m.BE_STREAM_LOAD, stats.loaded, type="load_rows")
+        return be_reply(
+            "OK",
+            "",
+            Label=t.label,
+            TxnId=t.txn_id,
+            LoadBytes=size,
+            StreamLoadPlanTimeMs=t.plan_ms,
+            ReceivedDataTimeMs=received_ms,
+        )
+
+    def _parse(self, t: Txn, p: Any, body: Path, txn_dir: Path) -> LoadStats:
+        cur = self.sb.store.new_cursor()
+        try:
+            return load_file(cur, p, body, staging_name(t.txn_id), (t.loads + 1) << 40, txn_dir)
+        finally:
+            cur.close()
+
+    def _drop_staging(self, txn_id: int) -> None:
+        with self.sb.store.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {staging_name(txn_id)}")
+
+    # -- BE: prepare / commit / rollback ----------------------------------------------------------
+    async def be_commit(self, headers: Mapping[str, str], prepare: bool) -> dict[str, Any]:
+        label = headers.get("label", "")
+        t = self.running_by_label(label)
+        if t is None:
+            return be_reply("TXN_NOT_EXISTS", f"transaction with label {label} not exists")
+        if t.db != headers.get("db", ""):
+            return be_reply(
+                "INVALID_ARGUMENT", f"request db {headers.get('db', '')} transaction db {t.db} not match"
+            )
+        prepared_timeout = DEFAULT_PREPARED_TIMEOUT_S
+        raw = headers.get("prepared_timeout", "")
+        if prepare and raw:
+            if not raw.isdigit() or int(raw) <= 0:
+                return be_reply("INVALID_ARGUMENT", f"Invalid prepared_timeout: {raw}")
+            prepared_timeout = int(raw)
+        if t.txn_id in self._busy:
+            return be_reply("TXN_IN_PROCESSING", "Transaction in processing, please retry later", Label=label)
+        self._busy.add(t.txn_id)
+        try:
+            return await self._commit(t, prepare, prepared_timeout)
+        finally:
+            self._busy.discard(t.txn_id)
+
+    async def _commit(self, t: Txn, prepare: bool, prepared_timeout: int) -> dict[str, Any]:
+        started = time.monotonic()
+        if t.loads == 0:
+            message = f"transaction {self._brief(t)} hasn't send any data yet"
+            await self.abort(t, message)
+            return be_reply("INTERNAL_ERROR", message)
+        ratio = float(t.extra.get("max_filter_ratio", 0.0))
+        selected = t.rows_total - t.rows_unselected
+        if selected > 0 and t.rows_filtered / selected > ratio:
+            await self.abort(t, "too many filtered rows")
+            extra = {"ErrorURL": t.error_url} if t.error_url else {}
+            return be_reply("INTERNAL_ERROR", "too many filtered rows", **extra)
+        if prepare:
+            t.status = PREPARED
+            t.prepared_ms = now_ms()
+            t.prepared_timeout_s = prepared_timeout
+            self.records.save(t)
+        else:
+            t.status = COMMITTED
+            t.commit_ms = now_ms()
+            try:
+                await self.sb.store.run(self._publish, t)
+            except Exception as e:  # the table may have been dropped meanwhile
+                log.exception("publish of txn %s failed", t.txn_id)
+                await self.abort(t, f"publish failed: {e}")
+                return be_reply("INTERNAL_ERROR", f"publish failed: {e}")
+        t.commit_publish_ms = int((time.monotonic() - started) * 1000)
+        self.records.save(t)
+        self.sb.metrics.inc(m.BE_TXN_REQUEST, type="commit")
+        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_DURATION_MS, max(0, t.commit_ms or now_ms()) - t.begin_ms)
+        extra = {"ErrorURL": t.error_url} if t.error_url else {}
+        return be_reply(
+            "OK",
+            "",
+            Label=t.label,
+            TxnId=t.txn_id,
+            NumberTotalRows=t.rows_total,
+            NumberLoadedRows=t.rows_loaded,
+            NumberFilteredRows=t.rows_filtered,
+            NumberUnselectedRows=t.rows_unselected,
+            LoadBytes=t.load_bytes,
+            LoadTimeMs=max(0, now_ms() - t.begin_ms),
+            StreamLoadPlanTimeMs=t.plan_ms,
+            ReceivedDataTimeMs=t.received_ms,
+            WriteDataTimeMs=t.write_ms,
+            CommitAndPublishTimeMs=t.commit_publish_ms,
+            **extra,
+        )
+
+    async def be_rollback(self, headers: Mapping[str, str]) -> dict[str, Any]:
+        label = headers.get("label", "")
+        t = self.running_by_label(label)
+        if t is None:
+            return be_reply("TXN_NOT_EXISTS", f"transaction with label {label} not exists")
+        if t.db != headers.get("db", ""):
+            return be_reply(
+                "INVALID_ARGUMENT", f"request db {headers.get('db', '')} transaction db {t.db} not match"
+            )
+        await self.abort(t, "transaction is aborted by user.")
+        self.sb.metrics.inc(m.BE_TXN_REQUEST, type="rollback")
+        return be_reply("OK", "", Label=label)
+
+    def be_list(self) -> str:
+        """BE ``/api/transaction/list``: one pretty object per open context, no enclosing array."""
+        out: list[str] = []
+        for t in self.records.all():
+            if t.status != RUNNING or t.kind != "txn":
+                continue
+            obj: dict[str, Any] = {}
+            if t.txn_id in self._busy:
+                obj["InProcessing"] = True
+            else:
+                obj["Status"] = "OK"
+                obj["InProcessing"] = False
+            obj.update(
+                Label=t.label,
+                TxnId=t.txn_id,
+                NumberTotalRows=t.rows_total,
+                NumberLoadedRows=t.rows_loaded,
+                NumberFilteredRows=t.rows_filtered,
+                NumberUnselectedRows=t.rows_unselected,
+                LoadBytes=t.load_bytes,
+                StreamLoadPlanTimeMs=t.plan_ms,
+                ReceivedDataTimeMs=t.received_ms,
+                WriteDataTimeMs=t.write_ms,
+                BeginTimestamp=t.begin_ms // 1000,
+                LastActiveTimestamp=t.last_active_ms // 1000,
+                TransactionTimeoutSec=t.timeout_s,
+                IdleTransactionTimeoutSec=t.idle_timeout_s if t.idle_timeout_s > 0 else -1,
+            )
+            out.append(json.dumps(obj, indent=4))
+        return "".join(out)
+
+    # -- BE: plain stream load ------------------------------------------------------------------
+    async def stream_load(self, request: Request, db: str, table: str, user: str | None) -> dict[str, Any]:
+        """``PUT /api/{db}/{table}/_stream_load`` on the BE: one whole transaction."""
+        headers = request.headers
+        label = headers.get("label") or str(uuid.uuid4())
+        started = time.monotonic()
+        timeout_s = DEFAULT_TXN_TIMEOUT_S
+        if headers.get("timeout", "").isdigit():
+            timeout_s = int(headers["timeout"])
+        self.sb.metrics.inc(m.BE_STREAMING_LOAD_REQUESTS_TOTAL)
+
+        def fail(message: str, t: Txn | None = None, **extra: Any) -> dict[str, Any]:
+            body: dict[str, Any] = {
+                "TxnId": t.txn_id if t else -1,
+                "Label": label,
+                "Status": "Fail",
+                "Message": message,
+            }
+            body.update(_stream_counts(t, started))
+            body.update(extra)
+            return body
+
+        try:
+            t = self._begin(db, table, label, user, "stream_load", timeout_s, 0)
+        except _LabelExists as e:
+            return {
+                "TxnId": -1,
+                "Label": label,
+                "Status": "Label Already Exists",
+                "ExistingJobStatus": existing_job_status(e.txn),
+                "Message": f"Label [{label}] has already been used.",
+            }
+        except LoadFailure as e:
+            return fail(e.message)
+        begin_ms = int((time.monotonic() - started) * 1000)
+        txn_dir = self.work_dir / f"txn-{t.txn_id}"
+        txn_dir.mkdir(exist_ok=True)
+        body_path = txn_dir / "load-0.dat"
+        self._busy.add(t.txn_id)
+        try:
+            size = await _receive(request, body_path)
+            received_ms = int((time.monotonic() - started) * 1000) - begin_ms
+            table_def = self.sb.engine.table(db, table)
+            assert table_def is not None
+            try:
+                params = LoadParams.from_headers(headers)
+                p = plan(table_def, params)
+                stats = await self.sb.store.run(self._parse, t, p, body_path, txn_dir)
+            except LoadFailure as e:
+                await self.abort(t, e.message)
+                return fail(e.message, t)
+            t.loads, t.load_params = 1, params.raw
+            t.rows_total, t.rows_loaded = stats.total, stats.loaded
+            t.rows_filtered, t.rows_unselected = stats.filtered, stats.unselected
+            t.load_bytes, t.received_ms = size, received_ms
+            self._write_error_log(t, stats.errors)
+            selected = stats.total - stats.unselected
+            if selected > 0 and stats.filtered / selected > params.max_filter_ratio:
+                await self.abort(t, "too many filtered rows")
+                extra = {"ErrorURL": t.error_url} if t.error_url else {}
+                return fail("too many filtered rows", t, **extra)
+            if selected == 0 and stats.total == 0:
+                await self.abort(t, "all partitions have no load data")
+                return fail("all partitions have no load data", t)
+            publish_started = time.monotonic()
+            await self.sb.store.run(self._publish, t)
+            t.commit_publish_ms = int((time.monotonic() - publish_started) * 1000)
+            self.records.save(t)
+        finally:
+            self._busy.discard(t.txn_id)
+            body_path.unlink(missing_ok=True)
+        self.sb.metrics.inc(m.BE_STREAMING_LOAD_BYTES, size)
+        result: dict[str, Any] = {"TxnId": t.txn_id, "Label": label, "Status": "Success", "Message": "OK"}
+        result.update(_stream_counts(t, started))
+        result["BeginTxnTimeMs"] = begin_ms
+        if t.error_url:
+            result["ErrorURL"] = t.error_url
+        return result
+
+    # -- get_load_state ---------------------------------------------------------------------------
+    def load_state(self, db: str, label: str) -> str:
+        t = self.records.by_label(db, label)
+        return "UNKNOWN" if t is None else t.status
+
+
+class _LabelExists(Exception):
+    def __init__(self, txn: Txn) -> None:
+        super().__init__(txn.label)
+        self.txn = txn
+
+
+def _stream_counts(t: Txn | None, started: float) -> dict[str, Any]:
+    t = t or Txn(txn_id=-1, label="", db="", table="")
+    return {
+        "NumberTotalRows": t.rows_total,
+        "NumberLoadedRows": t.rows_loaded,
+        "NumberFilteredRows": t.rows_filtered,
+        "NumberUnselectedRows": t.rows_unselected,
+        "LoadBytes": t.load_bytes,
+        "LoadTimeMs": int((time.monotonic() - started) * 1000),
+        "BeginTxnTimeMs": 0,
+        "StreamLoadPlanTimeMs": t.plan_ms,
+        "ReadDataTimeMs": t.received_ms,
+        "WriteDataTimeMs": t.write_ms,
+        "CommitAndPublishTimeMs": t.commit_publish_ms,
+    }
+
+
+async def _receive(request: Request, path: Path) -> int:
+    """Write a request body to ``path`` as it arrives; returns its size."""
+    size = 0
+    with path.open("wb") as f:
+        async for chunk in request.stream():
+            if chunk:
+                f.write(chunk)
+                size += len(chunk)
+    return size
