@@ -50,6 +50,12 @@ def _sandbox_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="how long an AI Lake operation stays pending (default 1)",
     )
+    p.add_argument(
+        "--token-seconds",
+        type=float,
+        default=None,
+        help="lifetime of an IAM token (default 86400, as Huawei issues them)",
+    )
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
@@ -68,6 +74,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         "ailake_token": "ailake_token",
         "job_seconds": "job_seconds",
         "operation_seconds": "operation_seconds",
+        "token_seconds": "token_seconds",
     }
     for arg, attr in simple.items():
         value = getattr(args, arg, None)
