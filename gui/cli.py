@@ -96,6 +96,75 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     return run(cfg)
 
 
+def _size(text: str) -> int:
+    """Bytes from ``67108864``, ``64M``, ``1G``..."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    if t and t[-1] in units:
+        return int(float(t[:-1]) * units[t[-1]])
+    value = int(t)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _load_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="the CSV or JSON file to load")
+    p.add_argument("--url", help="FE HTTP address, e.g. http://fe-host:8030 (or from --profile)")
+    p.add_argument("--user", help="user name (or from --profile)")
+    p.add_argument("--db", required=True)
+    p.add_argument("--table", required=True)
+    p.add_argument("--label", help="the transaction label; running again with it never loads twice")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--column-separator", metavar="S")
+    p.add_argument("--row-delimiter", metavar="S")
+    p.add_argument("--columns", help="column mapping, e.g. 'id, name, tmp, total = tmp * 2'")
+    p.add_argument("--where", help="a filter on the loaded rows")
+    p.add_argument("--max-filter-ratio", type=float, metavar="R")
+    p.add_argument("--strict-mode", action="store_true")
+    p.add_argument("--jsonpaths")
+    p.add_argument("--json-root")
+    p.add_argument("--strip-outer-array", action="store_true")
+    p.add_argument("--skip-header", type=int, metavar="N")
+    p.add_argument(
+        "--chunk-size",
+        type=_size,
+        default=None,
+        metavar="BYTES",
+        help="cut the file into loads of about this size, on row boundaries (default 64M)",
+    )
+    p.add_argument("--timeout", type=int, metavar="S", help="the transaction's timeout in seconds")
+    p.add_argument(
+        "--give-up-after",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="how long to keep retrying while the cluster does not answer (default 600)",
+    )
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-env", metavar="VAR", help="read the password from this environment variable"
+    )
+    secret.add_argument(
+        "--profile", metavar="NAME", help="a StarRocks cluster profile (password from the keyring)"
+    )
+    p.add_argument(
+        "--be-map",
+        action="append",
+        default=[],
+        metavar="FROM=TO",
+        help="reach the BE the FE names FROM (host:port) at TO instead; repeatable",
+    )
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument("--ca-bundle", metavar="PEM", help="trust the certificates in this file")
+
+
+def _run_load(args: argparse.Namespace) -> int:
+    from .loadcmd import run_load
+
+    return run_load(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="starrocks-console",
@@ -112,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Prints one JSON line with its URLs and credentials when ready.",
     )
     _sandbox_args(sb)
+    ld = sub.add_parser(
+        "load",
+        help="load a file in one Stream Load transaction, exactly once",
+        description="Load FILE into DB.TABLE in one transaction (begin, the file in chunks cut on row "
+        "boundaries, prepare, commit) and print one JSON line. Safe to run again: the same label, or "
+        "the same file without one, is never loaded twice.",
+    )
+    _load_args(ld)
     return parser
 
 
@@ -119,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
         return _run_sandbox(args)
+    if args.command == "load":
+        return _run_load(args)
     # The window arrives with the console issue; until then the console is its sandbox.
     print("starrocks-console: the window is not built yet; starting the local sandbox", file=sys.stderr)
     return _run_sandbox(argparse.Namespace(port=None))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx
 
@@ -33,7 +33,7 @@ class ServiceClient:
         self.http = build_client(self.config, self.base_url, headers=headers, auth=auth)
         self._closed = False
 
-    async def __aenter__(self) -> ServiceClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

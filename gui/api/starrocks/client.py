@@ -1,0 +1,572 @@
+"""Async client of a StarRocks cluster's HTTP interfaces: the Stream Load transaction interface,
+plain Stream Load, load state, the HTTP SQL API (NDJSON, streamed), health and metrics.
+
+Redirects are followed here, not by httpx: the FE answers 307 to a BE for begin, load, prepare and
+for commit/rollback of a running transaction, and httpx would drop ``Authorization`` on that
+cross-origin hop and cannot wait for ``100-continue``. So a transaction's BE is resolved at begin
+(where the FE's 307 names it) and its loads go straight there, and a body is never streamed to the
+FE only to be redirected. The FE names the BE by its address inside the cluster's network; a
+profile's BE address map turns that into one reachable from here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from .. import errors
+from ..base import ServiceClient, body_of
+from ..transport import TransportConfig, redact, redact_url
+from .models import LoadOptions, LoadState, MetricSample, StreamLoadResult, TxnReply, check_label
+
+Progress = Callable[[int, int | None], None]
+BLOCK = 1 << 20
+
+
+class StarRocksError(errors.ApiError):
+    """A refusal by the FE or BE; ``code`` is the answer's ``Status`` (e.g. ANALYSIS_ERROR)."""
+
+    def __init__(self, message: str, *, reply: TxnReply | None = None, **kw: Any) -> None:
+        kw.setdefault("service", "starrocks")
+        super().__init__(message, **kw)
+        self.reply = reply
+
+
+class LabelAlreadyExists(StarRocksError):
+    """The label was used by a transaction that is running or finished (``existing_job_status``
+    RUNNING or FINISHED); a label is free again only once its transaction aborted."""
+
+    @property
+    def existing_job_status(self) -> str | None:
+        return self.reply.existing_job_status if self.reply else None
+
+
+class TxnNotFound(StarRocksError):
+    """No running transaction has this label (TXN_NOT_EXISTS, or the FE knows no such label)."""
+
+
+class TxnBusy(StarRocksError):
+    """Another request of the same transaction is still being processed (TXN_IN_PROCESSING)."""
+
+
+class TxnAborted(StarRocksError):
+    """The transaction is aborted (by a failed load, a timeout, or a rollback)."""
+
+
+class LoadRejected(StarRocksError):
+    """The data or the load's parameters were refused (ANALYSIS_ERROR, DATA_QUALITY_ERROR,
+    INVALID_ARGUMENT, INTERNAL_ERROR such as "too many filtered rows"). Retrying will not help."""
+
+
+class BeUnreachable(errors.ConnectionFailed):
+    """The FE redirected to a BE address that cannot be reached from here."""
+
+
+@dataclass
+class TxnHandle:
+    """A begun transaction: its label and the BE (reachable address) that holds it."""
+
+    db: str
+    table: str
+    label: str
+    txn_id: int
+    be: str  # "http://host:port" after the BE address map
+
+
+@dataclass
+class FileBody:
+    """A byte range of a file, streamed in blocks; never read whole into memory."""
+
+    path: Path
+    offset: int = 0
+    length: int | None = None
+
+    @property
+    def size(self) -> int:
+        if self.length is not None:
+            return self.length
+        return os.path.getsize(self.path) - self.offset
+
+
+Body = bytes | FileBody | AsyncIterable[bytes]
+
+
+_FE_EXCEPTION_PREFIX = "class "
+
+
+def _person_message(message: str) -> str:
+    """The FE writes ``class com.starrocks...Exception: <msg>``: keep the part a person reads."""
+    if message.startswith(_FE_EXCEPTION_PREFIX) and ": " in message:
+        return message.split(": ", 1)[1]
+    return message
+
+
+class StarRocksClient(ServiceClient):
+    service = "starrocks"
+
+    def __init__(
+        self,
+        fe_url: str,
+        user: str,
+        password: str,
+        config: TransportConfig | None = None,
+        *,
+        be_map: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(fe_url, config, auth=(user, password))
+        self._auth = (user, password)
+        self.be_map = {k.strip(): v.strip() for k, v in (be_map or {}).items()}
+
+    # -- redirects and the BE address map ---------------------------------------------------------
+    def map_be(self, location: str) -> str:
+        """The reachable URL for a redirect target, after the profile's BE address map."""
+        parts = urlsplit(location)
+        mapped = self.be_map.get(parts.netloc)
+        if mapped:
+            scheme = parts.scheme
+            if "://" in mapped:
+                scheme, mapped = mapped.split("://", 1)
+            return urlunsplit((scheme, mapped, parts.path, parts.query, parts.fragment))
+        return location
+
+    def _be_unreachable(self, location: str, mapped: str, e: BaseException) -> BeUnreachable:
+        original = urlsplit(location).netloc
+        target = urlsplit(mapped).netloc
+        if original == target:
+            hint = (
+                f"the FE names its BE {original}, an address inside the cluster's network; map it to a "
+                "host:port reachable from here in the profile's BE address map"
+            )
+        else:
+            hint = f"the BE address map sends {original} to {target}; check that mapping"
+        return BeUnreachable(
+            f"cannot reach the BE at {target}: {e or type(e).__name__}", service=self.service, hint=hint
+        )
+
+    async def _follow(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: Body | None = None,
+        progress: Progress | None = None,
+        retry: bool = False,
+        hops: int = 3,
+    ) -> tuple[httpx.Response, str]:
+        """Send and follow 307s by hand, re-sending the body with Basic auth. Returns the final
+        response and the base URL (scheme://host:port) that answered."""
+        location = url if "://" in url else self.base_url + url
+        target = self.map_be(location)
+        for _ in range(hops):
+            content, extra = self._content(body, progress)
+            try:
+                response = await self.send(
+                    method,
+                    target,
+                    headers={**headers, **extra},
+                    content=content,
+                    retry=retry,
+                    auth=self._auth,
+                )
+            except errors.ConnectionFailed as e:
+                if target.startswith(self.base_url):
+                    raise
+                raise self._be_unreachable(location, target, e.__cause__ or e) from e
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("location", "")
+                await response.aclose()
+                if not location:
+                    raise StarRocksError("redirect without a Location", service=self.service)
+                target = self.map_be(location)
+                continue
+            await response.aread()
+            parts = urlsplit(target)
+            return response, f"{parts.scheme}://{parts.netloc}"
+        raise StarRocksError(f"too many redirects from {redact_url(url)}", service=self.service)
+
+    def _content(self, body: Body | None, progress: Progress | None) -> tuple[Any, dict[str, str]]:
+        if body is None:
+            return None, {"Content-Length": "0"}
+        if isinstance(body, bytes):
+            if progress:
+                progress(len(body), len(body))
+            return body, {}
+        if isinstance(body, FileBody):
+            return _read_file(body, progress), {"Content-Length": str(body.size)}
+        return _count(body, progress), {}
+
+    # -- answers ----------------------------------------------------------------------------------
+    def error_for(self, response: httpx.Response) -> errors.ApiError:
+        body = body_of(response)
+        if response.status_code == 401:
+            msg = body.get("msg") if isinstance(body, dict) else None
+            return errors.AuthError(
+                msg or "authentication failed",
+                service=self.service,
+                status=401,
+                hint="check the user and password of this cluster profile",
+                raw=redact(body),
+            )
+        return super().error_for(response)
+
+    def _reply(self, response: httpx.Response, answered_by: str) -> TxnReply:
+        if response.status_code != 200:
+            raise self.error_for(response)
+        body = body_of(response)
+        if not isinstance(body, dict) or "Status" not in body:
+            raise StarRocksError(
+                f"unexpected answer from {answered_by}: {str(body)[:200]}",
+                service=self.service,
+                status=response.status_code,
+            )
+        reply = TxnReply.model_validate(body)
+        reply.answered_by = answered_by
+        reply.raw = body
+        return reply
+
+    def _raise(self, reply: TxnReply, op: str) -> None:
+        """Turn a non-OK answer into the error its Status stands for."""
+        status = reply.status
+        message = _person_message(reply.message) or status
+        kw: dict[str, Any] = {"reply": reply, "code": status, "raw": reply.raw}
+        if status == "LABEL_ALREADY_EXISTS":
+            raise LabelAlreadyExists(
+                f"{op}: {message}",
+                hint="use another label, or check the earlier load with its load state",
+                **kw,
+            )
+        if status == "TXN_NOT_EXISTS":
+            raise TxnNotFound(f"{op}: {message}", hint="the transaction is no longer running", **kw)
+        if status == "TXN_IN_PROCESSING":
+            raise TxnBusy(f"{op}: {message}", hint="wait for the other request of this transaction", **kw)
+        if status == "ABORTED":
+            raise TxnAborted(f"{op}: {message}", **kw)
+        if status in (
+            "ANALYSIS_ERROR",
+            "DATA_QUALITY_ERROR",
+            "INVALID_ARGUMENT",
+            "INTERNAL_ERROR",
+            "NOT_AUTHORIZED",
+            "MEMORY_LIMIT_EXCEEDED",
+        ):
+            hint = None
+            if reply.error_url:
+                hint = f"rejected rows: {reply.error_url}"
+            raise LoadRejected(f"{op}: {message}", hint=hint, **kw)
+        raise StarRocksError(f"{op}: {message}", **kw)
+
+    # -- the transaction interface ----------------------------------------------------------------
+    def _txn_headers(self, db: str, label: str, table: str | None = None, **extra: Any) -> dict[str, str]:
+        h = {"label": label, "db": db}
+        if table is not None:
+            h["table"] = table
+        for k, v in extra.items():
+            if v is not None:
+                h[k] = str(v)
+        return h
+
+    async def begin(
+        self, db: str, table: str, label: str, *, timeout: int | None = None, idle_timeout: int | None = None
+    ) -> TxnHandle:
+        check_label(label)
+        headers = self._txn_headers(db, label, table, timeout=timeout, idle_transaction_timeout=idle_timeout)
+        response, answered = await self._follow("POST", "/api/transaction/begin", headers)
+        reply = self._reply(response, answered)
+        if not reply.ok:
+            self._raise(reply, "begin")
+        assert reply.txn_id is not None
+        return TxnHandle(db=db, table=table, label=label, txn_id=reply.txn_id, be=answered)
+
+    async def load(
+        self, txn: TxnHandle, body: Body, options: LoadOptions | None = None, progress: Progress | None = None
+    ) -> TxnReply:
+        """Send one chunk of data to the transaction's BE."""
+        opts = options or LoadOptions()
+        headers = self._txn_headers(txn.db, txn.label, txn.table, **opts.headers())
+        response, answered = await self._follow(
+            "PUT", f"{txn.be}/api/transaction/load", headers, body, progress
+        )
+        reply = self._reply(response, answered)
+        if not reply.ok:
+            self._raise(reply, "load")
+        return reply
+
+    async def prepare(self, db: str, label: str, *, prepared_timeout: int | None = None) -> TxnReply:
+        headers = self._txn_headers(db, label, prepared_timeout=prepared_timeout)
+        response, answered = await self._follow("POST", "/api/transaction/prepare", headers)
+        reply = self._reply(response, answered)
+        if not reply.ok:
+            self._raise(reply, "prepare")
+        return reply
+
+    async def commit(self, db: str, label: str) -> TxnReply:
+        """Commit; a second commit of a committed transaction is OK too (the FE says so)."""
+        response, answered = await self._follow(
+            "POST", "/api/transaction/commit", self._txn_headers(db, label)
+        )
+        reply = self._reply(response, answered)
+        if reply.status not in ("OK", "PUBLISH_TIMEOUT"):
+            self._raise(reply, "commit")
+        return reply
+
+    async def rollback(self, db: str, label: str) -> TxnReply:
+        response, answered = await self._follow(
+            "POST", "/api/transaction/rollback", self._txn_headers(db, label)
+        )
+        reply = self._reply(response, answered)
+        if not reply.ok:
+            self._raise(reply, "rollback")
+        return reply
+
+    async def load_state(self, db: str, label: str) -> LoadState:
+        """``GET /api/{db}/get_load_state``: UNKNOWN, PREPARE (running), PREPARED, COMMITTED,
+        VISIBLE or ABORTED."""
+        response = await self.call("GET", f"/api/{db}/get_load_state", params={"label": label}, retry=True)
+        body = body_of(response)
+        if not isinstance(body, dict) or body.get("status") != "OK":
+            msg = body.get("msg") if isinstance(body, dict) else str(body)
+            raise StarRocksError(f"load state of {label}: {msg}", service=self.service, raw=redact(body))
+        state = str(body.get("state", "UNKNOWN"))
+        return state  # type: ignore[return-value]
+
+    async def be_transactions(self, be: str) -> list[dict[str, Any]]:
+        """A BE's open transactions (``POST /api/transaction/list``): objects written back to back."""
+        url = self.map_be(be if "://" in be else f"http://{be}") + "/api/transaction/list"
+        try:
+            response = await self.send("POST", url, auth=self._auth, retry=True)
+        except errors.ConnectionFailed as e:
+            raise self._be_unreachable(be if "://" in be else f"http://{be}", url, e.__cause__ or e) from e
+        if response.status_code != 200:
+            raise self.error_for(response)
+        return _concatenated_objects(response.text)
+
+    # -- plain Stream Load -------------------------------------------------------------------------
+    async def stream_load(
+        self,
+        db: str,
+        table: str,
+        body: Body,
+        options: LoadOptions | None = None,
+        *,
+        label: str | None = None,
+        timeout: int | None = None,
+        progress: Progress | None = None,
+    ) -> StreamLoadResult:
+        """One load in one transaction. The FE only needs the headers to redirect, so it is sent an
+        empty body and the data goes to the BE alone."""
+        opts = options or LoadOptions()
+        headers = {"Expect": "100-continue", **opts.headers()}
+        if label is not None:
+            headers["label"] = check_label(label)
+        if timeout is not None:
+            headers["timeout"] = str(timeout)
+        response = await self.send("PUT", f"/api/{db}/{table}/_stream_load", headers=headers, content=b"")
+        if response.status_code != 307:
+            await response.aread()
+            if response.status_code != 200:
+                raise self.error_for(response)
+            got = body_of(response)
+            msg = got.get("msg") if isinstance(got, dict) else str(got)
+            raise StarRocksError(f"stream load refused: {msg}", service=self.service, raw=redact(got))
+        headers.pop("Expect")
+        final, answered = await self._follow("PUT", response.headers["location"], headers, body, progress)
+        if final.status_code != 200:
+            raise self.error_for(final)
+        result = StreamLoadResult.model_validate(body_of(final))
+        if result.status == "Label Already Exists":
+            reply = TxnReply.model_validate(
+                {
+                    "Status": "LABEL_ALREADY_EXISTS",
+                    "Label": result.label,
+                    "Message": result.message,
+                    "ExistingJobStatus": result.existing_job_status,
+                }
+            )
+            self._raise(reply, "stream load")
+        if result.status == "Fail":
+            hint = f"rejected rows: {result.error_url}" if result.error_url else None
+            raise LoadRejected(
+                f"stream load: {result.message}",
+                service=self.service,
+                code="Fail",
+                hint=hint,
+                raw=body_of(final),
+            )
+        return result
+
+    # -- HTTP SQL API -----------------------------------------------------------------------------
+    def sql(
+        self,
+        query: str,
+        db: str | None = None,
+        *,
+        catalog: str = "default_catalog",
+        session_variables: Mapping[str, Any] | None = None,
+    ) -> SqlResult:
+        """Rows of one statement, streamed (``async for row in client.sql(...)``); the column
+        names are on ``.columns`` once the first row or the end is reached."""
+        path = f"/api/v1/catalogs/{catalog}/databases/{db}/sql" if db else f"/api/v1/catalogs/{catalog}/sql"
+        body: dict[str, Any] = {"query": query}
+        if session_variables:
+            body["sessionVariables"] = dict(session_variables)
+        return SqlResult(self, path, body)
+
+    async def query(self, query: str, db: str | None = None) -> list[list[Any]]:
+        """All rows of a (small) result."""
+        return [row async for row in self.sql(query, db)]
+
+    # -- monitoring -------------------------------------------------------------------------------
+    async def health(self) -> dict[str, Any]:
+        response = await self.call("GET", "/api/health", retry=True)
+        body = body_of(response)
+        return body if isinstance(body, dict) else {"raw": body}
+
+    async def metrics(self) -> list[MetricSample]:
+        response = await self.call("GET", "/metrics", retry=True)
+        return parse_prometheus(response.text)
+
+
+class SqlResult:
+    """A streamed SQL API result: NDJSON lines ``connectionId``, ``meta``, ``data``…, ``statistics``."""
+
+    def __init__(self, client: StarRocksClient, path: str, body: dict[str, Any]) -> None:
+        self._client = client
+        self._path = path
+        self._body = body
+        self.connection_id: int | None = None
+        self.columns: list[dict[str, Any]] = []
+        self.statistics: dict[str, Any] = {}
+
+    def __aiter__(self) -> AsyncIterator[list[Any]]:
+        return self._rows()
+
+    async def _rows(self) -> AsyncIterator[list[Any]]:
+        client = self._client
+        response = await client.send("POST", self._path, json_body=self._body, retry=False, stream=True)
+        try:
+            if response.status_code != 200:
+                await response.aread()
+                raise _sql_error(client, response)
+            async for line in response.aiter_lines():
+                if not line.strip():
+                    continue
+                obj = json.loads(line)
+                if "data" in obj:
+                    yield obj["data"]
+                elif "meta" in obj:
+                    self.columns = obj["meta"]
+                elif "connectionId" in obj:
+                    self.connection_id = obj["connectionId"]
+                elif "statistics" in obj:
+                    self.statistics = obj["statistics"]
+                elif obj.get("status") == "FAILED" or "msg" in obj:
+                    raise StarRocksError(
+                        str(obj.get("msg") or obj.get("message") or obj),
+                        service="starrocks",
+                        code="FAILED",
+                        raw=obj,
+                    )
+        finally:
+            await response.aclose()
+
+
+def _sql_error(client: StarRocksClient, response: httpx.Response) -> errors.ApiError:
+    body = body_of(response)
+    if response.status_code == 401:
+        return client.error_for(response)
+    msg = body.get("msg") or body.get("message") if isinstance(body, dict) else str(body)
+    cls = errors.for_status(response.status_code)
+    return cls(str(msg), service="starrocks", status=response.status_code, raw=redact(body))
+
+
+async def _read_file(body: FileBody, progress: Progress | None) -> AsyncIterator[bytes]:
+    total = body.size
+    sent = 0
+    with body.path.open("rb") as f:
+        f.seek(body.offset)
+        while sent < total:
+            block = f.read(min(BLOCK, total - sent))
+            if not block:
+                break
+            sent += len(block)
+            if progress:
+                progress(sent, total)
+            yield block
+
+
+async def _count(source: AsyncIterable[bytes], progress: Progress | None) -> AsyncIterator[bytes]:
+    sent = 0
+    async for block in source:
+        sent += len(block)
+        if progress:
+            progress(sent, None)
+        yield block
+
+
+def _concatenated_objects(text: str) -> list[dict[str, Any]]:
+    decoder = json.JSONDecoder()
+    out: list[dict[str, Any]] = []
+    pos = 0
+    while pos < len(text):
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            break
+        obj, pos = decoder.raw_decode(text, pos)
+        out.append(obj)
+    return out
+
+
+def parse_prometheus(text: str) -> list[MetricSample]:
+    """Samples of a Prometheus text exposition (comments skipped)."""
+    samples: list[MetricSample] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        labels: dict[str, str] = {}
+        if "{" in line:
+            name, rest = line.split("{", 1)
+            label_text, _, value_text = rest.rpartition("}")
+            for part in _split_labels(label_text):
+                k, _, v = part.partition("=")
+                labels[k.strip()] = v.strip().strip('"').replace('\\"', '"').replace("\\\\", "\\")
+        else:
+            name, _, value_text = line.partition(" ")
+        value_text = value_text.strip().split(" ")[0]
+        try:
+            value = float(value_text)
+        except ValueError:
+            continue
+        samples.append(MetricSample(name=name.strip(), labels=labels, value=value))
+    return samples
+
+
+def _split_labels(text: str) -> list[str]:
+    parts, buf, quoted, escaped = [], [], False, False
+    for ch in text:
+        if escaped:
+            buf.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+            buf.append(ch)
+            continue
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            parts.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    if "".join(buf).strip():
+        parts.append("".join(buf))
+    return parts

@@ -1,0 +1,85 @@
+"""Secrets, kept in the OS keyring under service ``starrocks-console`` and nowhere else.
+
+This is the only module that imports keyring. Calls go through a worker thread (the Secret Service
+backend talks D-Bus and may block). When no keyring backend exists, secrets are kept for this
+session only, in memory, and ``persistent`` says so, so the console can tell the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+
+SERVICE = "starrocks-console"
+log = logging.getLogger("starrocks_console.credentials")
+
+
+class Credentials:
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+        self._session: dict[str, str] = {}
+        self._backend_error: str | None = None
+
+    @property
+    def persistent(self) -> bool:
+        """Whether secrets survive this session (a real keyring backend is there)."""
+        try:
+            backend = keyring.get_keyring()
+        except Exception as e:  # a broken keyring configuration is reported, not raised
+            self._backend_error = str(e)
+            return False
+        return not isinstance(backend, fail.Keyring)
+
+    def backend_name(self) -> str:
+        try:
+            kr = keyring.get_keyring()
+        except Exception as e:
+            return f"none ({e})"
+        return f"{type(kr).__module__}.{type(kr).__name__}"
+
+    def get(self, key: str) -> str | None:
+        if key in self._session:
+            return self._session[key]
+        if not self.persistent:
+            return None
+        try:
+            return keyring.get_password(self.service, key)
+        except keyring.errors.KeyringError as e:
+            log.warning("keyring read failed for %s: %s", key, type(e).__name__)
+            return None
+
+    def set(self, key: str, secret: str) -> bool:
+        """Store a secret; returns False when it is only kept for this session."""
+        if self.persistent:
+            try:
+                keyring.set_password(self.service, key, secret)
+                self._session.pop(key, None)
+                return True
+            except keyring.errors.KeyringError as e:
+                log.warning("keyring write failed for %s: %s", key, type(e).__name__)
+        self._session[key] = secret
+        return False
+
+    def delete(self, key: str) -> None:
+        self._session.pop(key, None)
+        if not self.persistent:
+            return
+        try:
+            keyring.delete_password(self.service, key)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError as e:
+            log.warning("keyring delete failed for %s: %s", key, type(e).__name__)
+
+    async def aget(self, key: str) -> str | None:
+        return await asyncio.to_thread(self.get, key)
+
+    async def aset(self, key: str, secret: str) -> bool:
+        return await asyncio.to_thread(self.set, key, secret)
+
+    async def adelete(self, key: str) -> None:
+        await asyncio.to_thread(self.delete, key)
