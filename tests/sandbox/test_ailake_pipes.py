@@ -1,0 +1,177 @@
+"""AI Lake pipes at work: files picked up after the polling interval, a partition refreshed after its
+file was overwritten, and everything kept across a restart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from conftest import SandboxProcess, wait_until
+from test_ailake_support import (
+    BASE,
+    INSTANCES,
+    STORAGE,
+    accepted,
+    client,
+    count,
+    create_table,
+    rows_sql,
+    storage_dir,
+    unique,
+    wait_operation,
+    write_parquet,
+)
+
+
+def test_new_files_are_loaded_after_the_polling_interval(sandbox: SandboxProcess) -> None:
+    c = client(sandbox)
+    prefix = unique("events")
+    root = storage_dir(sandbox) / prefix
+    write_parquet(root / "day=2024-05-01" / "part-0.parquet", rows_sql(10))
+    name = unique("poll")
+    body = {
+        "pathPrefix": prefix + "/",
+        "sourceStorageName": STORAGE,
+        "tableName": name,
+        "pollingIntervalSeconds": 2,
+    }
+    assert create_table(c, body)["status"] == "succeeded"
+    assert count(sandbox, name) == 10
+
+    write_parquet(root / "day=2024-05-02" / "part-0.parquet", rows_sql(4, start=50))
+    # A file at another depth is not the pipe's and is never loaded.
+    write_parquet(root / "stray.parquet", rows_sql(99, start=1000))
+    # Not before the interval has passed...
+    time.sleep(0.5)
+    assert count(sandbox, name) == 10
+    wait_until(lambda: count(sandbox, name) == 14, timeout=10, interval=0.2)
+    assert count(sandbox, name, where="WHERE day = '2024-05-02'") == 4
+
+    # An unchanged file is never loaded twice; a second new one is.
+    write_parquet(root / "day=2024-05-02" / "part-1.parquet", rows_sql(3, start=70))
+    wait_until(lambda: count(sandbox, name) == 17, timeout=10, interval=0.2)
+    time.sleep(3)
+    assert count(sandbox, name) == 17
+
+
+def test_refresh_reloads_one_partition_after_its_file_is_overwritten(sandbox: SandboxProcess) -> None:
+    c = client(sandbox)
+    prefix = unique("orders")
+    root = storage_dir(sandbox) / prefix
+    for month, n in (("01", 6), ("02", 8)):
+        write_parquet(root / "year=2024" / f"month={month}" / "data.parquet", rows_sql(n, label=f"m{month}"))
+    name = unique("refresh")
+    # A long interval: only the refresh may load the overwritten file.
+    body = {
+        "pathPrefix": prefix,
+        "sourceStorageName": STORAGE,
+        "tableName": name,
+        "pollingIntervalSeconds": 3600,
+    }
+    assert create_table(c, body)["status"] == "succeeded"
+    assert count(sandbox, name) == 14
+
+    write_parquet(root / "year=2024" / "month=02" / "data.parquet", rows_sql(3, start=500, label="fixed"))
+    path = f"{INSTANCES}/demo/pipeTables/{name}/refresh"
+    op_id = accepted(c.post(path, json={"partitionSpec": {"year": "2024", "month": "02"}}))
+    assert c.get(f"{BASE}/operations/{op_id}").json()["kind"] == "refresh-partition"
+    assert wait_operation(c, op_id) == {"id": op_id, "kind": "refresh-partition", "status": "succeeded"}
+    assert count(sandbox, name) == 9
+    assert count(sandbox, name, where="WHERE month = '01'") == 6
+    assert sandbox.query(f"SELECT min(id), max(id) FROM {name} WHERE month = '02'", db="demo") == [[500, 502]]
+
+    # Refreshing a partition with no files left empties it.
+    (root / "year=2024" / "month=02" / "data.parquet").unlink()
+    op = wait_operation(c, accepted(c.post(path, json={"partitionSpec": {"month": "02", "year": "2024"}})))
+    assert op["status"] == "succeeded"
+    assert count(sandbox, name) == 6
+
+
+def test_overwritten_files_are_loaded_again_by_the_pipe(sandbox: SandboxProcess) -> None:
+    c = client(sandbox)
+    prefix = unique("dup")
+    root = storage_dir(sandbox) / prefix
+    write_parquet(root / "year=2024" / "a.parquet", rows_sql(5))
+    name = unique("dup")
+    body = {
+        "pathPrefix": prefix,
+        "sourceStorageName": STORAGE,
+        "tableName": name,
+        "pollingIntervalSeconds": 1,
+    }
+    assert create_table(c, body)["status"] == "succeeded"
+    # A pipe tells files apart by name and content: new content is a new file to load.
+    write_parquet(root / "year=2024" / "a.parquet", rows_sql(2, start=40))
+    wait_until(lambda: count(sandbox, name) == 7, timeout=10, interval=0.2)
+    op = wait_operation(
+        c,
+        accepted(
+            c.post(f"{INSTANCES}/demo/pipeTables/{name}/refresh", json={"partitionSpec": {"year": "2024"}})
+        ),
+    )
+    assert op["status"] == "succeeded"
+    assert count(sandbox, name) == 2
+
+
+def test_a_restart_keeps_instances_pipe_tables_and_operations(
+    sandbox_factory: Callable[..., SandboxProcess],
+) -> None:
+    sp = sandbox_factory("--operation-seconds", "2")
+    c = client(sp)
+    demo_before = c.get(f"{INSTANCES}/demo").json()
+    storages_before = c.get(f"{BASE}/objectStorages").json()["data"]
+    prefix = unique("keep")
+    write_parquet(storage_dir(sp) / prefix / "a.parquet", rows_sql(5))
+    name = unique("kept")
+    done = create_table(c, {"pathPrefix": prefix, "sourceStorageName": STORAGE, "tableName": name})
+    assert done["status"] == "succeeded"
+    table_before = c.get(f"{INSTANCES}/demo/pipeTables/{name}").json()
+    # Accepted but not yet carried out when the sandbox stops.
+    r = c.post(f"{INSTANCES}/demo/analyzeStatistics", json={}, headers={"operation-id": "restart-op"})
+    pending = r.headers["operation-id"]
+    assert c.get(f"{BASE}/operations/{pending}").json()["status"] == "pending"
+    c.close()
+
+    sp.restart("--operation-seconds", "0.3")
+    c = client(sp)
+    assert c.get(f"{INSTANCES}/demo").json()["data"] == demo_before["data"]
+    assert c.get(f"{BASE}/objectStorages").json()["data"] == storages_before
+    assert c.get(f"{INSTANCES}/demo/pipeTables/{name}").json()["data"] == table_before["data"]
+    assert c.get(f"{BASE}/operations/{done['id']}").json() == done
+    assert count(sp, name) == 5
+    assert count(sp, "sales") == 890
+    # The seed does not run twice: no second copy of the sales rows, no second storage.
+    assert len(c.get(f"{INSTANCES}/demo/pipeTables", params={"size": 500}).json()["data"]) == 2
+    op = wait_operation(c, pending)
+    assert op["status"] == "succeeded" and op["result"]["tablesAnalyzed"] >= 4
+
+    # The restarted pipe still polls: a new file arrives with the seeded 60 s interval skipped by a poll.
+    write_parquet(storage_dir(sp) / prefix / "b.parquet", rows_sql(3, start=10))
+    svc = c.get(f"{BASE}/services").json()["data"][0]["id"]
+    op = wait_operation(c, accepted(c.post(f"{BASE}/services/{svc}/commands/poll/run", json={})))
+    assert op["result"] == {"filesLoaded": 1, "rowsLoaded": 3}
+    assert count(sp, name) == 8
+
+
+def test_a_paused_service_stops_polling(sandbox_factory: Callable[..., SandboxProcess]) -> None:
+    sp = sandbox_factory()
+    c = client(sp)
+    svc = c.get(f"{BASE}/services").json()["data"][0]["id"]
+    run = f"{BASE}/services/{svc}/commands"
+    assert wait_operation(c, accepted(c.post(f"{run}/pause/run", json={})))["result"] == {"paused": True}
+    assert c.get(f"{BASE}/services/{svc}/status").json()["status"]["paused"] is True
+    prefix = unique("paused")
+    write_parquet(storage_dir(sp) / prefix / "a.parquet", rows_sql(2))
+    name = unique("p")
+    body = {
+        "pathPrefix": prefix,
+        "sourceStorageName": STORAGE,
+        "tableName": name,
+        "pollingIntervalSeconds": 1,
+    }
+    assert create_table(c, body)["status"] == "succeeded"
+    write_parquet(storage_dir(sp) / prefix / "b.parquet", rows_sql(2, start=9))
+    time.sleep(2.5)
+    assert count(sp, name) == 2
+    assert wait_operation(c, accepted(c.post(f"{run}/resume/run", json={})))["result"] == {"paused": False}
+    wait_until(lambda: count(sp, name) == 4, timeout=10, interval=0.2)
