@@ -84,11 +84,34 @@ class SandboxProcess:
     def auth(self) -> tuple[str, str]:
         return (self.info["fe_user"], self.info["fe_password"])
 
-    def admin_sql(self, sql: str) -> Any:
+    def admin_sql(self, sql: str, db: str | None = None) -> Any:
         """Run DDL/DML through the sandbox's admin switch (the SQL API refuses it, like StarRocks)."""
-        r = httpx.post(f"{self.url}/_sandbox/sql", json={"sql": sql}, auth=self.auth, timeout=30)
+        body: dict[str, Any] = {"sql": sql}
+        if db is not None:
+            body["db"] = db
+        r = httpx.post(f"{self.url}/_sandbox/sql", json=body, auth=self.auth, timeout=30)
         r.raise_for_status()
         return r.json()
+
+    def query(self, sql: str, db: str | None = None) -> list[list[Any]]:
+        """Rows of a query through the HTTP SQL API (NDJSON: connectionId, meta, data..., statistics)."""
+        path = (
+            f"/api/v1/catalogs/default_catalog/databases/{db}/sql"
+            if db
+            else "/api/v1/catalogs/default_catalog/sql"
+        )
+        r = httpx.post(self.url + path, json={"query": sql}, auth=self.auth, timeout=60)
+        r.raise_for_status()
+        rows: list[list[Any]] = []
+        for line in r.text.splitlines():
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            if "data" in obj:
+                rows.append(obj["data"])
+            elif "status" in obj and obj.get("status") != "OK":
+                raise AssertionError(f"query failed: {obj}")
+        return rows
 
 
 @pytest.fixture(scope="session")
