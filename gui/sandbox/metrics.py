@@ -27,6 +27,22 @@ class Metrics:
         self._gauges[name] = read
         self._help.setdefault(name, ("gauge", help_text))
 
+    def snapshot(self) -> tuple[dict[tuple[str, tuple[tuple[str, str], ...]], float], dict[str, float]]:
+        """Counters (by name and labels) and the current value of every gauge that can be read."""
+        with self._lock:
+            counters = dict(self._counters)
+        gauges: dict[str, float] = {}
+        for name, read in list(self._gauges.items()):
+            try:
+                gauges[name] = float(read())
+            except Exception:  # a gauge that cannot be read is left out, as a failing FE gauge would be
+                continue
+        return counters, gauges
+
+    def help_of(self, name: str, kind: str = "counter") -> tuple[str, str]:
+        """(kind, help text) registered for a metric."""
+        return self._help.get(name, (kind, ""))
+
     def value(self, name: str, **labels: str) -> float:
         with self._lock:
             return self._counters.get((name, tuple(sorted(labels.items()))), 0.0)

@@ -93,16 +93,7 @@ BE_GAUGES = [
 
 def _snapshot(metrics: Metrics) -> tuple[dict[tuple[str, Labels], float], dict[str, float]]:
     """Counters and current gauge values of the registry."""
-    lock: threading.Lock = metrics._lock
-    with lock:
-        counters = dict(metrics._counters)
-    gauges: dict[str, float] = {}
-    for name, read in list(metrics._gauges.items()):
-        try:
-            gauges[name] = float(read())
-        except Exception:  # a gauge that cannot be read is left out, as a failing FE gauge would be
-            continue
-    return counters, gauges
+    return metrics.snapshot()
 
 
 def _num(v: float, double: bool = False) -> str:
@@ -178,7 +169,7 @@ def render_fe(sb: Sandbox, with_tables: bool = False) -> str:
     w.metric(mn.FE + "safe_mode", "gauge", "safe mode flag", [((("type", "safe_mode"),), "0")])
     for name, value in sorted(gauges.items()):
         if name.startswith(mn.FE):
-            kind, help_text = sb.metrics._help.get(name, ("gauge", ""))
+            kind, help_text = sb.metrics.help_of(name, "gauge")
             w.metric(name, "gauge", help_text or name, [((), _num(value))])
     listed: set[str] = set()
     for name in [*FE_COUNTERS, *FE_HTTP_COUNTERS]:
@@ -206,12 +197,12 @@ def render_fe(sb: Sandbox, with_tables: bool = False) -> str:
     # Counters and gauges of the sandbox's other services share the FE address; they follow here
     # under their own (non-StarRocks) names.
     for name in sorted({n for n, _ in counters if not n.startswith("starrocks_")}):
-        kind, help_text = sb.metrics._help.get(name, ("counter", ""))
+        kind, help_text = sb.metrics.help_of(name)
         series = sorted((labels, v) for (n, labels), v in counters.items() if n == name)
         w.metric(name, kind, help_text or name, [(labels, _num(v)) for labels, v in series])
     for name, value in sorted(gauges.items()):
         if not name.startswith("starrocks_"):
-            w.metric(name, "gauge", sb.metrics._help.get(name, ("gauge", ""))[1] or name, [((), _num(value))])
+            w.metric(name, "gauge", sb.metrics.help_of(name, "gauge")[1] or name, [((), _num(value))])
     w.lines.append("# TYPE node_info gauge")
     for labels, value in (
         ((("type", "fe_node_num"), ("state", "total")), 1),

@@ -57,12 +57,16 @@ def fe_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
         op = request.path_params["op"]
         metric = _OP_METRICS.get(op.lower())
         started = time.monotonic()
+        if metric is not None:
+            # "being handled" counters: up while the FE works on the request, down after.
+            sb.metrics.inc(metric[0])
         try:
             result = mgr.fe_decide(op, request.headers)
         except FeError as e:
             return _fe_json({"Status": "FAILED", "Message": e.text})
         finally:
             if metric is not None:
+                sb.metrics.inc(metric[0], -1)
                 m.observe(sb.metrics, metric[1], (time.monotonic() - started) * 1000)
         if result is None:
             return _redirect(sb, request)
@@ -78,7 +82,6 @@ def fe_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
             return _rest_result(f"unknown database, database={db}")
         if sb.engine.table(db, table) is None:
             return _rest_result(f"unknown table, table={table}")
-        sb.metrics.inc(m.LOAD_ADD)
         return _redirect(sb, request)
 
     async def load_state(request: Request) -> Response:

@@ -321,6 +321,7 @@ class TxnManager:
             )
             self.records.save(t)
         self.sb.metrics.inc(m.TXN_BEGIN)
+        self.sb.metrics.inc(m.LOAD_ADD)
         return t
 
     def be_begin(self, headers: Mapping[str, str], user: str | None, has_auth: bool) -> dict[str, Any]:
