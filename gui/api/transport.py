@@ -220,3 +220,125 @@ class RetryPolicy:
                 await self.sleep(wait)
                 continue
             return response
+
+
+# -- large file bodies --------------------------------------------------------------------------------
+
+SENDFILE_SEGMENT = 8 << 20
+
+
+async def send_file(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    path: str,
+    offset: int,
+    length: int,
+    config: TransportConfig,
+    progress: Callable[[int, int], None] | None = None,
+) -> httpx.Response:
+    """Send one request whose body is a byte range of a file, over plain HTTP, with the kernel's
+    sendfile: the bytes never pass through Python, which keeps a gigabyte load's CPU cost near
+    curl's. One connection per request (bodies this large dwarf a handshake). Returns the whole
+    response; connection failures raise httpx's own errors, so callers treat both paths alike."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        raise ValueError("send_file is for plain HTTP; use the client's streaming body over TLS")
+    host = parts.hostname or ""
+    port = parts.port or 80
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    request = httpx.Request(method, url)
+    head = [
+        f"{method} {target} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        f"User-Agent: {config.user_agent}",
+        f"Content-Length: {length}",
+        "Connection: close",
+    ]
+    head += [
+        f"{k}: {v}" for k, v in {**config.extra_headers, **headers}.items() if k.lower() != "content-length"
+    ]
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "-> %s %s %s (sendfile %d bytes)",
+            method,
+            redact_url(url),
+            redact_headers({k: v for k, v in headers.items()}),
+            length,
+        )
+    started = time.monotonic()
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), config.connect_timeout)
+    except TimeoutError:
+        raise httpx.ConnectTimeout(f"connecting to {parts.netloc} timed out", request=request) from None
+    except OSError as e:
+        raise httpx.ConnectError(str(e) or type(e).__name__, request=request) from e
+    try:
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        await asyncio.wait_for(writer.drain(), config.write_timeout)
+        loop = asyncio.get_running_loop()
+        sent = 0
+        with open(path, "rb") as f:
+            while sent < length:
+                count = min(SENDFILE_SEGMENT, length - sent)
+                # A segment at a time, so progress is reported and a stalled peer times out.
+                n = await asyncio.wait_for(
+                    loop.sendfile(writer.transport, f, offset + sent, count), config.write_timeout
+                )
+                if n <= 0:
+                    raise httpx.WriteError("the file ended before its declared length", request=request)
+                sent += n
+                if progress:
+                    progress(sent, length)
+        status, resp_headers, body = await asyncio.wait_for(
+            _read_response(reader, request), config.read_timeout
+        )
+    except TimeoutError:
+        raise httpx.ReadTimeout(f"no answer from {parts.netloc} in time", request=request) from None
+    except (ConnectionError, asyncio.IncompleteReadError) as e:
+        raise httpx.RemoteProtocolError(f"connection to {parts.netloc} broke: {e}", request=request) from e
+    finally:
+        writer.close()
+    response = httpx.Response(status, headers=resp_headers, content=body, request=request)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "<- %s %s %s in %.0f ms", status, method, redact_url(url), (time.monotonic() - started) * 1000
+        )
+    return response
+
+
+async def _read_response(
+    reader: asyncio.StreamReader, request: httpx.Request
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    while True:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        try:
+            status = int(lines[0].split(" ", 2)[1])
+        except (IndexError, ValueError):
+            raise httpx.RemoteProtocolError(
+                f"not an HTTP answer: {lines[0][:80]!r}", request=request
+            ) from None
+        if status >= 200:
+            break
+    headers = [
+        (k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:] if ":" in line)
+    ]
+    lower = {k.lower(): v for k, v in headers}
+    if "content-length" in lower:
+        body = await reader.readexactly(int(lower["content-length"]))
+    elif "chunked" in lower.get("transfer-encoding", "").lower():
+        chunks = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            chunks.append(await reader.readexactly(size))
+            await reader.readuntil(b"\r\n")
+            if size == 0:
+                break
+        body = b"".join(chunks)
+        headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+    else:
+        body = await reader.read()
+    return status, headers, body

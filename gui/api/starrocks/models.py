@@ -22,7 +22,7 @@ def check_label(label: str) -> str:
 class TxnReply(BaseModel):
     """Any answer of ``/api/transaction/*``, from the FE or the BE (keys as they send them)."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="allow")
+    model_config = ConfigDict(populate_by_name=True, extra="allow", defer_build=True)
 
     status: str = Field(alias="Status")
     message: str = Field("", alias="Message")
@@ -53,7 +53,7 @@ class TxnReply(BaseModel):
 class StreamLoadResult(BaseModel):
     """The BE's answer to ``PUT /api/{db}/{table}/_stream_load``."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="allow")
+    model_config = ConfigDict(populate_by_name=True, extra="allow", defer_build=True)
 
     txn_id: int = Field(-1, alias="TxnId")
     label: str = Field("", alias="Label")
@@ -75,7 +75,7 @@ LoadState = Literal["UNKNOWN", "PREPARE", "PREPARED", "COMMITTED", "VISIBLE", "A
 class LoadOptions(BaseModel):
     """The data headers of a load. Every load of one transaction must send the same ones."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
     format: Literal["csv", "json"] = "csv"
     column_separator: str | None = None
@@ -169,18 +169,20 @@ def decode_separator(text: str) -> bytes:
 
 
 class Column(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     name: str
     type: str
 
 
 class Backend(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     host: str
     http_port: int | None = None
     alive: bool | None = None
 
 
 class MetricSample(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     name: str
     labels: dict[str, str] = Field(default_factory=dict)
     value: float
