@@ -91,6 +91,7 @@ def build_client(
     """An AsyncClient with the profile's timeouts, TLS and pool, HTTP/1.1 keep-alive, redirects
     off (each client decides how to follow them) and redacted debug logging."""
     cfg = config or TransportConfig()
+    mask_secret_headers_in_http_traces()
     all_headers = {"User-Agent": cfg.user_agent, **cfg.extra_headers, **(headers or {})}
     limits = httpx.Limits(
         max_connections=cfg.max_connections,
@@ -159,6 +160,36 @@ async def _log_response(response: httpx.Response) -> None:
             redact_url(response.request.url),
             (time.monotonic() - started) * 1000,
         )
+
+
+# -- log redaction in httpcore's traces -------------------------------------------------------------
+
+# httpcore's own DEBUG trace prints raw response headers, IAM's X-Subject-Token (the token) among
+# them; this filter masks secret headers in those lines before any handler sees them.
+_HEADER_PAIR = re.compile(
+    r"\((b?)(['\"])(" + "|".join(re.escape(h) for h in sorted(SECRET_HEADERS)) + r")\2, b?(['\"])(.*?)\4\)",
+    re.IGNORECASE,
+)
+
+
+class _SecretHeaderFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            try:
+                record.msg, record.args = record.getMessage(), None
+            except (TypeError, ValueError):
+                return True
+        if isinstance(record.msg, str) and "'" in record.msg:
+            record.msg = _HEADER_PAIR.sub(lambda m: f"({m[1]}{m[2]}{m[3]}{m[2]}, b'{REDACTED}')", record.msg)
+        return True
+
+
+def mask_secret_headers_in_http_traces() -> None:
+    """Install the filter on httpcore's trace loggers (once)."""
+    for name in ("httpcore.http11", "httpcore.http2", "httpcore.connection"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _SecretHeaderFilter) for f in logger.filters):
+            logger.addFilter(_SecretHeaderFilter())
 
 
 # -- retries ----------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ from .models import (
     TaurusInstanceList,
     field_errors,
 )
-from .regions import gaussdb_endpoint
+from .regions import check_region, gaussdb_endpoint
 from .regions import iam_endpoint as region_iam_endpoint
 from .signer import AkSkAuth
 
@@ -135,7 +135,7 @@ class HuaweiCloudClient(ServiceClient):
     ) -> None:
         if project_id:
             check_project_id(project_id)
-        self.region = region
+        self.region = check_region(region)
         self.iam = IamClient(iam_endpoint or region_iam_endpoint(region), config)
         self._project_id = project_id
         self._project_lock = asyncio.Lock()
@@ -161,8 +161,12 @@ class HuaweiCloudClient(ServiceClient):
         else:
             raise TypeError("credentials must be PasswordCredentials or AkSkCredentials")
         self._auth = auth
+        # Huawei's SDK declares JSON on body-less calls too; calls with a body add the charset.
         super().__init__(
-            endpoint or gaussdb_endpoint(region), config, auth=auth, headers={"X-Language": language}
+            endpoint or gaussdb_endpoint(region),
+            config,
+            auth=auth,
+            headers={"X-Language": language, "Content-Type": "application/json"},
         )
 
     @classmethod

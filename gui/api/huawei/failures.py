@@ -101,7 +101,11 @@ def error_for(
             **kwargs,
         )
     if status == 409:
-        return errors.Conflict(msg or f"{where} conflicts with the current state", **kwargs)
+        return errors.Conflict(
+            msg or f"{where} conflicts with the current state",
+            hint="refresh to see the current state, then try again",
+            **kwargs,
+        )
     if status == 429:
         return errors.RateLimited(
             msg or "too many requests",
@@ -114,4 +118,8 @@ def error_for(
             hint="try again later; if it persists, give Huawei support the request id",
             **kwargs,
         )
-    return errors.for_status(status)(msg or f"{where} was refused", **kwargs)
+    return errors.for_status(status)(
+        msg or f"{where} was refused",
+        hint="correct what the service names and try again",
+        **kwargs,
+    )
