@@ -64,6 +64,14 @@ class Credentials:
         self._session[key] = secret
         return False
 
+    def remember(self, key: str, secret: str) -> None:
+        """Hold a secret for this session only, whatever the keyring (the sandbox's credentials)."""
+        self._session[key] = secret
+
+    def forget(self, key: str) -> None:
+        """Drop a session-only secret (the keyring is not touched)."""
+        self._session.pop(key, None)
+
     def delete(self, key: str) -> None:
         self._session.pop(key, None)
         if not self.persistent:

@@ -1,0 +1,185 @@
+"""The console's application state without Qt: profiles, their secrets, and a client per profile.
+
+Views ask this for a ready client of a profile; the client is built once with the profile's TLS
+settings and the secret read from the keyring (or the session store when there is no keyring), and
+closed when the profile changes or the console quits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic import SecretStr
+
+from ..api import errors
+from ..api.ailake import AILakeClient
+from ..api.base import ServiceClient
+from ..api.huawei import AkSkCredentials, HuaweiCloudClient, PasswordCredentials
+from ..api.starrocks import StarRocksClient
+from ..api.transport import TransportConfig
+from .credentials import Credentials
+from .journal import Journal
+from .profiles import Profile, ProfileStore
+
+
+class MissingSecret(errors.AuthError):
+    """The profile's secret is neither in the keyring nor entered this session."""
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        profiles: ProfileStore | None = None,
+        credentials: Credentials | None = None,
+        journal: Journal | None = None,
+    ) -> None:
+        self.profiles = profiles or ProfileStore()
+        self.credentials = credentials or Credentials()
+        self.journal = journal or Journal()
+        self._clients: dict[str, ServiceClient] = {}
+        self._ephemeral: dict[str, Profile] = {}
+        self._lock = asyncio.Lock()
+
+    # -- profiles --------------------------------------------------------------------------------
+    def all_profiles(self) -> list[Profile]:
+        """Saved profiles, then the session's own (the sandbox's), in the order they were added."""
+        return [*self.profiles, *self._ephemeral.values()]
+
+    def profile(self, name: str) -> Profile | None:
+        return self._ephemeral.get(name) or self.profiles.get(name)
+
+    def add_ephemeral(self, profile: Profile, secrets: dict[str, str]) -> None:
+        """A profile for this session only (never written to the settings file); its secrets are
+        held in memory by the credentials store's session fallback."""
+        self._ephemeral[profile.name] = profile
+        for key, value in secrets.items():
+            self.credentials.remember(profile.secret_key(key), value)
+
+    async def save_profile(
+        self, profile: Profile, secrets: dict[str, str], old_name: str | None = None
+    ) -> bool:
+        """Save a profile and store its secrets (empty values keep what is stored). Returns whether
+        the secrets went to the OS keyring (False: kept for this session only)."""
+        if old_name and old_name != profile.name:
+            await self.delete_profile(old_name)
+        self.profiles.put(profile)
+        persistent = True
+        for key, value in secrets.items():
+            if value:
+                persistent = await self.credentials.aset(profile.secret_key(key), value) and persistent
+        await self.drop_client(profile.name)
+        return persistent
+
+    async def delete_profile(self, name: str) -> None:
+        profile = self.profile(name)
+        await self.drop_client(name)
+        if profile is None:
+            return
+        for key in ("password", "sk", "token"):
+            await self.credentials.adelete(profile.secret_key(key))
+        self._ephemeral.pop(name, None)
+        if self.profiles.get(name) is not None:
+            self.profiles.remove(name)
+
+    # -- clients ---------------------------------------------------------------------------------
+    async def client(self, profile: Profile) -> Any:
+        """The profile's client (StarRocksClient, HuaweiCloudClient or AILakeClient)."""
+        async with self._lock:
+            existing = self._clients.get(profile.name)
+            if existing is not None and not existing.closed:
+                return existing
+            made = await self._make(profile)
+            self._clients[profile.name] = made
+            return made
+
+    async def drop_client(self, name: str) -> None:
+        c = self._clients.pop(name, None)
+        if c is not None:
+            await c.aclose()
+
+    async def aclose(self) -> None:
+        for name in list(self._clients):
+            await self.drop_client(name)
+
+    async def secret(self, profile: Profile, key: str) -> str:
+        value = await self.credentials.aget(profile.secret_key(key))
+        if value is None:
+            raise MissingSecret(
+                f"profile {profile.name!r} has no {key} stored",
+                service=profile.kind,
+                hint="edit the profile and enter it"
+                + (
+                    ""
+                    if self.credentials.persistent
+                    else " (no keyring here: it is kept for this session only)"
+                ),
+            )
+        return value
+
+    def transport(self, profile: Profile) -> TransportConfig:
+        return TransportConfig(verify_tls=profile.verify_tls, ca_bundle=profile.ca_bundle or None)
+
+    async def _make(self, profile: Profile) -> ServiceClient:
+        cfg = self.transport(profile)
+        if profile.kind == "starrocks":
+            password = await self.secret(profile, "password")
+            return StarRocksClient(profile.url, profile.user, password, cfg, be_map=profile.be_map)
+        if profile.kind == "ailake":
+            return AILakeClient(profile.url, await self.secret(profile, "token"), cfg)
+        if profile.auth_method == "aksk":
+            creds: PasswordCredentials | AkSkCredentials = AkSkCredentials(
+                ak=profile.ak, sk=SecretStr(await self.secret(profile, "sk"))
+            )
+        else:
+            creds = PasswordCredentials(
+                user=profile.user,
+                password=SecretStr(await self.secret(profile, "password")),
+                domain=profile.domain,
+            )
+        return HuaweiCloudClient(
+            region=profile.region,
+            credentials=creds,
+            project_id=profile.project_id or None,
+            endpoint=profile.url or None,
+            iam_endpoint=profile.iam_url or profile.url or None,
+            config=cfg,
+        )
+
+
+def sandbox_profiles(info: dict[str, Any]) -> list[tuple[Profile, dict[str, str]]]:
+    """Ready profiles for a sandbox from the JSON line it printed, with their secrets."""
+    url = str(info["url"])
+    hw = info["huawei"]
+    return [
+        (
+            Profile(
+                name="Sandbox StarRocks",
+                kind="starrocks",
+                url=url,
+                user=info["fe_user"],
+                sandbox=True,
+            ),
+            {"password": info["fe_password"]},
+        ),
+        (
+            Profile(
+                name="Sandbox Huawei Cloud",
+                kind="huawei",
+                url=url,
+                iam_url=url,
+                region=hw["region"],
+                project_id=hw["project_id"],
+                user=hw["iam_user"],
+                domain=hw["iam_domain"],
+                auth_method="password",
+                ak=hw["ak"],
+                sandbox=True,
+            ),
+            {"password": hw["iam_password"], "sk": hw["sk"]},
+        ),
+        (
+            Profile(name="Sandbox AI Lake", kind="ailake", url=url, sandbox=True),
+            {"token": info["ailake"]["token"]},
+        ),
+    ]
