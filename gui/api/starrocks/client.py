@@ -452,6 +452,13 @@ class StarRocksClient(ServiceClient):
         """All rows of a (small) result."""
         return [row async for row in self.sql(query, db)]
 
+    async def records(self, query: str, db: str | None = None) -> list[dict[str, Any]]:
+        """All rows of a (small) result as column → value mappings."""
+        result = self.sql(query, db)
+        rows = [row async for row in result]
+        names = [str(c.get("name")) for c in result.columns]
+        return [dict(zip(names, row, strict=False)) for row in rows]
+
     # -- monitoring -------------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:
         response = await self.call("GET", "/api/health", retry=True)
@@ -488,7 +495,15 @@ class SqlResult:
                 if not line.strip():
                     continue
                 obj = json.loads(line)
-                if "data" in obj:
+                if "meta" in obj and isinstance(obj.get("data"), list):
+                    # SHOW/DESC answer one object: meta, every row as an object keyed by column,
+                    # statistics. Rows are handed out as lists in the meta's order, like SELECT rows.
+                    self.columns = obj["meta"]
+                    self.statistics = obj.get("statistics", {})
+                    names = [c.get("name") for c in self.columns]
+                    for item in obj["data"]:
+                        yield [item.get(n) for n in names] if isinstance(item, dict) else item
+                elif "data" in obj:
                     yield obj["data"]
                 elif "meta" in obj:
                     self.columns = obj["meta"]
