@@ -6,6 +6,7 @@ Only the window and ``screenshot`` import Qt: ``load`` and ``sandbox`` must star
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"starrocks-console {__version__}")
     parser.add_argument("--sandbox", action="store_true", help="start on a fresh local sandbox")
+    parser.add_argument("--profile", metavar="NAME", help="select this profile on start")
     sub = parser.add_subparsers(dest="command")
     sb = sub.add_parser(
         "sandbox",
@@ -189,6 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
         "the same file without one, is never loaded twice.",
     )
     _load_args(ld)
+    shot = sub.add_parser(
+        "screenshot",
+        help="render the window offscreen on one view to a PNG",
+        description="Render the window offscreen on one view, with its data loaded, to a PNG.",
+    )
+    shot.add_argument(
+        "--view", required=True, choices=["instances", "pipe-tables", "transactions", "dashboard"]
+    )
+    shot.add_argument("--out", required=True, type=Path, metavar="FILE.png")
+    shot.add_argument("--sandbox", action="store_true", help="on a fresh local sandbox")
+    shot.add_argument("--size", default="1280x800", metavar="WxH")
     return parser
 
 
@@ -198,9 +211,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_sandbox(args)
     if args.command == "load":
         return _run_load(args)
-    # The window arrives with the console issue; until then the console is its sandbox.
-    print("starrocks-console: the window is not built yet; starting the local sandbox", file=sys.stderr)
-    return _run_sandbox(argparse.Namespace(port=None))
+    if args.command == "screenshot":
+        if not re.fullmatch(r"\d{2,5}x\d{2,5}", args.size):
+            print("starrocks-console screenshot: --size wants WxH, e.g. 1280x800", file=sys.stderr)
+            return 2
+        from .app import run_screenshot
+
+        return run_screenshot(args)
+    from .app import run_window
+
+    return run_window(args)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The window tests' fixtures and qasync loop (a plugin: see its docstring).
+pytest_plugins = ["qtfixtures"]
+
 # Short delays keep the Huawei jobs and AI Lake operations quick in tests; they still pass through
 # every intermediate state.
 FAST = ["--job-seconds", "0.6", "--operation-seconds", "0.3"]

@@ -8,6 +8,7 @@ session only, in memory, and ``persistent`` says so, so the console can tell the
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 
 import keyring
@@ -83,11 +84,23 @@ class Credentials:
         except keyring.errors.KeyringError as e:
             log.warning("keyring delete failed for %s: %s", key, type(e).__name__)
 
+    # Keyring calls run on this module's own worker thread: the event loop's default executor may
+    # log what it runs and returns (qasync's does, at DEBUG), and these values are secrets.
     async def aget(self, key: str) -> str | None:
-        return await asyncio.to_thread(self.get, key)
+        return await asyncio.get_running_loop().run_in_executor(_executor(), self.get, key)
 
     async def aset(self, key: str, secret: str) -> bool:
-        return await asyncio.to_thread(self.set, key, secret)
+        return await asyncio.get_running_loop().run_in_executor(_executor(), self.set, key, secret)
 
     async def adelete(self, key: str) -> None:
-        await asyncio.to_thread(self.delete, key)
+        await asyncio.get_running_loop().run_in_executor(_executor(), self.delete, key)
+
+
+_EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _executor() -> concurrent.futures.ThreadPoolExecutor:
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyring")
+    return _EXECUTOR

@@ -1,0 +1,156 @@
+"""Qt + qasync bootstrap of the window, and the offscreen ``screenshot`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+# qasync picks the first Qt binding it finds unless told (qasync #115/#127 era pitfall).
+os.environ.setdefault("QT_API", "pyside6")
+
+VIEW_NAMES = {
+    "instances": "InstancesView",
+    "pipe-tables": "PipeTablesView",
+    "transactions": "TransactionsView",
+    "dashboard": "DashboardView",
+}
+
+
+def view_classes() -> list[type[Any]]:
+    from .ui.views.dashboard import DashboardView
+    from .ui.views.instances import InstancesView
+    from .ui.views.pipe_tables import PipeTablesView
+    from .ui.views.transactions import TransactionsView
+
+    return [InstancesView, PipeTablesView, TransactionsView, DashboardView]
+
+
+def _application() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    from .ui.theme import apply_theme
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("StarRocks Console")
+    app.setOrganizationName("starrocks-console")
+    from . import __version__
+
+    app.setApplicationVersion(__version__)
+    # The window decides when the console ends (after its cleanup), not the last window closing.
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+    return app
+
+
+def _run(coro_factory: Any) -> int:
+    import qasync
+
+    app = _application()
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return int(runner.run(coro_factory(app)))
+
+
+async def _start(args: argparse.Namespace, screenshot: bool = False) -> tuple[Any, Any, Any]:
+    """The session (with the sandbox's profiles when asked), the window, and the sandbox runner."""
+    from .services.session import ConsoleSession, sandbox_profiles
+    from .ui.activity import ActivityModel
+    from .ui.context import UiContext
+    from .ui.main_window import MainWindow
+
+    session = ConsoleSession()
+    runner = None
+    if getattr(args, "sandbox", False):
+        from .services.sandbox_runner import SandboxRunner
+
+        runner = SandboxRunner()
+        info = await runner.start()
+        for profile, secrets in sandbox_profiles(info):
+            session.add_ephemeral(profile, secrets)
+    ctx = UiContext(session=session, activity=ActivityModel())
+    settings = None
+    if screenshot:
+        from PySide6.QtCore import QSettings
+
+        # A screenshot starts from defaults, not from the user's saved window state.
+        settings = QSettings(
+            str(Path(os.environ.get("TMPDIR", "/tmp")) / "starrocks-console-shot.ini"),
+            QSettings.Format.IniFormat,
+        )
+        settings.clear()
+    window = MainWindow(ctx, view_classes(), settings)
+    return ctx, window, runner
+
+
+def run_window(args: argparse.Namespace) -> int:
+    async def main(app: Any) -> int:
+        ctx, window, runner = await _start(args)
+        done = asyncio.Event()
+        window.closed.connect(done.set)
+        app.aboutToQuit.connect(done.set)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, window.close)
+        try:
+            window.show()
+            if runner is not None:
+                window.connections.select("Sandbox StarRocks")
+                window.select_startup_profiles()
+            else:
+                window.select_startup_profiles()
+            if getattr(args, "profile", None):
+                window.connections.select(args.profile)
+            await done.wait()
+        finally:
+            await window.aclose()
+            if runner is not None:
+                await runner.stop()
+        return 0
+
+    return _run(main)
+
+
+def run_screenshot(args: argparse.Namespace) -> int:
+    """Render the window offscreen on one view, with its data loaded, to a PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    width, _, height = (args.size or "1280x800").partition("x")
+
+    async def main(app: Any) -> int:
+        ctx, window, runner = await _start(args, screenshot=True)
+        try:
+            window.resize(int(width), int(height))
+            target = next(v for v in window.views if type(v).__name__ == VIEW_NAMES[args.view])
+            window.tabs.setCurrentWidget(target)
+            loaded = asyncio.get_running_loop().create_future()
+            target.loaded.connect(lambda: None if loaded.done() else loaded.set_result(True))
+            window.show()
+            window.select_startup_profiles()
+            kinds = {"instances": "huawei", "pipe-tables": "ailake"}.get(args.view, "starrocks")
+            first = next((p for p in ctx.session.all_profiles() if p.kind == kinds), None)
+            if first is not None:
+                window.connections.select(first.name)
+                window.tabs.setCurrentWidget(target)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(loaded, 60)
+            await asyncio.sleep(0.3)  # let the last layout and paint events through the loop
+            out = Path(args.out)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(out)):
+                print(f"starrocks-console screenshot: could not write {out}", file=sys.stderr)
+                return 1
+            print(str(out))
+        finally:
+            window.hide()
+            await window.aclose()
+            if runner is not None:
+                await runner.stop()
+        return 0
+
+    return _run(main)

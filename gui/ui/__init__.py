@@ -1,0 +1,1 @@
+"""The console's window: Qt only. Views await services; they never build HTTP requests."""

@@ -1,0 +1,426 @@
+"""The main window: connections sidebar, the views in the centre, the Activity panel, a status bar
+with the connection state, shortcuts, and its state restored on start."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+from ..api import errors
+from ..api.transport import redact
+from ..services.profiles import KIND_TITLES, KINDS, Profile
+from .activity import ActivityEntry, ActivityPanel
+from .context import UiContext
+from .dialogs.profile import edit_profile
+from .views.base import View
+
+log = logging.getLogger("starrocks_console.ui")
+PROFILE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ConnectionsPanel(QWidget):
+    """Profiles grouped by kind; picking one points the views at it."""
+
+    profile_selected = Signal(object)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = QStandardItemModel(self)
+        self.tree = QTreeView(self)
+        self.tree.setObjectName("connectionsTree")
+        self.tree.setModel(self.model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree.doubleClicked.connect(lambda _i: self.edit_selected())
+        add = QToolButton(self)
+        add.setObjectName("addProfile")
+        add.setText("Add")
+        add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(add)
+        for kind in KINDS:
+            action = menu.addAction(f"{KIND_TITLES[kind]}…")
+            action.triggered.connect(lambda _checked=False, k=kind: self.add(k))
+        add.setMenu(menu)
+        self.edit_button = QPushButton("Edit", self)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button = QPushButton("Delete", self)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.test_button = QPushButton("Test", self)
+        self.test_button.clicked.connect(self.test_selected)
+        row = QHBoxLayout()
+        for w in (add, self.edit_button, self.delete_button, self.test_button):
+            row.addWidget(w)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.tree)
+        lay.addLayout(row)
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        chosen = self.selected()
+        current = select or (chosen.name if chosen else None)
+        self.model.clear()
+        for kind in KINDS:
+            group = QStandardItem(KIND_TITLES[kind])
+            group.setSelectable(False)
+            font = group.font()
+            font.setBold(True)
+            group.setFont(font)
+            for p in self.ctx.session.all_profiles():
+                if p.kind != kind:
+                    continue
+                item = QStandardItem(p.name + ("  (sandbox)" if p.sandbox else ""))
+                item.setData(p.name, PROFILE_ROLE)
+                item.setToolTip(p.url or p.region)
+                group.appendRow(item)
+            self.model.appendRow(group)
+        self.tree.expandAll()
+        if current:
+            self.select(current)
+        self._update_buttons()
+
+    def select(self, name: str) -> bool:
+        for r in range(self.model.rowCount()):
+            group = self.model.item(r)
+            for c in range(group.rowCount()):
+                child = group.child(c)
+                if child.data(PROFILE_ROLE) == name:
+                    self.tree.setCurrentIndex(child.index())
+                    return True
+        return False
+
+    def selected(self) -> Profile | None:
+        idx = self.tree.currentIndex()
+        name = idx.data(PROFILE_ROLE) if idx.isValid() else None
+        return self.ctx.session.profile(name) if name else None
+
+    def _current_changed(self, *_: Any) -> None:
+        self._update_buttons()
+        profile = self.selected()
+        if profile is not None:
+            self.profile_selected.emit(profile)
+
+    def _update_buttons(self) -> None:
+        p = self.selected()
+        for b in (self.edit_button, self.delete_button, self.test_button):
+            b.setEnabled(p is not None)
+        self.edit_button.setEnabled(p is not None and not p.sandbox)
+        self.delete_button.setEnabled(p is not None and not p.sandbox)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def add(self, kind: str) -> None:
+        edit_profile(self.ctx, kind, None, self.window(), on_saved=lambda p: self.reload(select=p.name))
+
+    def edit_selected(self) -> None:
+        p = self.selected()
+        if p is not None and not p.sandbox:
+            edit_profile(self.ctx, p.kind, p, self.window(), on_saved=lambda np: self.reload(select=np.name))
+
+    def delete_selected(self) -> None:
+        p = self.selected()
+        if p is None or p.sandbox:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete profile",
+            f"Delete the profile {p.name!r} and its stored secrets?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window(),
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def done(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                self.ctx.run(self._delete(p.name), what="deleting a profile")
+
+        box.finished.connect(done)
+        box.open()
+
+    async def _delete(self, name: str) -> None:
+        await self.ctx.session.delete_profile(name)
+        self.reload()
+        self.ctx.notify(f"Deleted profile {name}.")
+
+    def test_selected(self) -> None:
+        p = self.selected()
+        if p is not None:
+            self.ctx.run(self._test(p), key=f"test-{p.name}", what=f"testing {p.name}")
+
+    async def _test(self, p: Profile) -> None:
+        from ..services.connection import test_profile
+
+        self.ctx.notify(f"Testing {p.name}…")
+        result = await test_profile(self.ctx.session, p, {}, p)
+        self.ctx.notify(f"{p.name}: {result}")
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(
+        self, ctx: UiContext, views: Sequence[type[View]], settings: QSettings | None = None
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.settings = settings or QSettings()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"StarRocks Console {__version__}")
+        ctx.show_error = self.show_error
+        ctx.notify = self.notify
+        ctx.tasks.on_error = self.show_error
+        # Centre: the views.
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("views")
+        self.tabs.setDocumentMode(True)
+        self.views: list[View] = []
+        for cls in views:
+            view = cls(ctx, self.tabs)
+            view.status.connect(self._view_status)
+            self.views.append(view)
+            self.tabs.addTab(view, view.title)
+        self.setCentralWidget(self.tabs)
+        # Left: connections.
+        self.connections = ConnectionsPanel(ctx, self)
+        self.connections.profile_selected.connect(self.use_profile)
+        left = QDockWidget("Connections", self)
+        left.setObjectName("connectionsDock")
+        left.setWidget(self.connections)
+        left.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, left)
+        # Bottom: the Activity panel.
+        self.activity_panel = ActivityPanel(ctx.activity, self)
+        self.activity_panel.details_requested.connect(self.show_activity_details)
+        bottom = QDockWidget("Activity", self)
+        bottom.setObjectName("activityDock")
+        bottom.setWidget(self.activity_panel)
+        bottom.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, bottom)
+        self.activity_dock = bottom
+        # Status bar.
+        self.connection_label = QLabel("No connection selected", self)
+        self.connection_label.setObjectName("connectionState")
+        self.statusBar().addPermanentWidget(self.connection_label)
+        self._actions(left, bottom)
+        self.resize(1280, 800)
+        # The views get the room; the Activity panel starts as a strip the user can pull up.
+        self.resizeDocks([bottom], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([left], [260], Qt.Orientation.Horizontal)
+        self._restore()
+
+    # -- menus and shortcuts ------------------------------------------------------------------------
+    def _actions(self, left: QDockWidget, bottom: QDockWidget) -> None:
+        def act(
+            menu: QMenu,
+            text: str,
+            slot: Any,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        ) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            self.addAction(a)
+            return a
+
+        file = self.menuBar().addMenu("&File")
+        for kind in KINDS:
+            act(file, f"New {KIND_TITLES[kind]} profile…", lambda _c=False, k=kind: self.connections.add(k))
+        file.addSeparator()
+        act(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = self.menuBar().addMenu("&Edit")
+        self.refresh_action = act(
+            edit, "Refresh", lambda: self.current_view().refresh(), QKeySequence.StandardKey.Refresh
+        )
+        self.new_action = act(
+            edit, "New…", lambda: self.current_view().new_item(), QKeySequence.StandardKey.New
+        )
+        self.delete_action = act(
+            edit, "Delete…", lambda: self.current_view().delete_selected(), QKeySequence.StandardKey.Delete
+        )
+        self.find_action = act(
+            edit, "Find", lambda: self.current_view().focus_filter(), QKeySequence.StandardKey.Find
+        )
+        view_menu = self.menuBar().addMenu("&View")
+        for i, v in enumerate(self.views):
+            act(view_menu, v.title, lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+        view_menu.addSeparator()
+        view_menu.addAction(left.toggleViewAction())
+        view_menu.addAction(bottom.toggleViewAction())
+
+    def current_view(self) -> View:
+        widget = self.tabs.currentWidget()
+        assert isinstance(widget, View)
+        return widget
+
+    def view(self, cls: type[View]) -> View:
+        return next(v for v in self.views if isinstance(v, cls))
+
+    # -- profiles ---------------------------------------------------------------------------------
+    def use_profile(self, profile: Profile) -> None:
+        """Point every view that works with this kind of profile at it."""
+        wanted = [v for v in self.views if profile.kind in v.kinds]
+        for v in wanted:
+            v.set_profile(profile)
+        if wanted and self.current_view() not in wanted:
+            self.tabs.setCurrentWidget(wanted[0])
+        self.settings.setValue(f"profile/{profile.kind}", profile.name)
+        where = profile.url or profile.region
+        self.connection_label.setText(f"{KIND_TITLES[profile.kind]}: {profile.name} — {where}")
+
+    def select_startup_profiles(self) -> None:
+        """Use the profiles selected last time (or the first of each kind)."""
+        for kind in KINDS:
+            name = self.settings.value(f"profile/{kind}")
+            profile = self.ctx.session.profile(str(name)) if name else None
+            if profile is None:
+                profile = next((p for p in self.ctx.session.all_profiles() if p.kind == kind), None)
+            if profile is not None:
+                for v in self.views:
+                    if kind in v.kinds:
+                        v.set_profile(profile)
+        current = self.settings.value("profile/current")
+        if current and self.connections.select(str(current)):
+            return
+
+    # -- messages -------------------------------------------------------------------------------------
+    def notify(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    def _view_status(self, text: str) -> None:
+        sender = self.sender()
+        if sender is self.tabs.currentWidget():
+            self.statusBar().showMessage(text, 10000)
+
+    def show_error(self, exc: BaseException, what: str = "") -> None:
+        """One presenter for every failure: a status bar line and a details dialog (redacted)."""
+        if isinstance(exc, errors.ApiError):
+            headline = exc.message
+            detail_lines = [str(exc)]
+            if exc.request_id:
+                detail_lines.append(f"request id: {exc.request_id}")
+            if exc.raw is not None:
+                detail_lines.append(
+                    json.dumps(redact(exc.raw), indent=2, default=str, ensure_ascii=False)[:4000]
+                )
+        else:
+            log.error("unexpected error while %s", what or "working", exc_info=exc)
+            headline = f"{type(exc).__name__}: {exc}"
+            detail_lines = [headline]
+        prefix = f"{what[:1].upper()}{what[1:]} failed: " if what else ""
+        self.statusBar().showMessage(prefix + headline, 15000)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "StarRocks Console",
+            prefix + headline,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setObjectName("errorDialog")
+        box.setDetailedText("\n\n".join(detail_lines))
+        if isinstance(exc, errors.ApiError) and exc.hint:
+            box.setInformativeText(exc.hint[:1].upper() + exc.hint[1:] + ".")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_activity_details(self, entry: ActivityEntry) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            entry.title,
+            f"{entry.state}: {entry.result or entry.detail}",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        if entry.raw is not None:
+            box.setDetailedText(json.dumps(redact(entry.raw), indent=2, default=str, ensure_ascii=False))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- state ------------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        index = self.settings.value("window/view", 0)
+        try:
+            self.tabs.setCurrentIndex(int(str(index)))
+        except (TypeError, ValueError):
+            pass
+        for v in self.views:
+            raw = self.settings.value(f"views/{type(v).__name__}")
+            if isinstance(raw, str):
+                try:
+                    v.restore_state(json.loads(raw))
+                except (json.JSONDecodeError, ValueError):
+                    pass
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/view", self.tabs.currentIndex())
+        for v in self.views:
+            self.settings.setValue(f"views/{type(v).__name__}", json.dumps(v.save_state()))
+        current = self.connections.selected()
+        if current is not None:
+            self.settings.setValue("profile/current", current.name)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        running = self.ctx.activity.running()
+        if running and not getattr(self, "_confirmed_close", False):
+            event.ignore()
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                "Quit",
+                f"{len(running)} job(s) still running. Quit anyway? Loads can be finished later "
+                "from the journal; cloud jobs carry on in the cloud.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                self,
+            )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+            def done(button: int) -> None:
+                if button == QMessageBox.StandardButton.Yes:
+                    self._confirmed_close = True
+                    QTimer.singleShot(0, self.close)
+
+            box.finished.connect(done)
+            box.open()
+            return
+        self.save_state()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    async def aclose(self) -> None:
+        for v in self.views:
+            await v.aclose()
+        await self.ctx.tasks.cancel_all()
+        await self.ctx.session.aclose()

@@ -1,0 +1,71 @@
+"""Background work of the window: every coroutine started from a slot goes through here.
+
+qasync's ``asyncSlot`` (0.28) keeps no reference to the task it starts, so a task can be garbage
+collected mid-flight; this registry keeps a strong reference to each one, cancels the previous task
+of the same key (a refresh replaces the refresh before it), and sends failures to one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+log = logging.getLogger("starrocks_console.ui")
+
+ErrorHandler = Callable[[BaseException, str], None]
+
+
+class TaskRegistry:
+    def __init__(self, on_error: ErrorHandler | None = None) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._by_key: dict[str, asyncio.Task[Any]] = {}
+        self.on_error = on_error
+
+    def start(
+        self, coro: Coroutine[Any, Any, Any], key: str | None = None, what: str = ""
+    ) -> asyncio.Task[Any]:
+        """Run ``coro``; with a key, cancel the still-running task of that key first."""
+        if key is not None:
+            previous = self._by_key.pop(key, None)
+            if previous is not None and not previous.done():
+                previous.cancel()
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        if key is not None:
+            self._by_key[key] = task
+        task.add_done_callback(lambda t: self._done(t, key, what))
+        return task
+
+    def _done(self, task: asyncio.Task[Any], key: str | None, what: str) -> None:
+        self._tasks.discard(task)
+        if key is not None and self._by_key.get(key) is task:
+            del self._by_key[key]
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            if self.on_error is not None:
+                self.on_error(exc, what)
+            else:
+                log.error("background task %s failed", what, exc_info=exc)
+
+    def running(self, key: str) -> bool:
+        task = self._by_key.get(key)
+        return task is not None and not task.done()
+
+    def cancel(self, key: str) -> None:
+        task = self._by_key.get(key)
+        if task is not None:
+            task.cancel()
+
+    async def cancel_all(self) -> None:
+        tasks = list(self._tasks)
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def __len__(self) -> int:
+        return len(self._tasks)

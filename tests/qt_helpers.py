@@ -1,0 +1,36 @@
+"""Awaiting Qt from async tests: a signal's next emission, or a condition, without ever starting a
+nested Qt event loop inside a coroutine (qasync #59/#174)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+async def wait_signal(signal: Any, timeout: float = 10.0) -> Any:
+    """Await one emission of a Qt signal (never a nested Qt loop inside a coroutine)."""
+    fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def fire(*args: Any) -> None:
+        if not fut.done():
+            fut.set_result(args[0] if len(args) == 1 else args)
+
+    signal.connect(fire)
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    finally:
+        signal.disconnect(fire)
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Await until ``predicate()`` is truthy (the Qt loop keeps running meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        await asyncio.sleep(interval)

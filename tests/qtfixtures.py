@@ -1,0 +1,140 @@
+"""Fixtures of the window tests (loaded by the root conftest as a plugin): offscreen Qt on a qasync
+loop for the tests under tests/ui, a real Secret Service keyring, private config and data folders,
+and screenshots saved under ``test-output/screenshots/``.
+
+A plugin rather than tests/ui/conftest.py: two modules named ``conftest`` would shadow each other
+for the tests that import helpers from the root one."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+os.environ.setdefault("QT_API", "pyside6")
+
+import pytest  # noqa: E402
+import qasync  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-output" / "screenshots"
+# Every qasync loop stays referenced: a loop freed by the GC on another thread crashes Qt.
+_LOOPS: list[qasync.QEventLoop] = []
+
+
+def _qasync_loop() -> qasync.QEventLoop:
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    _LOOPS.append(loop)
+    return loop
+
+
+def pytest_asyncio_loop_factories(
+    config: Any, item: Any
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The console's config and data folders point into the test run, never at the user's."""
+    root = tmp_path_factory.mktemp("console")
+    old = {k: os.environ.get(k) for k in ("STARROCKS_CONSOLE_CONFIG", "STARROCKS_CONSOLE_DATA")}
+    os.environ["STARROCKS_CONSOLE_CONFIG"] = str(root / "config")
+    os.environ["STARROCKS_CONSOLE_DATA"] = str(root / "data")
+    yield root
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A private D-Bus session with an unlocked gnome-keyring: the real Secret Service backend."""
+    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
+        pytest.skip("dbus-daemon and gnome-keyring-daemon are needed (sh packaging/bootstrap.sh test)")
+    home = tmp_path_factory.mktemp("keyring-home")
+    run = home / "run"
+    run.mkdir(mode=0o700)
+    env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "share"), XDG_RUNTIME_DIR=str(run))
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    assert bus.stdout is not None
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+    gk = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert gk.stdin is not None
+    gk.stdin.write(b"test-run-password")
+    gk.stdin.close()
+    keys = ("DBUS_SESSION_BUS_ADDRESS", "HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR")
+    old = {k: os.environ.get(k) for k in keys}
+    os.environ.update({k: env[k] for k in keys})
+    import secretstorage
+
+    for _ in range(200):
+        try:
+            with secretstorage.dbus_init() as conn:
+                if secretstorage.check_service_availability(conn):
+                    break
+        except Exception:
+            pass
+        time.sleep(0.05)
+    import keyring
+    from keyring.backends import SecretService
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(SecretService.Keyring())
+    yield env
+    keyring.set_keyring(previous)
+    for p in (gk, bus):
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """Window state of one test, in its own file."""
+    return QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def screenshot() -> Callable[[QWidget, str], Path]:
+    """Save what a person would see of a widget as test-output/screenshots/<name>.png."""
+
+    def save(widget: QWidget, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        # No processEvents() here: inside a coroutine on qasync it would run other tasks re-entrantly.
+        # grab() renders the widget synchronously.
+        path = SHOTS / f"{name}.png"
+        assert widget.grab().save(str(path)), f"could not save {path}"
+        return path
+
+    return save
