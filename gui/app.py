@@ -100,6 +100,9 @@ def run_window(args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, window.close)
         try:
             window.show()
+            from .services.warmup import warm_models
+
+            ctx.run(asyncio.to_thread(warm_models), what="preparing")
             if runner is not None:
                 window.connections.select("Sandbox StarRocks")
                 window.select_startup_profiles()

@@ -169,7 +169,7 @@ class Loader:
                 options=req.options.headers(),
             )
         entry.options = req.options.headers()
-        self.journal.save(entry)
+        await self._save(entry)
         ranges = chunks(
             req.file,
             req.chunk_size,
@@ -199,7 +199,7 @@ class Loader:
 
         def fail(message: str) -> LoadFailed:
             entry.step, entry.message = "failed", message
-            self.journal.save(entry)
+            self.journal.save(entry)  # the load ends here: nothing else is waiting on the loop
             return LoadFailed(message, outcome(entry.state or "ABORTED", message))
 
         while True:
@@ -212,13 +212,13 @@ class Loader:
                 if state == "COMMITTED":
                     state = await self._wait_visible(req.db, label, deadline, fail)
                 entry.step, entry.state = "done", state
-                self.journal.save(entry)
+                await self._save(entry)
                 return outcome(
                     state, "loaded" if loaded_here else "the label was already loaded; nothing was sent"
                 )
             if state == "PREPARED":
                 entry.step = "committing"
-                self.journal.save(entry)
+                await self._save(entry)
                 # This run makes the rows visible, even if their chunks were sent by a crashed one.
                 loaded_here = True
                 await self._try(self.client.commit(req.db, label))
@@ -232,7 +232,7 @@ class Loader:
             # UNKNOWN or ABORTED: (re)start the transaction under the same label.
             entry.step, entry.chunks_done, entry.bytes_done = "started", 0, 0
             entry.rows_loaded = entry.rows_filtered = 0
-            self.journal.save(entry)
+            await self._save(entry)
             try:
                 handle = await self.client.begin(req.db, req.table, label, timeout=req.timeout)
             except LabelAlreadyExists:
@@ -245,7 +245,7 @@ class Loader:
                 await self._backoff(entry.restarts)
                 continue
             entry.step, entry.txn_id = "begun", handle.txn_id
-            self.journal.save(entry)
+            await self._save(entry)
             try:
                 await self._send_chunks(handle, req, ranges, entry)
                 entry.step = "loading"
@@ -259,7 +259,7 @@ class Loader:
                 last_error = e
                 log.info("attempt %d of %s ended: %s", attempt, label, e)
                 entry.restarts += 1
-                self.journal.save(entry)
+                await self._save(entry)
                 await self._backoff(entry.restarts)
                 continue
             loaded_here = True
@@ -267,9 +267,9 @@ class Loader:
             entry.rows_loaded = reply.number_loaded_rows or 0
             entry.rows_filtered = reply.number_filtered_rows or 0
             result["error_url"] = reply.error_url
-            self.journal.save(entry)
+            await self._save(entry)
             entry.step = "committing"
-            self.journal.save(entry)
+            await self._save(entry)
             await self._try(self.client.commit(req.db, label))
             # Whatever commit answered, the next round reads the label's state and finishes.
 
@@ -294,7 +294,7 @@ class Loader:
             done += length
             entry.chunks_done, entry.bytes_done = i + 1, done
             entry.step = "loading"
-            self.journal.save(entry)
+            await self._save(entry)
 
     async def _state(self, db: str, label: str, deadline: float, fail: Callable[[str], LoadFailed]) -> str:
         """The label's state, asking until the cluster answers or the deadline passes."""
@@ -330,6 +330,10 @@ class Loader:
         except (errors.ApiError, StarRocksError) as e:
             log.info("ignored (the next round checks the label's state): %s", e)
             return None
+
+    async def _save(self, entry: JournalEntry) -> None:
+        # The journal is fsynced; off the event loop's thread, so a window never stalls on the disk.
+        await asyncio.to_thread(self.journal.save, entry)
 
     async def _backoff(self, n: int) -> None:
         await asyncio.sleep(min(10.0, 0.2 * (2 ** min(n, 6))) * random.uniform(0.5, 1.0))

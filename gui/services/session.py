@@ -122,11 +122,16 @@ class ConsoleSession:
 
     async def _make(self, profile: Profile) -> ServiceClient:
         cfg = self.transport(profile)
+        # Building a client loads the CA store and httpx's machinery (tens of ms): done on a worker
+        # thread so the window's loop never stalls on it. Secrets are read first, on the loop.
         if profile.kind == "starrocks":
             password = await self.secret(profile, "password")
-            return StarRocksClient(profile.url, profile.user, password, cfg, be_map=profile.be_map)
+            return await asyncio.to_thread(
+                StarRocksClient, profile.url, profile.user, password, cfg, be_map=profile.be_map
+            )
         if profile.kind == "ailake":
-            return AILakeClient(profile.url, await self.secret(profile, "token"), cfg)
+            token = await self.secret(profile, "token")
+            return await asyncio.to_thread(AILakeClient, profile.url, token, cfg)
         if profile.auth_method == "aksk":
             creds: PasswordCredentials | AkSkCredentials = AkSkCredentials(
                 ak=profile.ak, sk=SecretStr(await self.secret(profile, "sk"))
@@ -137,13 +142,15 @@ class ConsoleSession:
                 password=SecretStr(await self.secret(profile, "password")),
                 domain=profile.domain,
             )
-        return HuaweiCloudClient(
-            region=profile.region,
-            credentials=creds,
-            project_id=profile.project_id or None,
-            endpoint=profile.url or None,
-            iam_endpoint=profile.iam_url or profile.url or None,
-            config=cfg,
+        return await asyncio.to_thread(
+            lambda: HuaweiCloudClient(
+                region=profile.region,
+                credentials=creds,
+                project_id=profile.project_id or None,
+                endpoint=profile.url or None,
+                iam_endpoint=profile.iam_url or profile.url or None,
+                config=cfg,
+            )
         )
 
 
