@@ -50,7 +50,12 @@ def _application() -> Any:
 
 
 def _run(coro_factory: Any) -> int:
+    import logging
+
     import qasync
+
+    # qasync logs every executor call with its arguments at DEBUG; never let that reach a log.
+    logging.getLogger("qasync").setLevel(logging.INFO)
 
     app = _application()
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:

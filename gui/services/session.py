@@ -8,6 +8,9 @@ closed when the profile changes or the console quits.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -21,6 +24,8 @@ from ..api.transport import TransportConfig
 from .credentials import Credentials
 from .journal import Journal
 from .profiles import Profile, ProfileStore
+
+_BUILDER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="client-builder")
 
 
 class MissingSecret(errors.AuthError):
@@ -120,18 +125,25 @@ class ConsoleSession:
     def transport(self, profile: Profile) -> TransportConfig:
         return TransportConfig(verify_tls=profile.verify_tls, ca_bundle=profile.ca_bundle or None)
 
+    async def _build(self, factory: Callable[..., ServiceClient], *args: Any, **kwargs: Any) -> ServiceClient:
+        """Run a client's constructor on this module's own worker thread. Not the loop's default
+        executor: it may log the calls it runs with their arguments (qasync's does at DEBUG), and
+        these arguments are secrets."""
+        call = functools.partial(factory, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(_BUILDER, call)
+
     async def _make(self, profile: Profile) -> ServiceClient:
         cfg = self.transport(profile)
         # Building a client loads the CA store and httpx's machinery (tens of ms): done on a worker
         # thread so the window's loop never stalls on it. Secrets are read first, on the loop.
         if profile.kind == "starrocks":
             password = await self.secret(profile, "password")
-            return await asyncio.to_thread(
+            return await self._build(
                 StarRocksClient, profile.url, profile.user, password, cfg, be_map=profile.be_map
             )
         if profile.kind == "ailake":
             token = await self.secret(profile, "token")
-            return await asyncio.to_thread(AILakeClient, profile.url, token, cfg)
+            return await self._build(AILakeClient, profile.url, token, cfg)
         if profile.auth_method == "aksk":
             creds: PasswordCredentials | AkSkCredentials = AkSkCredentials(
                 ak=profile.ak, sk=SecretStr(await self.secret(profile, "sk"))
@@ -142,7 +154,7 @@ class ConsoleSession:
                 password=SecretStr(await self.secret(profile, "password")),
                 domain=profile.domain,
             )
-        return await asyncio.to_thread(
+        return await self._build(
             lambda: HuaweiCloudClient(
                 region=profile.region,
                 credentials=creds,
