@@ -203,12 +203,28 @@ class CreateForm:
         try:
             request = CreatePipeTableRequest.model_validate(body)
         except ValidationError as e:
-            for p in field_problems(e):
+            found = field_problems(e)
+            for p in found:
+                _add(problems, p.field, p.message)
+            # The rules across fields still speak about the fields that are fine: check them on the
+            # request without the refused parts, so every reason shows at once.
+            refused = {p.field.split(".")[0].split("[")[0] for p in found}
+            rest = {k: v for k, v in body.items() if k not in refused}
+            rest.update({k: _PLACEHOLDERS[k] for k in _PLACEHOLDERS if k in refused})
+            try:
+                partial = CreatePipeTableRequest.model_validate(rest)
+            except ValidationError:
+                return None, problems
+            for p in partial.problems(columns):
                 _add(problems, p.field, p.message)
             return None, problems
         for p in request.problems(columns):
             _add(problems, p.field, p.message)
         return (None if problems else request), problems
+
+
+# Stand-ins for refused required fields, so the other fields can still be checked together.
+_PLACEHOLDERS = {"pathPrefix": "x/", "sourceStorageName": "x", "tableName": "x"}
 
 
 def _pairs(rows: Sequence[tuple[str, str]], where: str, problems: dict[str, str]) -> dict[str, str] | None:
@@ -373,6 +389,9 @@ def operation_summary(op: SucceededOperation, default: str = "done") -> str:
     parts = []
     for key, value in op.result.items():
         words = re.sub(r"(?<!^)(?=[A-Z])", " ", key).lower()
+        if value == 1 and " " in words:
+            noun, rest = words.split(" ", 1)
+            words = f"{noun.removesuffix('s')} {rest}"
         parts.append(f"{value} {words}" if isinstance(value, int | float) else f"{words}: {value}")
     return ", ".join(parts)
 
@@ -408,7 +427,7 @@ def describe_distribution(table: PipeTable) -> str:
 def describe_partition(table: PipeTable) -> str:
     cfg = _config(table.partition_config)
     if not cfg:
-        return "not partitioned"
+        return "none (one partition)"
     kind = cfg.get("type")
     if kind == "column":
         return f"by column ({', '.join(cfg.get('columns') or [])})"
