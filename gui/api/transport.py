@@ -301,31 +301,33 @@ async def send_file(
         )
     started = time.monotonic()
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), config.connect_timeout)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that lands just as
+        # the inner step finishes, and a cancelled load must stop.
+        async with asyncio.timeout(config.connect_timeout):
+            reader, writer = await asyncio.open_connection(host, port)
     except TimeoutError:
         raise httpx.ConnectTimeout(f"connecting to {parts.netloc} timed out", request=request) from None
     except OSError as e:
         raise httpx.ConnectError(str(e) or type(e).__name__, request=request) from e
     try:
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
-        await asyncio.wait_for(writer.drain(), config.write_timeout)
+        async with asyncio.timeout(config.write_timeout):
+            await writer.drain()
         loop = asyncio.get_running_loop()
         sent = 0
         with open(path, "rb") as f:
             while sent < length:
                 count = min(SENDFILE_SEGMENT, length - sent)
                 # A segment at a time, so progress is reported and a stalled peer times out.
-                n = await asyncio.wait_for(
-                    loop.sendfile(writer.transport, f, offset + sent, count), config.write_timeout
-                )
+                async with asyncio.timeout(config.write_timeout):
+                    n = await loop.sendfile(writer.transport, f, offset + sent, count)
                 if n <= 0:
                     raise httpx.WriteError("the file ended before its declared length", request=request)
                 sent += n
                 if progress:
                     progress(sent, length)
-        status, resp_headers, body = await asyncio.wait_for(
-            _read_response(reader, request), config.read_timeout
-        )
+        async with asyncio.timeout(config.read_timeout):
+            status, resp_headers, body = await _read_response(reader, request)
     except TimeoutError:
         raise httpx.ReadTimeout(f"no answer from {parts.netloc} in time", request=request) from None
     except (ConnectionError, asyncio.IncompleteReadError) as e:

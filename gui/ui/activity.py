@@ -161,7 +161,8 @@ class _ActivityDelegate(BadgeDelegate):
             bar = QStyleOptionProgressBar()
             bar.rect = option.rect.adjusted(2, 3, -2, -3)
             bar.minimum, bar.maximum = 0, 0 if entry.progress is None and entry.running else 1000
-            bar.progress = int((entry.progress or (1.0 if not entry.running else 0.0)) * 1000)
+            done = 1.0 if not entry.running else 0.0
+            bar.progress = int((done if entry.progress is None else entry.progress) * 1000)
             bar.text = "" if entry.progress is None else f"{entry.progress:.0%}"
             bar.textVisible = entry.progress is not None
             # Qt 6 draws a progress bar horizontally only when told so through the state.

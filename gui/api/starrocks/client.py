@@ -15,7 +15,7 @@ import base64
 import json
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -79,6 +79,7 @@ class TxnHandle:
     label: str
     txn_id: int
     be: str  # "http://host:port" after the BE address map
+    reply: TxnReply | None = field(default=None, repr=False, compare=False)  # begin's own answer
 
 
 @dataclass
@@ -312,7 +313,7 @@ class StarRocksClient(ServiceClient):
         if not reply.ok:
             self._raise(reply, "begin")
         assert reply.txn_id is not None
-        return TxnHandle(db=db, table=table, label=label, txn_id=reply.txn_id, be=answered)
+        return TxnHandle(db=db, table=table, label=label, txn_id=reply.txn_id, be=answered, reply=reply)
 
     async def load(
         self, txn: TxnHandle, body: Body, options: LoadOptions | None = None, progress: Progress | None = None

@@ -1,0 +1,186 @@
+"""The steps of a load transaction: Begin, Load (repeatable), Prepare, Commit, Roll back, or the
+whole load at once; progress with throughput and row counts; the latest answer in plain words with
+its raw JSON a click away, and every answer of the transaction in a list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services.transactions import Answer
+from ..models.table import Role
+from ..models.transactions import AnswersModel
+from .badge import BadgeDelegate
+
+_COLORS = {"ok": "#2e7d32", "warning": "#ef6c00", "error": "#c62828"}
+
+
+class TxnStepsPanel(QWidget):
+    raw_requested = Signal(object)  # an Answer whose raw JSON the user asked to see
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("txnSteps")
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("txnState")
+        self.state_label.setWordWrap(True)
+        self.state_label.setTextFormat(Qt.TextFormat.RichText)
+
+        def button(text: str, name: str, tip: str) -> QPushButton:
+            b = QPushButton(text, self)
+            b.setObjectName(name)
+            b.setToolTip(tip)
+            return b
+
+        self.begin_button = button("Begin", "beginButton", "Start a transaction with this label")
+        self.load_button = button("Load", "loadButton", "Send the next file, or the next chunk of it")
+        self.prepare_button = button(
+            "Prepare",
+            "prepareButton",
+            "Pre-commit: the rows are kept, even across a restart, but not visible",
+        )
+        self.commit_button = button("Commit", "commitButton", "Make the rows visible")
+        self.rollback_button = button("Roll back", "rollbackButton", "Discard the transaction (Delete)")
+        self.all_button = button(
+            "Load all at once",
+            "allButton",
+            "Begin, every chunk, prepare and commit, exactly once: after a failure or a restart the "
+            "same label finishes the job or reports it done (files after the first get -2, -3… labels)",
+        )
+        steps = QGridLayout()
+        for i, b in enumerate(
+            (
+                self.begin_button,
+                self.load_button,
+                self.prepare_button,
+                self.commit_button,
+                self.rollback_button,
+            )
+        ):
+            steps.addWidget(b, 0, i)
+        steps.addWidget(self.all_button, 1, 0, 1, 5)
+
+        self.next_label = QLabel(self)
+        self.next_label.setObjectName("nextPiece")
+        self.next_label.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("txnProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.stats = QLabel(self)
+        self.stats.setObjectName("txnStats")
+        self.stats.setWordWrap(True)
+
+        self.answer_box = QFrame(self)
+        self.answer_box.setObjectName("answerBox")
+        self.answer_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.headline = QLabel(self.answer_box)
+        self.headline.setObjectName("answerHeadline")
+        self.headline.setWordWrap(True)
+        self.detail = QLabel(self.answer_box)
+        self.detail.setObjectName("answerDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_url = QLabel(self.answer_box)
+        self.error_url.setObjectName("answerErrorUrl")
+        self.error_url.setWordWrap(True)
+        self.error_url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.raw_button = QPushButton("Raw answer…", self.answer_box)
+        self.raw_button.setObjectName("rawButton")
+        self.raw_button.clicked.connect(self._raw_of_latest)
+        top = QHBoxLayout()
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.raw_button, 0, Qt.AlignmentFlag.AlignTop)
+        al = QVBoxLayout(self.answer_box)
+        al.addLayout(top)
+        al.addWidget(self.detail)
+        al.addWidget(self.error_url)
+
+        self.answers = AnswersModel(self)
+        self.answers_view = QTableView(self)
+        self.answers_view.setObjectName("answersTable")
+        self.answers_view.setModel(self.answers)
+        self.answers_view.setItemDelegateForColumn(1, BadgeDelegate(self.answers_view))
+        self.answers_view.verticalHeader().setVisible(False)
+        self.answers_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.answers_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.answers_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.answers_view.setToolTip("Double-click an answer for its raw JSON")
+        header = self.answers_view.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.answers_view.setColumnWidth(0, 70)
+        self.answers_view.setColumnWidth(1, 80)
+        self.answers_view.doubleClicked.connect(self._raw_of_row)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.state_label)
+        lay.addLayout(steps)
+        lay.addWidget(self.next_label)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.stats)
+        lay.addWidget(self.answer_box)
+        lay.addWidget(QLabel("Answers of this transaction (double-click for the raw JSON):", self))
+        lay.addWidget(self.answers_view, 1)
+        self.clear()
+
+    # -- answers ----------------------------------------------------------------------------------
+    def show_answer(self, answer: Answer) -> None:
+        self.answers.append([answer])
+        self.answers_view.scrollToBottom()
+        self._show(answer)
+
+    def _show(self, answer: Answer) -> None:
+        self.answer_box.show()
+        color = _COLORS.get(answer.severity, "")
+        self.headline.setStyleSheet(f"font-weight: bold; color: {color};")
+        self.headline.setText(answer.headline)
+        self.detail.setText(answer.detail)
+        self.detail.setVisible(bool(answer.detail))
+        self.error_url.setText(f"Refused rows: {answer.error_url}" if answer.error_url else "")
+        self.error_url.setVisible(bool(answer.error_url))
+        self.raw_button.setEnabled(answer.raw is not None)
+
+    def latest(self) -> Answer | None:
+        rows = self.answers.rows
+        return rows[-1] if rows else None
+
+    def clear(self) -> None:
+        self.answers.set_rows([])
+        self.answer_box.hide()
+        self.progress.setValue(0)
+        self.progress.hide()
+        self.stats.setText("")
+        self.next_label.setText("")
+
+    def _raw_of_latest(self) -> None:
+        answer = self.latest()
+        if answer is not None:
+            self.raw_requested.emit(answer)
+
+    def _raw_of_row(self, index: QModelIndex) -> None:
+        answer = index.data(Role.RECORD)
+        if isinstance(answer, Answer):
+            self.raw_requested.emit(answer)
+
+    # -- progress ---------------------------------------------------------------------------------
+    def set_progress(self, fraction: float | None) -> None:
+        self.progress.show()
+        if fraction is None:
+            self.progress.setRange(0, 0)
+            return
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
