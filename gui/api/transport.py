@@ -8,6 +8,7 @@ jitter, honouring ``Retry-After``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import re
@@ -74,12 +75,14 @@ class TransportConfig:
     def verify(self) -> ssl.SSLContext | bool:
         if not self.verify_tls:
             return False
-        ctx = (
-            ssl.create_default_context(cafile=self.ca_bundle)
-            if self.ca_bundle
-            else ssl.create_default_context()
-        )
-        return ctx
+        return tls_context(self.ca_bundle)
+
+
+@functools.lru_cache(maxsize=16)
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """One verifying context per CA bundle, shared by every client: loading a trust store takes tens
+    of milliseconds in C, holding the GIL, which would stall a window's loop if done per client."""
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
 
 
 def build_client(

@@ -19,6 +19,7 @@ running the same command again.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import random
@@ -45,6 +46,7 @@ from .journal import Journal, JournalEntry, file_identity
 log = logging.getLogger("starrocks_console.loader")
 
 DEFAULT_CHUNK = 64 * 1024 * 1024
+_JOURNAL_WRITER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
 _SCAN = 64 * 1024
 
 
@@ -333,7 +335,9 @@ class Loader:
 
     async def _save(self, entry: JournalEntry) -> None:
         # The journal is fsynced; off the event loop's thread, so a window never stalls on the disk.
-        await asyncio.to_thread(self.journal.save, entry)
+        # A thread of our own: the loop's default executor may be costly to start (qasync starts all
+        # its worker threads at once on first use).
+        await asyncio.get_running_loop().run_in_executor(_JOURNAL_WRITER, self.journal.save, entry)
 
     async def _backoff(self, n: int) -> None:
         await asyncio.sleep(min(10.0, 0.2 * (2 ** min(n, 6))) * random.uniform(0.5, 1.0))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -227,9 +227,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection_label)
         self._actions(left, bottom)
         self.resize(1280, 800)
-        # The views get the room; the Activity panel starts as a strip the user can pull up.
-        self.resizeDocks([bottom], [170], Qt.Orientation.Vertical)
-        self.resizeDocks([left], [260], Qt.Orientation.Horizontal)
+        self._docks = (left, bottom)
+        self._fresh_layout = True
         self._restore()
 
     # -- menus and shortcuts ------------------------------------------------------------------------
@@ -368,7 +367,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self._fresh_layout = not self.restoreState(state)
         index = self.settings.value("window/view", 0)
         try:
             self.tabs.setCurrentIndex(int(str(index)))
@@ -392,6 +391,16 @@ class MainWindow(QMainWindow):
         if current is not None:
             self.settings.setValue("profile/current", current.name)
         self.settings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fresh_layout:
+            # First start: the views get the room; the Activity panel is a strip the user can pull up.
+            # Dock sizes only take once the window is laid out, hence after the first show.
+            self._fresh_layout = False
+            left, bottom = self._docks
+            self.resizeDocks([bottom], [150], Qt.Orientation.Vertical)
+            self.resizeDocks([left], [250], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         running = self.ctx.activity.running()

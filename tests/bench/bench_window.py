@@ -11,13 +11,16 @@ sends a file to the local sandbox; a stall is the gap between two beats minus th
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -83,8 +86,11 @@ def load_stall(size: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from gui.api.starrocks import LoadOptions, StarRocksClient
+    from gui.services.credentials import Credentials
     from gui.services.journal import Journal
     from gui.services.loader import Loader, LoadRequest
+    from gui.services.profiles import Profile, ProfileStore
+    from gui.services.session import ConsoleSession
     from gui.services.warmup import warm_models
 
     work = Path(tempfile.mkdtemp(prefix="sr-stall-"))
@@ -118,13 +124,40 @@ def load_stall(size: int) -> dict[str, float]:
         timer = QTimer()
         timer.setInterval(5)
         timer.timeout.connect(beat)
+        # A watchdog thread notes where the UI thread is whenever a beat is late, so a stall can be
+        # traced to its cause.
+        main_thread = threading.get_ident()
+        active = [False]
+        late: list[str] = []
+
+        def watch() -> None:
+            while True:
+                time.sleep(0.005)
+                if active[0] and time.perf_counter() - last[0] > 0.025:
+                    frame = sys._current_frames().get(main_thread)
+                    if frame is not None:
+                        stack = traceback.extract_stack(frame)
+                        ours = [f for f in stack if "/gui/" in f.filename]
+                        where = ours[-1] if ours else stack[-1]
+                        late.append(
+                            f"{where.filename.split('/work/main/')[-1]}:{where.lineno} ({stack[-1].name})"
+                        )
+
+        threading.Thread(target=watch, daemon=True).start()
 
         async def run() -> None:
-            # As the window does: one-time model building and the client's construction on a thread.
+            # As the window does: models warmed on a thread at start, the client built by the session.
             await asyncio.to_thread(warm_models)
+            session = ConsoleSession(
+                ProfileStore(work / "profiles.json"), Credentials(), Journal(work / "journal")
+            )
+            profile = Profile(name="bench", kind="starrocks", url=sp.url, user=sp.auth[0])
+            session.add_ephemeral(profile, {"password": sp.auth[1]})
             timer.start()
-            made = await asyncio.to_thread(StarRocksClient, sp.url, *sp.auth)
-            async with made as client:
+            last[0] = time.perf_counter()
+            active[0] = True
+            client: StarRocksClient = await session.client(profile)
+            async with client:
                 req = LoadRequest(
                     file=file,
                     db=db,
@@ -134,6 +167,7 @@ def load_stall(size: int) -> dict[str, float]:
                     timeout=3600,
                 )
                 await Loader(client, Journal(work / "journal")).run(req)
+            active[0] = False
             timer.stop()
 
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as r:
@@ -145,6 +179,7 @@ def load_stall(size: int) -> dict[str, float]:
             "p99_ms": gaps[int(len(gaps) * 0.99) - 1],
             "median_ms": statistics.median(gaps),
             "worst_at": worst[1],
+            "late_at": collections.Counter(late).most_common(3),
         }
     finally:
         sp.stop()
