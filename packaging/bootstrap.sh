@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 need_pkgs="python3-venv libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libxkbcommon0 fonts-dejavu-core"
+# Qt's xcb platform plugin, for a window on an X11/XWayland desktop (offscreen needs none of these).
+need_pkgs="$need_pkgs libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
 if [ "$mode" = test ]; then
     command -v dbus-daemon >/dev/null 2>&1 || need_pkgs="$need_pkgs dbus-daemon"
     command -v gnome-keyring-daemon >/dev/null 2>&1 || need_pkgs="$need_pkgs gnome-keyring"
