@@ -19,7 +19,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -380,11 +380,17 @@ class TxnManager:
                 "INVALID_ARGUMENT",
                 f"Request table {headers.get('table', '')} not equal transaction table {t.table}",
             )
+        return await self._exclusive(t, lambda: self._load(t, request, user))
+
+    async def _exclusive(self, t: Txn, work: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        """Run one request of a transaction while no other is (the BE context's try_lock)."""
         if t.txn_id in self._busy:
-            return be_reply("TXN_IN_PROCESSING", "Transaction in processing, please retry later", Label=label)
+            return be_reply(
+                "TXN_IN_PROCESSING", "Transaction in processing, please retry later", Label=t.label
+            )
         self._busy.add(t.txn_id)
         try:
-            return await self._load(t, request, user)
+            return await work()
         finally:
             self._busy.discard(t.txn_id)
 
@@ -484,13 +490,7 @@ class TxnManager:
             if not raw.isdigit() or int(raw) <= 0:
                 return be_reply("INVALID_ARGUMENT", f"Invalid prepared_timeout: {raw}")
             prepared_timeout = int(raw)
-        if t.txn_id in self._busy:
-            return be_reply("TXN_IN_PROCESSING", "Transaction in processing, please retry later", Label=label)
-        self._busy.add(t.txn_id)
-        try:
-            return await self._commit(t, prepare, prepared_timeout)
-        finally:
-            self._busy.discard(t.txn_id)
+        return await self._exclusive(t, lambda: self._commit(t, prepare, prepared_timeout))
 
     async def _commit(self, t: Txn, prepare: bool, prepared_timeout: int) -> dict[str, Any]:
         started = time.monotonic()

@@ -650,7 +650,8 @@ class InstancesView(View):
 
     def _created(self, profile: Profile, taurus: TaurusInstance, result: CreateStarRocksResult) -> None:
         inst = result.instance
-        placeholder = StarRocksRow(
+        # Shown at once with the create answer; the reloads that follow the job replace it.
+        pending_row = StarRocksRow(
             taurus_id=taurus.id,
             taurus_name=taurus.name,
             htap=HtapInstance.model_validate(
@@ -669,7 +670,7 @@ class InstancesView(View):
             detail=None,
             region=inst.region or profile.region,
         )
-        self.tree_model.upsert_row(placeholder)
+        self.tree_model.upsert_row(pending_row)
         self._select(inst.id)
         self._update_heading()
         self.ctx.notify(f"Creating {inst.name}: follow it in the Activity panel.")
