@@ -475,7 +475,8 @@ class TxnManager:
             cur.execute(f"DROP TABLE IF EXISTS {staging_name(txn_id)}")
 
     # -- BE: prepare / commit / rollback ----------------------------------------------------------
-    async def be_commit(self, headers: Mapping[str, str], prepare: bool) -> dict[str, Any]:
+    def _context(self, headers: Mapping[str, str]) -> Txn | dict[str, Any]:
+        """The running transaction a commit, prepare or rollback names, or the BE's refusal."""
         label = headers.get("label", "")
         t = self.running_by_label(label)
         if t is None:
@@ -484,6 +485,12 @@ class TxnManager:
             return be_reply(
                 "INVALID_ARGUMENT", f"request db {headers.get('db', '')} transaction db {t.db} not match"
             )
+        return t
+
+    async def be_commit(self, headers: Mapping[str, str], prepare: bool) -> dict[str, Any]:
+        t = self._context(headers)
+        if not isinstance(t, Txn):
+            return t
         prepared_timeout = DEFAULT_PREPARED_TIMEOUT_S
         raw = headers.get("prepared_timeout", "")
         if prepare and raw:
@@ -542,17 +549,12 @@ class TxnManager:
         )
 
     async def be_rollback(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        label = headers.get("label", "")
-        t = self.running_by_label(label)
-        if t is None:
-            return be_reply("TXN_NOT_EXISTS", f"transaction with label {label} not exists")
-        if t.db != headers.get("db", ""):
-            return be_reply(
-                "INVALID_ARGUMENT", f"request db {headers.get('db', '')} transaction db {t.db} not match"
-            )
+        t = self._context(headers)
+        if not isinstance(t, Txn):
+            return t
         await self.abort(t, "transaction is aborted by user.")
         self.sb.metrics.inc(m.BE_TXN_REQUEST, type="rollback")
-        return be_reply("OK", "", Label=label)
+        return be_reply("OK", "", Label=t.label)
 
     def be_list(self) -> str:
         """BE ``/api/transaction/list``: one pretty object per open context, no enclosing array."""

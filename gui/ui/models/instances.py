@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFont
 
 from ...services.instances import LakeDatabaseRow, StarRocksRow, TaurusGroup, local_time
 from ..widgets.badge import status_color
-from .table import Column, RecordTableModel, Role
+from .table import Column, RecordTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 Node = TaurusGroup | StarRocksRow
@@ -152,26 +152,11 @@ class InstanceTreeModel(QAbstractItemModel):
         node = self.node(index)
         if node is None:
             return None
-        col = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = col.text(node)
-            return "" if value is None else str(value)
-        if role == Role.RECORD:
-            return node
-        if role == Role.SORT:
-            value = (col.sort or col.text)(node)
-            return "" if value is None else value
-        if role == Role.BADGE and col.badge is not None:
-            return col.badge(node)
-        if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
-            return col.tooltip(node) or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and isinstance(node, TaurusGroup) and index.column() == 0:
             font = QFont()
             font.setBold(True)
             return font
-        return None
+        return self.columns[index.column()].data(node, role)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -33,6 +33,24 @@ class Column(Generic[R]):
     tooltip: Callable[[R], str] | None = None
     align_right: bool = False
 
+    def data(self, record: R, role: int) -> Any:
+        """What a model answers for this column of ``record`` in ``role`` (shared by every model)."""
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = self.text(record)
+            return "" if value is None else str(value)
+        if role == Role.RECORD:
+            return record
+        if role == Role.SORT:
+            value = (self.sort or self.text)(record)
+            return "" if value is None else value
+        if role == Role.BADGE and self.badge is not None:
+            return self.badge(record)
+        if role == Qt.ItemDataRole.ToolTipRole and self.tooltip is not None:
+            return self.tooltip(record) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
 
 class RecordTableModel(QAbstractTableModel, Generic[R]):
     def __init__(
@@ -53,23 +71,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
-        record = self._rows[index.row()]
-        col = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = col.text(record)
-            return "" if value is None else str(value)
-        if role == Role.RECORD:
-            return record
-        if role == Role.SORT:
-            value = (col.sort or col.text)(record)
-            return "" if value is None else value
-        if role == Role.BADGE and col.badge is not None:
-            return col.badge(record)
-        if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
-            return col.tooltip(record)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return self.columns[index.column()].data(self._rows[index.row()], role)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
