@@ -14,6 +14,14 @@ API encodes them), ``{"statement": "EXPLAIN", "explain": "…"}`` or ``{"stateme
 Reply 400 on the first failing statement: ``{"status": "FAILED", "code": <MySQL errno>, "msg":
 "<StarRocks' message>", "statementIndex": i, "results": [<the statements done before it>]}``;
 401 without the FE user's credentials.
+
+``POST /_sandbox/ailake/pipe-tables/copy`` (the AI Lake Bearer token) makes many pipe tables at once,
+each like an existing one (same files, configuration and rows), so that a long list can be prepared
+in seconds instead of one create operation per table. Request: ``{"instance": "<name or id>",
+"table": "<pipe table>", "prefix": "<name prefix>", "count": N}`` (1 ≤ N ≤ 100000); the tables are
+named ``prefix`` + the number 1…N zero-padded to N's width. Reply 201: ``{"status": "OK", "count":
+N, "first": "<name>", "last": "<name>"}``; errors as AI Lake problem documents (400 bad body or
+name, 401, 404 no such instance or table, 409 a name taken), nothing made.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .ailake import api as lakeapi
 from .engine import EngineError, TableDef, quote_ident
 from .http import json_response
 from .starrocks import auth, ddl
@@ -35,6 +44,7 @@ if TYPE_CHECKING:
     from .app import Sandbox
 
 MAX_ROWS = 100_000  # rows an admin query returns at most
+MAX_COPIES = 100_000  # pipe tables one copy request makes at most
 
 
 class AdminError(Exception):
@@ -51,7 +61,28 @@ class Admin:
         self.sb = sb
 
     def routes(self) -> list[BaseRoute]:
-        return [Route("/_sandbox/sql", self.sql, methods=["POST"])]
+        return [
+            Route("/_sandbox/sql", self.sql, methods=["POST"]),
+            Route("/_sandbox/ailake/pipe-tables/copy", self.copy_pipe_tables, methods=["POST"]),
+        ]
+
+    async def copy_pipe_tables(self, request: Request) -> Response:
+        try:
+            lakeapi.check_token(request, self.sb.config.ailake_token)
+            body = await lakeapi.json_body(request)
+            instance, table, prefix = (body.get(k) for k in ("instance", "table", "prefix"))
+            count = body.get("count")
+            if not all(isinstance(v, str) and v for v in (instance, table, prefix)):
+                raise lakeapi.ApiError(400, "'instance', 'table' and 'prefix' must be non-empty strings.")
+            if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COPIES:
+                raise lakeapi.ApiError(400, f"'count' must be an integer from 1 to {MAX_COPIES}.")
+            width = len(str(count))
+            names = [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
+            await self.sb.store.run(self.sb.ailake.copy_pipe_table, instance, table, names)
+        except lakeapi.ApiError as e:
+            return lakeapi.problem(e.status, e.detail)
+        made = {"status": "OK", "count": count, "first": names[0], "last": names[-1]}
+        return json_response(made, status=201)
 
     async def sql(self, request: Request) -> Response:
         if auth.check(self.sb.config, request) is None:

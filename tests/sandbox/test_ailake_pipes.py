@@ -175,3 +175,50 @@ def test_a_paused_service_stops_polling(sandbox_factory: Callable[..., SandboxPr
     assert count(sp, name) == 2
     assert wait_operation(c, accepted(c.post(f"{run}/resume/run", json={})))["result"] == {"paused": False}
     wait_until(lambda: count(sp, name) == 4, timeout=10, interval=0.2)
+
+
+def test_the_admin_switch_makes_many_pipe_tables_like_one(
+    sandbox_factory: Callable[..., SandboxProcess],
+) -> None:
+    sp = sandbox_factory()
+    c = client(sp)
+    copy = "/_sandbox/ailake/pipe-tables/copy"
+    r = c.post(copy, json={"instance": "demo", "table": "sales", "prefix": "sales_copy_", "count": 250})
+    assert r.status_code == 201, r.text
+    assert r.json() == {"status": "OK", "count": 250, "first": "sales_copy_001", "last": "sales_copy_250"}
+
+    # Listed page by page after the original, with the list's totals.
+    r = c.get(f"{INSTANCES}/demo/pipeTables", params={"size": 100, "page": 2, "metaInclude": "page"})
+    body = r.json()
+    assert body["meta"]["page"] == {"number": 2, "size": 100, "totalElements": 251, "totalPages": 3}
+    names = [d["attributes"]["tableName"] for d in body["data"]]
+    assert names == [f"sales_copy_{i:03d}" for i in range(200, 251)]
+    original = c.get(f"{INSTANCES}/demo/pipeTables/sales").json()["data"]["attributes"]
+    copied = c.get(f"{INSTANCES}/demo/pipeTables/sales_copy_007").json()["data"]["attributes"]
+    assert copied["pipeTableId"] != original["pipeTableId"]
+    assert {**copied, "pipeTableId": "", "tableName": ""} == {**original, "pipeTableId": "", "tableName": ""}
+    assert count(sp, "sales_copy_007") == count(sp, "sales") > 0
+    status = c.get(f"{BASE}/services").json()["data"][0]["id"]
+    assert c.get(f"{BASE}/services/{status}/status").json()["status"]["pipeTables"] == 251
+
+    # A copy is a pipe table like any other: it is deleted by its operation.
+    assert (
+        wait_operation(c, accepted(c.delete(f"{INSTANCES}/demo/pipeTables/sales_copy_250")))["status"]
+        == "succeeded"
+    )
+
+    # Refusals make nothing.
+    def refused(body: dict[str, object], status: int, fragment: str, token: str | None = None) -> None:
+        r = (client(sp, token) if token else c).post(copy, json=body)
+        assert r.status_code == status and fragment in r.json()["detail"], r.text
+
+    refused({"instance": "demo", "table": "sales", "prefix": "x", "count": 0}, 400, "'count'")
+    refused({"instance": "demo", "table": "sales", "prefix": "X", "count": 2}, 400, "'X1' is not")
+    refused({"instance": "demo", "table": "nope", "prefix": "x", "count": 2}, 404, "'nope' not found")
+    refused({"instance": "gone", "table": "sales", "prefix": "x", "count": 2}, 404, "'gone' not found")
+    taken = {"instance": "demo", "table": "sales", "prefix": "sales_copy_", "count": 300}
+    refused(taken, 409, "sales_copy_001")
+    refused({"instance": "demo", "table": "sales", "prefix": "x", "count": 2}, 401, "invalid", token="wrong")
+    r = c.get(f"{INSTANCES}/demo/pipeTables", params={"size": 500, "metaInclude": "page"})
+    assert r.json()["meta"]["page"]["totalElements"] == 250
+    assert not any(d["attributes"]["tableName"] in ("x1", "sales_copy_300") for d in r.json()["data"])

@@ -147,17 +147,16 @@ def paging(request: Request) -> Paging:
 
 def list_document(request: Request, items: list[dict[str, Any]], p: Paging) -> Response:
     start = p.page * p.size
+    return page_document(request, items[start : start + p.size], len(items), p)
+
+
+def page_document(request: Request, page: list[dict[str, Any]], total: int, p: Paging) -> Response:
+    """One page of a list already cut to the page (``total``: the length of the whole list)."""
     page_info: dict[str, Any] = {"number": p.page, "size": p.size}
     if p.totals:
-        page_info["totalElements"] = len(items)
-        page_info["totalPages"] = math.ceil(len(items) / p.size)
-    return document(
-        {
-            "data": items[start : start + p.size],
-            "links": {"self": str(request.url)},
-            "meta": {"page": page_info},
-        }
-    )
+        page_info["totalElements"] = total
+        page_info["totalPages"] = math.ceil(total / p.size)
+    return document({"data": page, "links": {"self": str(request.url)}, "meta": {"page": page_info}})
 
 
 def item(kind: str, id: str, attributes: dict[str, Any]) -> dict[str, Any]:

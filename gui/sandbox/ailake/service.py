@@ -12,6 +12,7 @@ as a failed operation whose ``error`` carries the HTTP status it stands for.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import threading
@@ -25,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, compile_path
 
-from ..engine import EngineError
+from ..engine import EngineError, TableDef, qualified
 from . import lake, seed, validate
 from .api import (
     TITLES,
@@ -36,6 +37,7 @@ from .api import (
     item,
     json_body,
     list_document,
+    page_document,
     paging,
     problem,
     single_document,
@@ -227,7 +229,7 @@ class AiLake:
         return rec
 
     def _pipes_of(self, instance_id: str) -> list[dict[str, Any]]:
-        return [d for d in self.store.list(K_PIPE) if d["instanceId"] == instance_id]
+        return self.store.find(K_PIPE, {"instanceId": instance_id})
 
     # -- routes ------------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -555,9 +557,13 @@ class AiLake:
     async def list_pipe_tables(self, request: Request) -> Response:
         p = paging(request)
         inst = self._instance(request.path_params["instanceId"])
-        recs = [r for r in self._pipes_of(inst["id"]) if r.get("state") == "active"]
+        where = {"instanceId": inst["id"], "state": "active"}
+        # Cut to the page by the store: an instance may hold tens of thousands of pipe tables.
+        total, recs = await self.store.run(
+            lambda: (self.store.count(K_PIPE, where), self.store.find(K_PIPE, where, p.page * p.size, p.size))
+        )
         items = [item("pipeTable", r["pipeTableId"], _pipe_summary(r)) for r in recs]
-        return list_document(request, items, p)
+        return page_document(request, items, total, p)
 
     async def get_pipe_table(self, request: Request) -> Response:
         inst = self._instance(request.path_params["instanceId"])
@@ -656,6 +662,44 @@ class AiLake:
             raise
         return None
 
+    def copy_pipe_table(self, instance: str, table: str, names: list[str]) -> None:
+        """The admin switch's bulk copies: new pipe tables over the same files with the same
+        configuration and rows as ``table``, made directly (no operations), so that a long list
+        can be prepared quickly. All names are checked before anything is made."""
+        with self._work:
+            inst = self._instance(instance)
+            rec = self._pipe(inst, table)
+            source = self.sb.engine.table(rec["databaseName"], rec["tableName"])
+            if source is None:
+                raise ApiError(404, f"Table '{rec['databaseName']}.{table}' no longer exists.")
+            bad = next((n for n in names if not validate.TABLE_NAME_RE.match(n)), None)
+            if bad is not None:
+                raise ApiError(400, f"'{bad}' is not a pipe table name (^[a-z][a-z0-9_-]{{0,62}}$).")
+            taken = {r["tableName"] for r in self._pipes_of(inst["id"])} | set(
+                self.sb.engine.tables(rec["databaseName"])
+            )
+            clash = next((n for n in names if n in taken), None)
+            if clash is not None or len(set(names)) != len(names):
+                raise ApiError(409, f"Pipe table '{clash or names[0]}' already exists in '{inst['name']}'.")
+            db = rec["databaseName"]
+            # One DuckDB transaction: all the copies or none, and far fewer commits.
+            with self.store.lock, self.store.cursor() as cur:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    for name in names:
+                        td = TableDef.from_doc(source.to_doc())
+                        td.name = name
+                        self.sb.engine.create_table(td)
+                        cur.execute(f"INSERT INTO {qualified(db, name)} SELECT * FROM {qualified(db, table)}")
+                        copy = json.loads(json.dumps(rec))
+                        copy.update(pipeTableId=str(uuid.uuid4()), tableName=name)
+                        copy["request"]["tableName"] = name
+                        self.store.put(K_PIPE, self._pipe_key(inst["id"], name), copy)
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+
     async def delete_pipe_table(self, request: Request) -> Response:
         inst = self._instance(request.path_params["instanceId"])
         rec = self._pipe(inst, request.path_params["tableName"])
@@ -733,11 +777,17 @@ class AiLake:
         work lock held; returns (files loaded, rows added)."""
         total_files = total_rows = 0
         now = time.time()
-        for rec in self.store.list(K_PIPE):
-            if rec.get("state") != "active":
-                continue
-            interval = rec["pollingIntervalSeconds"] or lake.DEFAULT_POLL_SECONDS
-            if not force and now - rec.get("lastPollAt", 0.0) < interval:
+        # Which tables are due is asked of the store, so a round with nothing due stays cheap
+        # however many pipe tables there are.
+        due = "body->>'$.state' = 'active'"
+        if not force:
+            due += (
+                " AND COALESCE(CAST(body->>'$.lastPollAt' AS DOUBLE), 0) + COALESCE(NULLIF("
+                "CAST(body->>'$.pollingIntervalSeconds' AS DOUBLE), 0), ?) <= ?"
+            )
+        for key in self.store.ids_where(K_PIPE, due, [] if force else [lake.DEFAULT_POLL_SECONDS, now]):
+            rec = self.store.get(K_PIPE, key)
+            if rec is None or rec.get("state") != "active":
                 continue
             storage = self.store.get(K_STORAGE, rec["storageId"])
             td = self.sb.engine.table(rec["databaseName"], rec["tableName"])
@@ -809,12 +859,12 @@ class AiLake:
 
     async def service_status(self, request: Request) -> Response:
         svc = self._service(request.path_params["serviceId"])
-        active = [r for r in self.store.list(K_PIPE) if r.get("state") == "active"]
+        active = await self.store.run(self.store.count, K_PIPE, {"state": "active"})
         status = {
             "ready": True,
             "paused": bool(svc.get("paused")),
             "commands": list(SERVICE_COMMANDS),
-            "pipeTables": len(active),
+            "pipeTables": active,
             "defaultPollingIntervalSeconds": lake.DEFAULT_POLL_SECONDS,
         }
         return document({"status": status})

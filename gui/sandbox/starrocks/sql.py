@@ -34,7 +34,6 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 import duckdb
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -1764,7 +1763,7 @@ async def _run_query(
                 if session.killed:
                     raise _StreamAborted("killed")
                 try:
-                    chunk, n = await anyio.to_thread.run_sync(q.fetch_lines, BATCH_ROWS)
+                    chunk, n = await sb.store.run(q.fetch_lines, BATCH_ROWS)
                 except duckdb.Error as e:
                     raise _StreamAborted(str(e)) from e
                 if n == 0:
