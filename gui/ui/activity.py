@@ -14,7 +14,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QRect,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .models.table import Column, RecordTableModel, Role
+from .models.table import Column, RecordFilterProxy, RecordTableModel, Role
 from .widgets.badge import STATUS_COLORS, BadgeDelegate
 
 _ids = itertools.count(1)
@@ -207,9 +206,7 @@ class ActivityPanel(QWidget):
     def __init__(self, model: ActivityModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(model)
-        self.proxy.setSortRole(Role.SORT)
+        self.proxy = RecordFilterProxy(model, self)
         self.view = QTableView(self)
         self.view.setObjectName("activityTable")
         self.view.setModel(self.proxy)

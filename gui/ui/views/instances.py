@@ -54,7 +54,7 @@ from ..dialogs.instance_create import CreateInstanceWizard
 from ..dialogs.instance_delete import DeleteInstanceDialog
 from ..dialogs.instance_resize import ResizeInstanceDialog
 from ..models.instances import InstanceTreeModel, LakeDatabaseModel
-from ..models.table import Column, RecordTableModel, Role
+from ..models.table import Column, RecordFilterProxy, RecordTableModel, Role
 from ..widgets.badge import BadgeDelegate, status_color
 from .base import View
 
@@ -330,12 +330,8 @@ class InstancesView(View):
         for b in (self.lake_refresh_button, self.provision_button, self.deprovision_button):
             bar.addWidget(b)
         self.lake_model = LakeDatabaseModel(self)
-        self.lake_proxy = QSortFilterProxyModel(self)
-        self.lake_proxy.setSourceModel(self.lake_model)
-        self.lake_proxy.setSortRole(Role.SORT)
-        self.lake_proxy.setFilterKeyColumn(-1)
-        self.lake_proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.lake_filter.textChanged.connect(self.lake_proxy.setFilterFixedString)
+        self.lake_proxy = RecordFilterProxy(self.lake_model, self)
+        self.lake_filter.textChanged.connect(self.lake_proxy.set_filter_text)
         self.lake_table = QTableView(page)
         self.lake_table.setObjectName("lakeTable")
         self.lake_table.setModel(self.lake_proxy)

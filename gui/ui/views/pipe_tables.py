@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QByteArray,
     QItemSelectionModel,
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -55,7 +54,7 @@ from ..dialogs.analyze import AnalyzeDialog, analyze_tables
 from ..dialogs.pipe_create import CreatePipeTableDialog, create_pipe_table
 from ..dialogs.pipe_refresh import RefreshPartitionDialog, refresh_partition
 from ..models.pipe_tables import ColumnsModel, PipeTablesModel, column_rows
-from ..models.table import Role
+from ..models.table import RecordFilterProxy, Role
 from .base import View
 
 OnSuccess = Callable[[SucceededOperation], Awaitable[None]]
@@ -131,11 +130,7 @@ class PipeTablesView(View):
         # -- the list -----------------------------------------------------------------------------------
         self.model = PipeTablesModel(self)
         self.model.fetch_more_requested.connect(self._fetch_more)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Role.SORT)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy = RecordFilterProxy(self.model, self)
         self.table = QTableView(self)
         self.table.setObjectName("pipeTablesTable")
         self.table.setModel(self.proxy)
@@ -389,7 +384,7 @@ class PipeTablesView(View):
 
     # -- filter and counts -----------------------------------------------------------------------------
     def _filter_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
+        self.proxy.set_filter_text(text)
         self._update_count()
 
     def _update_count(self) -> None:

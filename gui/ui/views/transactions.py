@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -56,7 +56,7 @@ from ...services.transactions import (
 from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.txn_answer import show_answer
-from ..models.table import Role
+from ..models.table import RecordFilterProxy, Role
 from ..models.transactions import HistoryModel
 from ..widgets.badge import BadgeDelegate
 from ..widgets.txn_form import TxnForm
@@ -142,11 +142,7 @@ class TransactionsView(View):
 
         # -- History tab ---------------------------------------------------------------------------
         self.history = HistoryModel(self)
-        self.history_proxy = QSortFilterProxyModel(self)
-        self.history_proxy.setSourceModel(self.history)
-        self.history_proxy.setSortRole(Role.SORT)
-        self.history_proxy.setFilterKeyColumn(-1)
-        self.history_proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.history_proxy = RecordFilterProxy(self.history, self)
         self.history_table = QTableView(self)
         self.history_table.setObjectName("historyTable")
         self.history_table.setModel(self.history_proxy)
@@ -384,8 +380,8 @@ class TransactionsView(View):
         self._filter_changed(self.filter.text())
 
     def _filter_changed(self, text: str) -> None:
-        self.history_proxy.setFilterFixedString(text)
-        self.running.proxy.setFilterFixedString(text)
+        self.history_proxy.set_filter_text(text)
+        self.running.proxy.set_filter_text(text)
 
     def _history_details(self, index: Any) -> None:
         entry = index.data(Role.RECORD)

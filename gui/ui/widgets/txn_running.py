@@ -4,7 +4,7 @@ selected and rolled back together."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,7 +24,7 @@ from ...services.transactions import (
     Thresholds,
     classify,
 )
-from ..models.table import Role
+from ..models.table import RecordFilterProxy, Role
 from ..models.transactions import RunningModel
 from .badge import BadgeDelegate
 
@@ -84,11 +84,7 @@ class RunningPanel(QWidget):
         row.addWidget(self.rollback_button)
 
         self.model = RunningModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Role.SORT)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy = RecordFilterProxy(self.model, self)
         self.table = QTableView(self)
         self.table.setObjectName("runningTable")
         self.table.setModel(self.proxy)
