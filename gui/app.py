@@ -103,11 +103,18 @@ def run_window(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, window.close)
+        from .ui.collector import GarbageCollector
+
+        collector = GarbageCollector(window)
         try:
             window.show()
             from .services.warmup import warm_models
 
-            ctx.run(asyncio.to_thread(warm_models), what="preparing")
+            async def prepare() -> None:
+                await asyncio.to_thread(warm_models)
+                collector.start()  # once the window is up: what is alive then lives all session
+
+            ctx.run(prepare(), what="preparing")
             if runner is not None:
                 window.connections.select("Sandbox StarRocks")
                 window.select_startup_profiles()
@@ -118,6 +125,7 @@ def run_window(args: argparse.Namespace) -> int:
             await done.wait()
         finally:
             await window.aclose()
+            collector.stop()
             if runner is not None:
                 await runner.stop()
         return 0
