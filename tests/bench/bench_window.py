@@ -1,11 +1,15 @@
-"""Benchmarks of the window: cold start to the first painted window, and the longest UI-thread stall
-while a large load streams on the window's event loop.
+"""Benchmarks of the window: cold start to the first painted window, and the longest UI-thread stalls
+while a large load streams and while 10,000 pipe tables page into the Pipe tables view.
 
-    .venv/bin/python tests/bench/bench_window.py [--runs 5] [--load-size 1G]
+    .venv/bin/python tests/bench/bench_window.py [--runs 5] [--load-size 1G] [--pipe-tables 10000]
+                                                 [--only cold,load,pipes]
 
 Cold start: a fresh interpreter per run, from process start to the main window's first paint event
-(offscreen). Stall: a heartbeat QTimer every 5 ms on the qasync loop while the exactly-once loader
-sends a file to the local sandbox; a stall is the gap between two beats minus the 5 ms.
+(offscreen). Stalls: a heartbeat QTimer every 5 ms on the qasync loop; a stall is the gap between two
+beats minus the 5 ms. Load: the exactly-once loader sends a file to the local sandbox. Pipe tables:
+the real window on the Pipe tables view, scrolled to the bottom again and again until every table
+of a database instance holding that many is listed (each scroll to the end asks for the next page,
+as a person scrolling does); then a filter typed and a sort by name over the whole list.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import time
 import traceback
 import uuid
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
@@ -61,6 +68,63 @@ with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as r:
 """
 
 
+class Heartbeat:
+    """A 5 ms QTimer on the window's loop; each beat's lateness is a stall of the UI thread. A
+    watchdog thread notes where the UI thread was whenever a beat is late, so a stall can be
+    traced to its cause."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.gaps: list[float] = []
+        self.late: list[str] = []
+        self.last = time.perf_counter()
+        self.active = False
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._beat)
+        self._main = threading.get_ident()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self.late.clear()
+        self.timer.start()
+        self.last = time.perf_counter()
+        self.active = True
+
+    def stop(self) -> None:
+        self.active = False
+        self.timer.stop()
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        if self.active:
+            self.gaps.append((now - self.last) * 1000 - 5)
+        self.last = now
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.005)
+            if self.active and time.perf_counter() - self.last > 0.025:
+                frame = sys._current_frames().get(self._main)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)
+                    ours = [f for f in stack if "/gui/" in f.filename]
+                    where = ours[-1] if ours else stack[-1]
+                    self.late.append(f"{where.filename.split('/gui/')[-1]}:{where.lineno} ({stack[-1].name})")
+
+    def figures(self) -> dict[str, Any]:
+        gaps = sorted(self.gaps) or [0.0]
+        return {
+            "beats": len(self.gaps),
+            "max_ms": gaps[-1],
+            "p99_ms": gaps[max(0, int(len(gaps) * 0.99) - 1)],
+            "median_ms": statistics.median(gaps),
+            "late_at": collections.Counter(self.late).most_common(3),
+        }
+
+
 def cold_start(runs: int) -> list[float]:
     out = []
     for _ in range(runs):
@@ -82,7 +146,6 @@ def load_stall(size: int) -> dict[str, float]:
 
     import qasync
     from conftest import SandboxProcess
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.api.starrocks import LoadOptions, StarRocksClient
@@ -92,6 +155,7 @@ def load_stall(size: int) -> dict[str, float]:
     from gui.services.profiles import Profile, ProfileStore
     from gui.services.session import ConsoleSession
     from gui.services.warmup import warm_models
+    from gui.ui.collector import GarbageCollector
 
     work = Path(tempfile.mkdtemp(prefix="sr-stall-"))
     sp = SandboxProcess(work / "sandbox")
@@ -109,53 +173,19 @@ def load_stall(size: int) -> dict[str, float]:
                 f.write("".join(f"{i},value-{i:012d}-abcdefghij\n" for i in range(line_no, line_no + 50000)))
                 line_no += 50000
         app = QApplication.instance() or QApplication([])
-        gaps: list[float] = []
-        last = [time.perf_counter()]
-        worst = [0.0, 0.0]  # the longest gap and when it ended (perf_counter)
-
-        def beat() -> None:
-            now = time.perf_counter()
-            gap = (now - last[0]) * 1000 - 5
-            gaps.append(gap)
-            if gap > worst[0]:
-                worst[:] = [gap, now]
-            last[0] = now
-
-        timer = QTimer()
-        timer.setInterval(5)
-        timer.timeout.connect(beat)
-        # A watchdog thread notes where the UI thread is whenever a beat is late, so a stall can be
-        # traced to its cause.
-        main_thread = threading.get_ident()
-        active = [False]
-        late: list[str] = []
-
-        def watch() -> None:
-            while True:
-                time.sleep(0.005)
-                if active[0] and time.perf_counter() - last[0] > 0.025:
-                    frame = sys._current_frames().get(main_thread)
-                    if frame is not None:
-                        stack = traceback.extract_stack(frame)
-                        ours = [f for f in stack if "/gui/" in f.filename]
-                        where = ours[-1] if ours else stack[-1]
-                        late.append(
-                            f"{where.filename.split('/work/main/')[-1]}:{where.lineno} ({stack[-1].name})"
-                        )
-
-        threading.Thread(target=watch, daemon=True).start()
+        beat = Heartbeat()
 
         async def run() -> None:
             # As the window does: models warmed on a thread at start, the client built by the session.
             await asyncio.to_thread(warm_models)
+            collector = GarbageCollector()
+            collector.start()  # as the window does once it is up
             session = ConsoleSession(
                 ProfileStore(work / "profiles.json"), Credentials(), Journal(work / "journal")
             )
             profile = Profile(name="bench", kind="starrocks", url=sp.url, user=sp.auth[0])
             session.add_ephemeral(profile, {"password": sp.auth[1]})
-            timer.start()
-            last[0] = time.perf_counter()
-            active[0] = True
+            beat.start()
             client: StarRocksClient = await session.client(profile)
             async with client:
                 req = LoadRequest(
@@ -167,20 +197,128 @@ def load_stall(size: int) -> dict[str, float]:
                     timeout=3600,
                 )
                 await Loader(client, Journal(work / "journal")).run(req)
-            active[0] = False
-            timer.stop()
+            beat.stop()
+            collector.stop()
 
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as r:
             r.run(run())
-        gaps.sort()
-        return {
-            "beats": len(gaps),
-            "max_ms": max(gaps),
-            "p99_ms": gaps[int(len(gaps) * 0.99) - 1],
-            "median_ms": statistics.median(gaps),
-            "worst_at": worst[1],
-            "late_at": collections.Counter(late).most_common(3),
-        }
+        return beat.figures()
+    finally:
+        sp.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def pipe_stall(count: int) -> dict[str, Any]:
+    """The window on the Pipe tables view of a database instance holding ``count`` pipe tables,
+    scrolled to the end until all are listed; then a filter and a sort over the whole list."""
+    import asyncio
+
+    import duckdb
+    import qasync
+    from conftest import SandboxProcess
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from gui.api.ailake import AILakeClient
+    from gui.app import view_classes
+    from gui.services.credentials import Credentials
+    from gui.services.journal import Journal
+    from gui.services.profiles import Profile, ProfileStore
+    from gui.services.session import ConsoleSession
+    from gui.services.warmup import warm_models
+    from gui.ui.activity import ActivityModel
+    from gui.ui.collector import GarbageCollector
+    from gui.ui.context import UiContext
+    from gui.ui.main_window import MainWindow
+    from gui.ui.views.pipe_tables import PipeTablesView
+
+    work = Path(tempfile.mkdtemp(prefix="sr-pipes-"))
+    sp = SandboxProcess(work / "sandbox")
+    token = sp.info["ailake"]["token"]
+    try:
+        # The tables' files hold no rows: ten thousand tables then cost the sandbox little disk.
+        folder = sp.data_dir / "object-storage" / "sandbox-lake" / "bench-empty"
+        folder.mkdir(parents=True)
+        con = duckdb.connect()
+        con.execute(
+            "COPY (SELECT CAST(1 AS BIGINT) AS event_id, 'x' AS customer, DATE '2024-01-01' AS day, "
+            "CAST(1.5 AS DECIMAL(10,2)) AS amount, 'web' AS channel LIMIT 0) "
+            f"TO '{folder / 'part-00000.parquet'}' (FORMAT parquet)"
+        )
+        con.close()
+
+        async def prepare() -> None:
+            async with AILakeClient(sp.url, token) as c:
+                storages = await c.list_object_storages().collect()
+                lake = next(s for s in storages if s.name == "sandbox-lake")
+                await c.wait(await c.provision_database_instance("bench", [lake.storage_id]), timeout=60)
+                op = await c.create_pipe_table(
+                    "bench",
+                    {
+                        "pathPrefix": "bench-empty/",
+                        "sourceStorageName": "sandbox-lake",
+                        "tableName": "events",
+                        "pollingIntervalSeconds": 86400,
+                    },
+                )
+                await c.wait(op, timeout=60)
+            made = httpx.post(
+                f"{sp.url}/_sandbox/ailake/pipe-tables/copy",
+                json={"instance": "bench", "table": "events", "prefix": "events_", "count": count - 1},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=3600,
+            )
+            made.raise_for_status()
+
+        asyncio.run(prepare())
+        app = QApplication.instance() or QApplication([])
+        beat = Heartbeat()
+        out: dict[str, Any] = {}
+
+        async def run() -> None:
+            await asyncio.to_thread(warm_models)
+            session = ConsoleSession(
+                ProfileStore(work / "profiles.json"), Credentials(), Journal(work / "journal")
+            )
+            profile = Profile(name="bench", kind="ailake", url=sp.url)
+            session.add_ephemeral(profile, {"token": token})
+            ctx = UiContext(session=session, activity=ActivityModel())
+            settings = QSettings(str(work / "w.ini"), QSettings.Format.IniFormat)
+            window = MainWindow(ctx, view_classes(), settings)
+            view = window.view(PipeTablesView)
+            assert isinstance(view, PipeTablesView)
+            view.restore_state({"instance": "bench"})  # the instance chosen last time
+            GarbageCollector(window).start()  # as the window does once it is up
+            window.tabs.setCurrentWidget(view)
+            window.show()
+            first = asyncio.get_running_loop().create_future()
+            view.loaded.connect(lambda: None if first.done() else first.set_result(None))
+            beat.start()
+            started = time.perf_counter()
+            window.connections.select("bench")
+            await asyncio.wait_for(first, 60)
+            while view.model.more or view.model.fetching:
+                view.table.scrollToBottom()
+                await asyncio.sleep(0.005)
+            out["seconds"] = time.perf_counter() - started
+            out["rows"] = view.model.rowCount()
+            await asyncio.sleep(0.2)
+            beat.stop()
+            out.update(beat.figures())
+            t = time.perf_counter()
+            view.filter.setText("events_09")
+            out["filter_ms"] = (time.perf_counter() - t) * 1000
+            out["matches"] = view.proxy.rowCount()
+            view.filter.clear()
+            t = time.perf_counter()
+            view.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+            out["sort_ms"] = (time.perf_counter() - t) * 1000
+            window.hide()
+            await window.aclose()
+
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as r:
+            r.run(run())
+        return out
     finally:
         sp.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -190,20 +328,39 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--load-size", default="1G")
+    ap.add_argument("--pipe-tables", type=int, default=10000)
+    ap.add_argument("--only", default="cold,load,pipes", help="which figures, comma-separated")
     args = ap.parse_args()
-    starts = cold_start(args.runs)
-    print(
-        f"cold start to first paint: median {statistics.median(starts):.2f} s "
-        f"(min {min(starts):.2f}, max {max(starts):.2f}, {args.runs} runs)",
-        flush=True,
-    )
-    units = {"M": 1 << 20, "G": 1 << 30}
-    size = int(float(args.load_size[:-1]) * units[args.load_size[-1].upper()])
-    stall = load_stall(size)
-    print(
-        f"UI-thread stall while a {args.load_size} load streams: longest {stall['max_ms']:.1f} ms, "
-        f"p99 {stall['p99_ms']:.1f} ms, median {stall['median_ms']:.1f} ms over {int(stall['beats'])} beats"
-    )
+    only = set(args.only.split(","))
+    if "cold" in only:
+        starts = cold_start(args.runs)
+        print(
+            f"cold start to first paint: median {statistics.median(starts):.2f} s "
+            f"(min {min(starts):.2f}, max {max(starts):.2f}, {args.runs} runs)",
+            flush=True,
+        )
+    if "load" in only:
+        units = {"M": 1 << 20, "G": 1 << 30}
+        size = int(float(args.load_size[:-1]) * units[args.load_size[-1].upper()])
+        stall = load_stall(size)
+        print(
+            f"UI-thread stall while a {args.load_size} load streams: longest {stall['max_ms']:.1f} ms, "
+            f"p99 {stall['p99_ms']:.1f} ms, median {stall['median_ms']:.1f} ms over {stall['beats']} beats; "
+            f"late beats at {stall['late_at']}",
+            flush=True,
+        )
+    if "pipes" in only:
+        p = pipe_stall(args.pipe_tables)
+        print(
+            f"UI-thread stall while {p['rows']} pipe tables page in ({p['seconds']:.1f} s): longest "
+            f"{p['max_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms, median {p['median_ms']:.1f} ms over "
+            f"{p['beats']} beats; late beats at {p['late_at']}",
+            flush=True,
+        )
+        print(
+            f"then, over the whole list: a filter ({p['matches']} matches) {p['filter_ms']:.0f} ms, "
+            f"a sort by name {p['sort_ms']:.0f} ms"
+        )
 
 
 if __name__ == "__main__":
