@@ -122,6 +122,7 @@ def run_window(args: argparse.Namespace) -> int:
                 window.select_startup_profiles()
             if getattr(args, "profile", None):
                 window.connections.select(args.profile)
+            window.resume_jobs()
             await done.wait()
         finally:
             await window.aclose()

@@ -370,14 +370,16 @@ async def follow_operation(
     operation_id: str,
     on_state: Callable[[str], None],
     timeout: float | None = OPERATION_TIMEOUT,
+    since: float | None = None,
 ) -> SucceededOperation:
-    """Wait for an operation to end, telling ``on_state`` where it stands at every poll. Raises
-    OperationFailed with the service's reason, OperationTimeout, or CancelledError when the
-    awaiting task is cancelled (the operation goes on in AI Lake)."""
-    started = time.monotonic()
+    """Wait for an operation to end, telling ``on_state`` where it stands at every poll (how long
+    since ``since``, a ``time.time()`` of its submission, when known). Raises OperationFailed with
+    the service's reason, OperationTimeout, or CancelledError when the awaiting task is cancelled
+    (the operation goes on in AI Lake)."""
+    started = time.time() if since is None else since
 
     def progress(op: Operation) -> None:
-        on_state(f"{op.status} for {int(time.monotonic() - started)} s (operation {op.id[:8]})")
+        on_state(f"{op.status} for {int(time.time() - started)} s (operation {op.id[:8]})")
 
     return await client.wait(operation_id, progress=progress, timeout=timeout)
 

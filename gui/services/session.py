@@ -24,8 +24,11 @@ from ..api.transport import TransportConfig
 from .credentials import Credentials
 from .journal import Journal
 from .profiles import Profile, ProfileStore
+from .tracker import JobTracker, TrackedJob
 
 _BUILDER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="client-builder")
+# The tracked-jobs file is fsynced: written off the event loop's thread, one change at a time.
+_JOBS_WRITER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs")
 
 
 class MissingSecret(errors.AuthError):
@@ -38,10 +41,12 @@ class ConsoleSession:
         profiles: ProfileStore | None = None,
         credentials: Credentials | None = None,
         journal: Journal | None = None,
+        jobs: JobTracker | None = None,
     ) -> None:
         self.profiles = profiles or ProfileStore()
         self.credentials = credentials or Credentials()
         self.journal = journal or Journal()
+        self.jobs = jobs or JobTracker()
         self._clients: dict[str, ServiceClient] = {}
         self._ephemeral: dict[str, Profile] = {}
         self._lock = asyncio.Lock()
@@ -67,6 +72,14 @@ class ConsoleSession:
         """Save a profile and store its secrets (empty values keep what is stored). Returns whether
         the secrets went to the OS keyring (False: kept for this session only)."""
         if old_name and old_name != profile.name:
+            old = self.profile(old_name)
+            if old is not None:
+                # Secrets left blank in a renamed profile are the ones stored under its old name.
+                secrets = dict(secrets)
+                for key, value in secrets.items():
+                    if not value:
+                        secrets[key] = await self.credentials.aget(old.secret_key(key)) or ""
+            await self._move_jobs(old_name, profile.name)
             await self.delete_profile(old_name)
         self.profiles.put(profile)
         persistent = True
@@ -83,9 +96,31 @@ class ConsoleSession:
             return
         for key in ("password", "sk", "token"):
             await self.credentials.adelete(profile.secret_key(key))
+        await self._move_jobs(name, None)
         self._ephemeral.pop(name, None)
         if self.profiles.get(name) is not None:
             self.profiles.remove(name)
+
+    # -- jobs followed across restarts --------------------------------------------------------------
+    def is_saved(self, name: str) -> bool:
+        return name not in self._ephemeral and self.profiles.get(name) is not None
+
+    async def remember_job(self, job: TrackedJob) -> None:
+        """Keep a job being followed, so that the next console follows it on if this one stops
+        first. A session-only profile's jobs end with the session."""
+        if self.is_saved(job.profile):
+            await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.add, job)
+
+    async def forget_job(self, job: TrackedJob) -> None:
+        await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.remove, job.id)
+
+    async def _move_jobs(self, old: str, new: str | None) -> None:
+        await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.move_profile, old, new)
+
+    async def unfinished_jobs(self) -> list[TrackedJob]:
+        """Jobs an earlier console left being followed, whose profile still exists."""
+        jobs = await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.pending)
+        return [j for j in jobs if self.is_saved(j.profile)]
 
     # -- clients ---------------------------------------------------------------------------------
     async def client(self, profile: Profile) -> Any:

@@ -125,8 +125,18 @@ class ActivityModel(RecordTableModel[ActivityEntry]):
         ]
         super().__init__(columns, key=lambda e: e.id, parent=parent)
 
-    def start(self, title: str, kind: str = "", cancel: Callable[[], None] | None = None) -> ActivityEntry:
+    def start(
+        self,
+        title: str,
+        kind: str = "",
+        cancel: Callable[[], None] | None = None,
+        since: float | None = None,
+    ) -> ActivityEntry:
+        """A running entry; ``since`` (a ``time.time()``) for a job that began before this console
+        did, so its elapsed time counts from then."""
         entry = ActivityEntry(title=title, kind=kind, cancel=cancel)
+        if since is not None:
+            entry.started = time.monotonic() - max(0.0, time.time() - since)
         entry._model = self
         self.upsert(entry)
         self.entry_changed.emit(entry)

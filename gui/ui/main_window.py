@@ -307,6 +307,18 @@ class MainWindow(QMainWindow):
         if current and self.connections.select(str(current)):
             return
 
+    def resume_jobs(self) -> None:
+        """Follow on the cloud jobs an earlier console was following when it stopped."""
+        self.ctx.run(self._resume_jobs(), what="following the jobs left running")
+
+    async def _resume_jobs(self) -> None:
+        jobs = await self.ctx.session.unfinished_jobs()
+        for job in jobs:
+            if not any(v.resume(job) for v in self.views):
+                log.warning("no view follows %s jobs (%s); left for a later start", job.kind, job.action)
+        if jobs:
+            self.notify(f"Following {len(jobs)} job(s) left running by the last session")
+
     # -- messages -------------------------------------------------------------------------------------
     def notify(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
@@ -410,7 +422,8 @@ class MainWindow(QMainWindow):
                 QMessageBox.Icon.Question,
                 "Quit",
                 f"{len(running)} job(s) still running. Quit anyway? Loads can be finished later "
-                "from the journal; cloud jobs carry on in the cloud.",
+                "from the journal; cloud jobs carry on in the cloud and are followed again when "
+                "the console next starts.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 self,
             )

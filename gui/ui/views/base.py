@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QWidget
 
 if TYPE_CHECKING:
     from ...services.profiles import Profile
+    from ...services.tracker import TrackedJob
     from ..context import UiContext
 
 
@@ -49,6 +50,10 @@ class View(QWidget):
 
     async def aclose(self) -> None:
         """Stop the view's background work."""
+
+    def resume(self, job: TrackedJob) -> bool:
+        """Follow on a job an earlier console left running, if it is one of this view's."""
+        return False
 
     # -- state kept across runs --------------------------------------------------------------------
     def headers(self) -> dict[str, QHeaderView]:

@@ -9,7 +9,7 @@ partition and ANALYZE each become an Activity entry that follows the AI Lake ope
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.ailake import MAX_PAGE_SIZE, AILakeClient, PipeTable, PipeTableSummary, SucceededOperation
+from ...api.ailake import MAX_PAGE_SIZE, AILakeClient, PipeTable, PipeTableSummary
 from ...services.pipe_tables import (
     PipeTablePages,
     describe_distribution,
@@ -48,6 +48,7 @@ from ...services.pipe_tables import (
     partition_folder,
 )
 from ...services.profiles import Profile
+from ...services.tracker import AILAKE_OPERATION, TrackedJob, ends_the_job
 from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.analyze import AnalyzeDialog, analyze_tables
@@ -57,7 +58,13 @@ from ..models.pipe_tables import ColumnsModel, PipeTablesModel, column_rows
 from ..models.table import RecordFilterProxy, Role
 from .base import View
 
-OnSuccess = Callable[[SucceededOperation], Awaitable[None]]
+# What each kind of operation the view follows does, as its Activity entry says when it succeeds.
+PIPE_ACTIONS = {
+    "create": "created and its files loaded",
+    "delete": "dropped",
+    "refresh": "rows deleted and the partition's files loaded again",
+    "analyze": "done",
+}
 
 
 class PipeTablesView(View):
@@ -271,9 +278,8 @@ class PipeTablesView(View):
         profile, instance = self.profile, self.instance
 
         def submitted(op_id: str, name: str) -> None:
-            self.ctx.run(
-                self._track_created(profile, instance, op_id, name), what=f"following the creation of {name}"
-            )
+            title = f"Create pipe table {name} in {instance}"
+            self.follow(self._job(profile, instance, "create", op_id, title, table=name))
 
         self.dialog = create_pipe_table(self.ctx, profile, instance, self.window(), on_submitted=submitted)
 
@@ -588,57 +594,57 @@ class PipeTablesView(View):
         self._update_actions()
 
     # -- operations ------------------------------------------------------------------------------------
-    def track(
-        self,
-        title: str,
-        client: AILakeClient,
-        op_id: str,
-        on_success: OnSuccess | None = None,
-        done: str = "done",
-    ) -> ActivityEntry:
-        """An Activity entry that follows the operation to its end; its Cancel stops the waiting."""
+    def follow(self, job: TrackedJob, resumed: bool = False) -> ActivityEntry:
+        """An Activity entry that follows the job's operation to its end; its Cancel stops the
+        waiting (and the following on later starts), not the operation."""
         tasks: list[asyncio.Task[Any]] = []
 
         def cancel() -> None:
+            self.ctx.run(self.ctx.session.forget_job(job), what="forgetting a job")
             for task in tasks:
                 task.cancel()
 
-        entry = self.ctx.activity.start(title, kind="ailake", cancel=cancel)
-        entry.update(detail=f"submitted (operation {op_id[:8]})")
-        tasks.append(self.ctx.run(self._follow(entry, client, op_id, on_success, done), what=title))
+        entry = self.ctx.activity.start(job.title, kind="ailake", cancel=cancel, since=job.started_at)
+        again = "followed again after a restart; " if resumed else ""
+        entry.update(detail=f"{again}submitted (operation {job.remote_id[:8]})")
+        tasks.append(self.ctx.run(self._follow(entry, job, resumed), what=job.title))
         return entry
 
-    async def _follow(
-        self,
-        entry: ActivityEntry,
-        client: AILakeClient,
-        op_id: str,
-        on_success: OnSuccess | None,
-        done: str,
-    ) -> None:
+    def resume(self, job: TrackedJob) -> bool:
+        if job.kind != AILAKE_OPERATION or job.action not in PIPE_ACTIONS:
+            return False
+        self.follow(job, resumed=True)
+        return True
+
+    async def _follow(self, entry: ActivityEntry, job: TrackedJob, resumed: bool) -> None:
+        if not resumed:
+            await self.ctx.session.remember_job(job)
         try:
-            op = await follow_operation(client, op_id, lambda text: entry.update(detail=text))
+            profile = self.ctx.session.profile(job.profile)
+            if profile is None:
+                raise errors.NotFound(f"profile {job.profile!r} no longer exists", service="ailake")
+            client = await self._client(profile)
+            op = await follow_operation(
+                client, job.remote_id, lambda text: entry.update(detail=text), since=job.started_at
+            )
         except asyncio.CancelledError:
-            entry.cancelled(f"stopped waiting; operation {op_id} goes on in AI Lake")
+            entry.cancelled(f"stopped waiting; operation {job.remote_id} goes on in AI Lake")
             raise
         except errors.ApiError as e:
+            if ends_the_job(e):
+                await self.ctx.session.forget_job(job)
             entry.fail(e.message, raw=e.raw)
             self.ctx.notify(f"{entry.title} failed: {e.message}")
             return
-        entry.succeed(operation_summary(op, done), raw=op.model_dump(mode="json", by_alias=True))
+        await self.ctx.session.forget_job(job)
+        entry.succeed(operation_summary(op, job.done), raw=op.model_dump(mode="json", by_alias=True))
         self.ctx.notify(f"{entry.title}: {entry.result}")
-        if on_success is not None:
-            await on_success(op)
+        await self._succeeded(profile, client, job)
 
-    def _showing(self, profile: Profile, instance: str) -> bool:
-        """Whether the list still shows that instance of that profile (the user may have moved on
-        while an operation ran)."""
-        return self.profile is not None and self.profile.name == profile.name and self.instance == instance
-
-    async def _track_created(self, profile: Profile, instance: str, op_id: str, name: str) -> None:
-        client = await self._client(profile)
-
-        async def appear(_op: SucceededOperation) -> None:
+    async def _succeeded(self, profile: Profile, client: AILakeClient, job: TrackedJob) -> None:
+        """The list follows what the operation did, if it still shows that instance."""
+        instance, name = job.context.get("instance", ""), job.context.get("table", "")
+        if job.action == "create":
             table = await client.get_pipe_table(instance, name)
             if not self._showing(profile, instance):
                 return
@@ -653,27 +659,46 @@ class PipeTablesView(View):
                 self._pages.seen(name)
             self._update_count()
             self.select_table(name)
+        elif job.action == "delete":
+            if not self._showing(profile, instance):
+                return
+            self.model.remove(name)
+            if self._pages is not None:
+                self._pages.forget(name)
+            if self.table_details is not None and self.table_details.table_name == name:
+                self._show_details(None)
+            self._update_count()
+        elif job.action == "refresh":
+            if self._showing(profile, instance) and self.current_name() == name:
+                await self._load_details(name)
 
-        self.track(
-            f"Create pipe table {name} in {instance}", client, op_id, appear, "created and its files loaded"
+    def _job(
+        self, profile: Profile, instance: str, action: str, op_id: str, title: str, **extra: str
+    ) -> TrackedJob:
+        return TrackedJob(
+            kind=AILAKE_OPERATION,
+            profile=profile.name,
+            remote_id=op_id,
+            title=title,
+            action=action,
+            context={"instance": instance, **extra},
+            done=PIPE_ACTIONS[action],
         )
+
+    def _showing(self, profile: Profile, instance: str) -> bool:
+        """Whether the list still shows that instance of that profile (the user may have moved on
+        while an operation ran)."""
+        return self.profile is not None and self.profile.name == profile.name and self.instance == instance
 
     async def _delete(self, profile: Profile, instance: str, names: list[str]) -> None:
         client = await self._client(profile)
         for name in names:
             op_id = await client.delete_pipe_table(instance, name)
-
-            async def gone(_op: SucceededOperation, name: str = name) -> None:
-                if not self._showing(profile, instance):
-                    return
-                self.model.remove(name)
-                if self._pages is not None:
-                    self._pages.forget(name)
-                if self.table_details is not None and self.table_details.table_name == name:
-                    self._show_details(None)
-                self._update_count()
-
-            self.track(f"Delete pipe table {name} of {instance}", client, op_id, gone, "dropped")
+            self.follow(
+                self._job(
+                    profile, instance, "delete", op_id, f"Delete pipe table {name} of {instance}", table=name
+                )
+            )
 
     def refresh_partition(self) -> None:
         table = self.table_details
@@ -682,30 +707,11 @@ class PipeTablesView(View):
         profile, instance = self.profile, self.instance
 
         def submitted(op_id: str, spec: dict[str, str]) -> None:
-            self.ctx.run(
-                self._track_refresh(profile, instance, table, op_id, spec),
-                what=f"following a refresh of {table.table_name}",
-            )
+            ordered = {c: spec[c] for c in table.partition_columns if c in spec}
+            title = f"Refresh {table.table_name} partition {partition_folder(ordered)}"
+            self.follow(self._job(profile, instance, "refresh", op_id, title, table=table.table_name))
 
         self.dialog = refresh_partition(self.ctx, profile, instance, table, self.window(), submitted)
-
-    async def _track_refresh(
-        self, profile: Profile, instance: str, table: PipeTable, op_id: str, spec: dict[str, str]
-    ) -> None:
-        client = await self._client(profile)
-
-        async def reread(_op: SucceededOperation) -> None:
-            if self._showing(profile, instance) and self.current_name() == table.table_name:
-                await self._load_details(table.table_name)
-
-        ordered = {c: spec[c] for c in table.partition_columns if c in spec}
-        self.track(
-            f"Refresh {table.table_name} partition {partition_folder(ordered)}",
-            client,
-            op_id,
-            reread,
-            "rows deleted and the partition's files loaded again",
-        )
 
     def analyze(self) -> None:
         if self.profile is None or self.instance is None:
@@ -714,11 +720,8 @@ class PipeTablesView(View):
 
         def submitted(op_id: str, names: list[str] | None) -> None:
             what = ", ".join(names) if names else f"every table of {instance}"
-            self.ctx.run(self._track_analyze(profile, f"Analyze {what}", op_id), what="following ANALYZE")
+            self.follow(self._job(profile, instance, "analyze", op_id, f"Analyze {what}"))
 
         self.dialog = analyze_tables(
             self.ctx, profile, instance, self.selected_names(), self.window(), submitted
         )
-
-    async def _track_analyze(self, profile: Profile, title: str, op_id: str) -> None:
-        self.track(title, await self._client(profile), op_id)
