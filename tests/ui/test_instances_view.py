@@ -399,3 +399,36 @@ async def test_ailake_provision_and_deprovision(
     gone = await finished(window, "Deprovision database lake_two (cascade)")
     assert gone.state == SUCCEEDED, gone.result
     await wait_for(lambda: view.lake_model.row_of("lake_two") is None, 10)
+
+
+@pytest.mark.asyncio
+async def test_one_node_restarted_from_the_nodes_tab(
+    open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
+) -> None:
+    sb = sandbox_factory("--job-seconds", "2")
+    window, view = await open_window(sb)
+    assert view.select_instance("htap-sandbox")
+    view.details_tabs.setCurrentIndex(1)
+    assert not view.restart_node_button.isEnabled()  # no node chosen yet
+    be_row = next(r for r in range(view.nodes.rowCount()) if view.nodes.record(r).type == "be")
+    node = view.nodes.record(be_row)
+    view.nodes_view.setCurrentIndex(view.nodes.index(be_row, 0))
+    assert view.restart_node_button.isEnabled()
+    view.restart_node_button.click()
+    box = view.restart_box
+    assert node.name in box.text() and "other nodes keep serving" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    title = f"Restart node {node.name} of htap-sandbox"
+    await wait_for(lambda: entry_titled(window, title) is not None, 10)
+
+    def node_status() -> str:
+        at = view.nodes.row_of(node.id)
+        return "" if at is None else str(view.nodes.index(at, 2).data())
+
+    await wait_for(lambda: node_status() == "rebooting", 10)
+    others = [view.nodes.record(r) for r in range(view.nodes.rowCount()) if r != view.nodes.row_of(node.id)]
+    assert others and all(o.status == "normal" and not o.actions for o in others)
+    screenshot(window, "instances-node-restart")
+    entry = await finished(window, title)
+    assert entry.state == SUCCEEDED and entry.result.startswith(f"node {node.name} of htap-sandbox restarted")
+    await wait_for(lambda: node_status() == "normal", 10)

@@ -47,6 +47,8 @@ from ...api.huawei.models import StarRocksNode
 from ...services import instances as svc
 from ...services.instances import LakeDatabaseRow, StarRocksRow, TaurusGroup, local_time
 from ...services.profiles import Profile
+from ...services.tracker import AILAKE_OPERATION, HUAWEI_JOB, TrackedJob, ends_the_job
+from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.ailake_db_deprovision import DeprovisionDatabaseDialog
 from ..dialogs.ailake_db_provision import ProvisionDatabaseDialog
@@ -94,15 +96,30 @@ def _toolbar_button(parent: QWidget, text: str, name: str, tip: str, slot: Calla
     return b
 
 
-def _canceller(task: asyncio.Task[Any] | None) -> Callable[[], None] | None:
-    """The Activity panel's Cancel: stops the awaiting task (the cloud job itself goes on)."""
-    if task is None:
-        return None
+def _huawei_job(
+    profile: Profile, job_id: str, title: str, action: str, taurus_id: str, instance_id: str
+) -> TrackedJob:
+    return TrackedJob(
+        kind=HUAWEI_JOB,
+        profile=profile.name,
+        remote_id=job_id,
+        title=title,
+        action=action,
+        context={"taurus_id": taurus_id, "instance_id": instance_id},
+    )
 
-    def cancel() -> None:
-        task.cancel()
 
-    return cancel
+def _lake_job(profile: Profile, operation_id: str, title: str, action: str, name: str) -> TrackedJob:
+    word = "provisioned" if action == "provision" else "deprovisioned"
+    return TrackedJob(
+        kind=AILAKE_OPERATION,
+        profile=profile.name,
+        remote_id=operation_id,
+        title=title,
+        action=action,
+        context={"name": name},
+        done=f"{name} {word}",
+    )
 
 
 def _sentence(text: str) -> str:
@@ -277,8 +294,24 @@ class InstancesView(View):
         overview.setWidget(self.details)
         self.details_tabs = QTabWidget(page)
         self.details_tabs.setObjectName("detailsTabs")
+        self.nodes_view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.restart_node_button = _toolbar_button(
+            page,
+            "Restart node…",
+            "restartNodeButton",
+            "Restart the selected node only (the others keep serving)",
+            self.restart_selected_node,
+        )
+        nodes_page = QWidget(page)
+        nodes_lay = QVBoxLayout(nodes_page)
+        nodes_lay.setContentsMargins(0, 0, 0, 0)
+        nodes_lay.addWidget(self.nodes_view, 1)
+        nodes_bar = QHBoxLayout()
+        nodes_bar.addStretch(1)
+        nodes_bar.addWidget(self.restart_node_button)
+        nodes_lay.addLayout(nodes_bar)
         self.details_tabs.addTab(overview, "Overview")
-        self.details_tabs.addTab(self.nodes_view, "Nodes")
+        self.details_tabs.addTab(nodes_page, "Nodes")
         pane = QWidget(page)
         pane.setObjectName("detailsPane")
         pane_lay = QVBoxLayout(pane)
@@ -616,6 +649,9 @@ class InstancesView(View):
             b.setEnabled(has_hw)
         for b in (self.restart_button, self.resize_button, self.delete_button):
             b.setEnabled(has_hw and row is not None)
+        self.restart_node_button.setEnabled(
+            has_hw and row is not None and self.selected_cluster_node() is not None
+        )
         has_lake = self.lake_profile is not None
         lake_row = self.selected_database()
         self.lake_refresh_button.setEnabled(has_lake)
@@ -670,22 +706,42 @@ class InstancesView(View):
         self._select(inst.id)
         self._update_heading()
         self.ctx.notify(f"Creating {inst.name}: follow it in the Activity panel.")
-        self.ctx.run(
-            self._follow(
-                profile, result.job_id, f"Create {inst.name}", taurus.id, inst.id, done=f"{inst.name} created"
-            ),
-            what=f"creating {inst.name}",
-        )
+        job = _huawei_job(profile, result.job_id, f"Create {inst.name}", "create", taurus.id, inst.id)
+        job.done = f"{inst.name} created"
+        self.ctx.run(self._follow(job), what=f"creating {inst.name}")
+
+    def selected_cluster_node(self) -> StarRocksNode | None:
+        index = self.nodes_view.currentIndex()
+        record = index.data(Role.RECORD) if index.isValid() else None
+        return record if isinstance(record, StarRocksNode) else None
 
     def restart_selected(self) -> None:
+        self._confirm_restart(None)
+
+    def restart_selected_node(self) -> None:
+        node = self.selected_cluster_node()
+        if node is not None:
+            self._confirm_restart(node)
+
+    def _confirm_restart(self, node: StarRocksNode | None) -> None:
         row = self.selected_instance()
         profile = self.huawei_profile
         if row is None or profile is None:
             return
+        if node is None:
+            subject = row.name
+            text = f"Restart every node of {row.name}? Queries and loads running on it are interrupted."
+        else:
+            role = (node.type or "").upper()
+            subject = f"node {node.name} of {row.name}"
+            text = (
+                f"Restart node {node.name} ({role}) of {row.name}? What runs on this node is "
+                "interrupted; the other nodes keep serving."
+            )
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            f"Restart {row.name}",
-            f"Restart every node of {row.name}? Queries and loads running on it are interrupted.",
+            f"Restart {node.name if node else row.name}",
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self.window(),
         )
@@ -695,16 +751,19 @@ class InstancesView(View):
 
         def done(button: int) -> None:
             if button == QMessageBox.StandardButton.Yes:
-                self.ctx.run(self._restart(profile, row), what=f"restarting {row.name}")
+                self.ctx.run(self._restart(profile, row, node), what=f"restarting {subject}")
 
         box.finished.connect(done)
         self.restart_box = box
         box.open()
 
-    async def _restart(self, profile: Profile, row: StarRocksRow) -> None:
+    async def _restart(self, profile: Profile, row: StarRocksRow, node: StarRocksNode | None = None) -> None:
         client = await self._huawei(profile)
         try:
-            job_id = await client.restart_starrocks_instance(row.id)
+            if node is None:
+                job_id = await client.restart_starrocks_instance(row.id)
+            else:
+                job_id = await client.restart_starrocks_node(row.id, node.id)
         except errors.ApiError as e:
             # The service's own reason, e.g. busy because a resize runs: kept next to the instance.
             self.notices[row.id] = _sentence(f"Restart refused: {e.message}") + (
@@ -713,9 +772,11 @@ class InstancesView(View):
             self._show_details()
             raise
         self.notices.pop(row.id, None)
-        await self._follow(
-            profile, job_id, f"Restart {row.name}", row.taurus_id, row.id, done=f"{row.name} restarted"
-        )
+        what = row.name if node is None else f"node {node.name} of {row.name}"
+        action = "restart" if node is None else "restart-node"
+        job = _huawei_job(profile, job_id, f"Restart {what}", action, row.taurus_id, row.id)
+        job.done = f"{what} restarted"
+        await self._follow(job)
 
     def resize_selected(self) -> None:
         row = self.selected_instance()
@@ -724,19 +785,14 @@ class InstancesView(View):
             return
         dialog = ResizeInstanceDialog(self.ctx, profile, row, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.started.connect(
-            lambda job_id, what: self.ctx.run(
-                self._follow(
-                    profile,
-                    job_id,
-                    f"Resize {row.name}" + (f" ({what})" if what else ""),
-                    row.taurus_id,
-                    row.id,
-                    done=f"{row.name} resized",
-                ),
-                what=f"resizing {row.name}",
-            )
-        )
+
+        def started(job_id: str, what: str) -> None:
+            title = f"Resize {row.name}" + (f" ({what})" if what else "")
+            job = _huawei_job(profile, job_id, title, "resize", row.taurus_id, row.id)
+            job.done = f"{row.name} resized"
+            self.ctx.run(self._follow(job), what=f"resizing {row.name}")
+
+        dialog.started.connect(started)
         self.resize_dialog = dialog
         dialog.open()
 
@@ -751,49 +807,71 @@ class InstancesView(View):
             return
         dialog = DeleteInstanceDialog(self.ctx, profile, row, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.started.connect(
-            lambda job_id: self.ctx.run(
-                self._follow(
-                    profile,
-                    job_id,
-                    f"Delete {row.name}",
-                    row.taurus_id,
-                    row.id,
-                    gone=True,
-                    done=f"{row.name} deleted",
-                ),
-                what=f"deleting {row.name}",
-            )
-        )
+
+        def started(job_id: str) -> None:
+            job = _huawei_job(profile, job_id, f"Delete {row.name}", "delete", row.taurus_id, row.id)
+            job.done = f"{row.name} deleted"
+            self.ctx.run(self._follow(job), what=f"deleting {row.name}")
+
+        dialog.started.connect(started)
         self.delete_dialog = dialog
         dialog.open()
 
-    async def _follow(
-        self,
-        profile: Profile,
-        job_id: str,
-        title: str,
-        taurus_id: str,
-        instance_id: str,
-        *,
-        done: str,
-        gone: bool = False,
-    ) -> None:
-        """One job in the Activity panel, the row reloaded as it moves and until it settles."""
+    def resume(self, job: TrackedJob) -> bool:
+        if job.kind == HUAWEI_JOB and job.action in ("create", "restart", "restart-node", "resize", "delete"):
+            self.ctx.run(self._follow(job, resumed=True), what=f"following {job.title}")
+            return True
+        if job.kind == AILAKE_OPERATION and job.action in ("provision", "deprovision"):
+            self.ctx.run(self._follow_lake(job, resumed=True), what=f"following {job.title}")
+            return True
+        return False
+
+    def _entry(self, job: TrackedJob, kind: str, resumed: bool) -> ActivityEntry:
+        """The job's Activity entry; its Cancel stops following it, in this console and the next."""
         task = asyncio.current_task()
-        entry = self.ctx.activity.start(title, kind="huawei-job", cancel=_canceller(task))
-        entry.raw = {"job_id": job_id}
-        client = await self._huawei(profile)
-        group_key = f"instances/group/{taurus_id}"
 
-        def progress(job: Job) -> None:
-            entry.update(svc.job_progress(job), svc.job_detail(job))
-            self.ctx.run(self._reload_group(profile, taurus_id), key=group_key, what="reloading instances")
+        def cancel() -> None:
+            self.ctx.run(self.ctx.session.forget_job(job), what="forgetting a job")
+            if task is not None:
+                task.cancel()
 
-        taurus = self._taurus(taurus_id)
+        entry = self.ctx.activity.start(job.title, kind=kind, cancel=cancel, since=job.started_at)
+        if resumed:
+            entry.update(None, "followed again after a restart of the console")
+        return entry
+
+    async def _job_profile(self, job: TrackedJob, resumed: bool) -> Profile:
+        if not resumed:
+            await self.ctx.session.remember_job(job)
+        profile = self.ctx.session.profile(job.profile)
+        if profile is None:
+            raise errors.NotFound(f"profile {job.profile!r} no longer exists", service=job.kind)
+        return profile
+
+    async def _follow(self, job: TrackedJob, resumed: bool = False) -> None:
+        """One job in the Activity panel, the row reloaded as it moves and until it settles."""
+        entry = self._entry(job, "huawei-job", resumed)
+        entry.raw = {"job_id": job.remote_id}
+        taurus_id, instance_id = job.context["taurus_id"], job.context["instance_id"]
+        gone = job.action == "delete"
+
+        def reload() -> None:
+            shown = self.huawei_profile
+            if shown is not None and shown.name == job.profile:
+                key = f"instances/group/{taurus_id}"
+                self.ctx.run(self._reload_group(shown, taurus_id), key=key, what="reloading instances")
+
         try:
-            job = await svc.follow_job(client, job_id, progress)
+            profile = await self._job_profile(job, resumed)
+            client = await self._huawei(profile)
+
+            def progress(j: Job) -> None:
+                entry.update(svc.job_progress(j), svc.job_detail(j))
+                reload()
+
+            done = await svc.follow_job(client, job.remote_id, progress)
             entry.update(None, "job completed; waiting for the instance to settle")
+            taurus = self._taurus(taurus_id)
             if taurus is not None:
 
                 async def load() -> TaurusGroup:
@@ -809,11 +887,14 @@ class InstancesView(View):
             entry.cancelled("stopped following; the job goes on in Huawei Cloud")
             raise
         except errors.ApiError as e:
-            entry.fail(e.message, raw=e.raw or {"job_id": job_id})
-            self.ctx.run(self._reload_group(profile, taurus_id), key=group_key, what="reloading instances")
+            if ends_the_job(e):
+                await self.ctx.session.forget_job(job)
+            entry.fail(e.message, raw=e.raw or {"job_id": job.remote_id})
+            reload()
             raise
+        await self.ctx.session.forget_job(job)
         final = "" if gone else f" ({row.status})" if row is not None else ""
-        entry.succeed(done + final, raw=job.model_dump(mode="json"))
+        entry.succeed(job.done + final, raw=done.model_dump(mode="json"))
 
     # -- loading and changes: AI Lake ---------------------------------------------------------------------
     def _refresh_lake(self) -> None:
@@ -899,12 +980,12 @@ class InstancesView(View):
             self.ctx, profile, [r.name for r in self.lake_model.rows], self.window()
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.started.connect(
-            lambda op, name: self.ctx.run(
-                self._follow_lake(profile, op, name, "provisioning", f"Provision database {name}"),
-                what=f"provisioning {name}",
-            )
-        )
+
+        def started(op: str, name: str) -> None:
+            job = _lake_job(profile, op, f"Provision database {name}", "provision", name)
+            self.ctx.run(self._follow_lake(job), what=f"provisioning {name}")
+
+        dialog.started.connect(started)
         self.provision_dialog = dialog
         dialog.open()
 
@@ -915,28 +996,22 @@ class InstancesView(View):
             return
         dialog = DeprovisionDatabaseDialog(self.ctx, profile, row, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.started.connect(
-            lambda op, name, cascade: self.ctx.run(
-                self._follow_lake(
-                    profile,
-                    op,
-                    name,
-                    "deprovisioning",
-                    f"Deprovision database {name}" + (" (cascade)" if cascade else ""),
-                ),
-                what=f"deprovisioning {name}",
-            )
-        )
+
+        def started(op: str, name: str, cascade: bool) -> None:
+            title = f"Deprovision database {name}" + (" (cascade)" if cascade else "")
+            job = _lake_job(profile, op, title, "deprovision", name)
+            self.ctx.run(self._follow_lake(job), what=f"deprovisioning {name}")
+
+        dialog.started.connect(started)
         self.deprovision_dialog = dialog
         dialog.open()
 
-    async def _follow_lake(
-        self, profile: Profile, operation_id: str, name: str, state: str, title: str
-    ) -> None:
+    async def _follow_lake(self, job: TrackedJob, resumed: bool = False) -> None:
         """One AI Lake operation in the Activity panel, the database's row showing it meanwhile."""
-        task = asyncio.current_task()
-        entry = self.ctx.activity.start(title, kind="ailake-operation", cancel=_canceller(task))
-        entry.raw = {"operation_id": operation_id}
+        entry = self._entry(job, "ailake-operation", resumed)
+        entry.raw = {"operation_id": job.remote_id}
+        name = job.context["name"]
+        state = "provisioning" if job.action == "provision" else "deprovisioning"
         self.lake_moving[name] = state
         self._refresh_lake()
 
@@ -944,24 +1019,27 @@ class InstancesView(View):
             entry.update(None, op.status)
 
         try:
+            profile = await self._job_profile(job, resumed)
             client = await self._lake(profile)
-            done = await client.wait(operation_id, progress=progress, timeout=3600)
+            done = await client.wait(job.remote_id, progress=progress, timeout=3600)
         except asyncio.CancelledError:
             entry.cancelled("stopped following; the operation goes on in AI Lake")
             raise
         except errors.ApiError as e:
-            entry.fail(e.message, raw=e.raw or {"operation_id": operation_id})
-            self._lake_settled(profile, name, state, succeeded=False)
+            if ends_the_job(e):
+                await self.ctx.session.forget_job(job)
+            entry.fail(e.message, raw=e.raw or {"operation_id": job.remote_id})
+            self._lake_settled(job.profile, name, state, succeeded=False)
             raise
-        self._lake_settled(profile, name, state, succeeded=True)
-        word = "provisioned" if state == "provisioning" else "deprovisioned"
-        entry.succeed(f"{name} {word}", raw=done.model_dump(mode="json", by_alias=True))
+        await self.ctx.session.forget_job(job)
+        self._lake_settled(job.profile, name, state, succeeded=True)
+        entry.succeed(job.done, raw=done.model_dump(mode="json", by_alias=True))
 
-    def _lake_settled(self, profile: Profile, name: str, state: str, succeeded: bool) -> None:
+    def _lake_settled(self, profile: str, name: str, state: str, succeeded: bool) -> None:
         """The operation ended: the row shows the outcome at once, then the list is read again."""
         if self.lake_moving.get(name) == state:
             del self.lake_moving[name]
-        if profile is not self.lake_profile:
+        if self.lake_profile is None or self.lake_profile.name != profile:
             return
         at = self.lake_model.row_of(name)
         if at is not None:
