@@ -1,5 +1,5 @@
-"""Awaiting Qt from async tests: a signal's next emission, or a condition, without ever starting a
-nested Qt event loop inside a coroutine (qasync #59/#174)."""
+"""Awaiting Qt from async tests: a signal's next emission, a condition, an Activity entry's end,
+without ever starting a nested Qt event loop inside a coroutine (qasync #59/#174)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,16 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
         await asyncio.sleep(interval)
+
+
+def entry_titled(window: Any, text: str) -> Any:
+    """The first Activity entry of a main window whose title contains ``text``, or None."""
+    return next((e for e in window.ctx.activity.rows if text in e.title), None)
+
+
+async def finished(window: Any, text: str, timeout: float = 30) -> Any:
+    """That entry once it has ended (succeeded, failed or cancelled)."""
+    await wait_for(lambda: (e := entry_titled(window, text)) is not None and not e.running, timeout)
+    entry = entry_titled(window, text)
+    assert entry is not None
+    return entry

@@ -24,7 +24,7 @@ from ..api.transport import TransportConfig
 from .credentials import Credentials
 from .journal import Journal
 from .profiles import Profile, ProfileStore
-from .tracker import JobTracker, TrackedJob
+from .tracker import JobTracker, TrackedJob, ends_the_job
 
 _BUILDER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="client-builder")
 # The tracked-jobs file is fsynced: written off the event loop's thread, one change at a time.
@@ -113,6 +113,12 @@ class ConsoleSession:
 
     async def forget_job(self, job: TrackedJob) -> None:
         await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.remove, job.id)
+
+    async def job_ended(self, job: TrackedJob, failure: BaseException | None = None) -> None:
+        """Following a job stopped: forget it when its end is known (it succeeded, failed, or no
+        longer exists); keep it when only the following was cut short, for the next start."""
+        if failure is None or ends_the_job(failure):
+            await self.forget_job(job)
 
     async def _move_jobs(self, old: str, new: str | None) -> None:
         await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.move_profile, old, new)

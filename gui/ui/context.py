@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..services.session import ConsoleSession
-from .activity import ActivityModel
+from ..services.tracker import TrackedJob
+from .activity import ActivityEntry, ActivityModel
 from .tasks import TaskRegistry
 
 
@@ -25,3 +26,13 @@ class UiContext:
     def run(self, coro: Coroutine[Any, Any, Any], key: str | None = None, what: str = "") -> Any:
         """Start background work from a slot (strong reference, latest-wins by key, errors shown)."""
         return self.tasks.start(coro, key=key, what=what)
+
+    def job_entry(self, job: TrackedJob, kind: str, stop: Callable[[], object]) -> ActivityEntry:
+        """The Activity entry of a cloud job being followed (its elapsed time from when the job was
+        submitted); its Cancel calls ``stop`` and stops the following in later consoles too."""
+
+        def cancel() -> None:
+            self.run(self.session.forget_job(job), what="forgetting a job")
+            stop()
+
+        return self.activity.start(job.title, kind=kind, cancel=cancel, since=job.started_at)

@@ -15,7 +15,7 @@ import pytest_asyncio
 from conftest import SandboxProcess
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
-from qt_helpers import wait_for, wait_signal
+from qt_helpers import entry_titled, finished, wait_for, wait_signal
 
 from gui.api.ailake import AILakeClient
 from gui.services.credentials import Credentials
@@ -67,17 +67,6 @@ async def quit_console(window: MainWindow) -> None:
     """The window closed while jobs run (the user said Yes to quitting): the app's shutdown."""
     window.hide()
     await window.aclose()
-
-
-def entry_titled(window: MainWindow, text: str) -> ActivityEntry | None:
-    return next((e for e in window.ctx.activity.rows if text in e.title), None)
-
-
-async def finished(window: MainWindow, text: str, timeout: float = 30) -> ActivityEntry:
-    await wait_for(lambda: (e := entry_titled(window, text)) is not None and not e.running, timeout)
-    entry = entry_titled(window, text)
-    assert entry is not None
-    return entry
 
 
 async def save_profiles(tmp_path: Path, sp: SandboxProcess) -> None:

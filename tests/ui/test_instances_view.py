@@ -19,13 +19,13 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox, QWizard
-from qt_helpers import wait_for, wait_signal
+from qt_helpers import entry_titled, finished, wait_for, wait_signal
 
 from gui.services.credentials import Credentials
 from gui.services.instances import CreateForm, check_create, password_rules
 from gui.services.profiles import ProfileStore
 from gui.services.session import ConsoleSession, sandbox_profiles
-from gui.ui.activity import CANCELLED, FAILED, SUCCEEDED, ActivityEntry, ActivityModel
+from gui.ui.activity import CANCELLED, FAILED, SUCCEEDED, ActivityModel
 from gui.ui.context import UiContext
 from gui.ui.main_window import MainWindow
 from gui.ui.models.instances import COL_STATUS
@@ -60,17 +60,6 @@ async def open_window(tmp_path: Path, settings: QSettings, secret_service: Any) 
     for w in windows:
         w.hide()
         await w.aclose()
-
-
-def entry_titled(window: MainWindow, text: str) -> ActivityEntry | None:
-    return next((e for e in window.ctx.activity.rows if text in e.title), None)
-
-
-async def finished(window: MainWindow, text: str, timeout: float = 30) -> ActivityEntry:
-    await wait_for(lambda: (e := entry_titled(window, text)) is not None and not e.running, timeout)
-    entry = entry_titled(window, text)
-    assert entry is not None
-    return entry
 
 
 def error_dialog(window: MainWindow) -> QMessageBox | None:

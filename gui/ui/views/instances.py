@@ -47,7 +47,7 @@ from ...api.huawei.models import StarRocksNode
 from ...services import instances as svc
 from ...services.instances import LakeDatabaseRow, StarRocksRow, TaurusGroup, local_time
 from ...services.profiles import Profile
-from ...services.tracker import AILAKE_OPERATION, HUAWEI_JOB, TrackedJob, ends_the_job
+from ...services.tracker import AILAKE_OPERATION, HUAWEI_JOB, TrackedJob
 from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.ailake_db_deprovision import DeprovisionDatabaseDialog
@@ -829,13 +829,8 @@ class InstancesView(View):
     def _entry(self, job: TrackedJob, kind: str, resumed: bool) -> ActivityEntry:
         """The job's Activity entry; its Cancel stops following it, in this console and the next."""
         task = asyncio.current_task()
-
-        def cancel() -> None:
-            self.ctx.run(self.ctx.session.forget_job(job), what="forgetting a job")
-            if task is not None:
-                task.cancel()
-
-        entry = self.ctx.activity.start(job.title, kind=kind, cancel=cancel, since=job.started_at)
+        assert task is not None  # called from the coroutine that follows the job
+        entry = self.ctx.job_entry(job, kind, task.cancel)
         if resumed:
             entry.update(None, "followed again after a restart of the console")
         return entry
@@ -887,12 +882,11 @@ class InstancesView(View):
             entry.cancelled("stopped following; the job goes on in Huawei Cloud")
             raise
         except errors.ApiError as e:
-            if ends_the_job(e):
-                await self.ctx.session.forget_job(job)
+            await self.ctx.session.job_ended(job, e)
             entry.fail(e.message, raw=e.raw or {"job_id": job.remote_id})
             reload()
             raise
-        await self.ctx.session.forget_job(job)
+        await self.ctx.session.job_ended(job)
         final = "" if gone else f" ({row.status})" if row is not None else ""
         entry.succeed(job.done + final, raw=done.model_dump(mode="json"))
 
@@ -1026,12 +1020,11 @@ class InstancesView(View):
             entry.cancelled("stopped following; the operation goes on in AI Lake")
             raise
         except errors.ApiError as e:
-            if ends_the_job(e):
-                await self.ctx.session.forget_job(job)
+            await self.ctx.session.job_ended(job, e)
             entry.fail(e.message, raw=e.raw or {"operation_id": job.remote_id})
             self._lake_settled(job.profile, name, state, succeeded=False)
             raise
-        await self.ctx.session.forget_job(job)
+        await self.ctx.session.job_ended(job)
         self._lake_settled(job.profile, name, state, succeeded=True)
         entry.succeed(job.done, raw=done.model_dump(mode="json", by_alias=True))
 

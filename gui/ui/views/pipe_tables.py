@@ -48,7 +48,7 @@ from ...services.pipe_tables import (
     partition_folder,
 )
 from ...services.profiles import Profile
-from ...services.tracker import AILAKE_OPERATION, TrackedJob, ends_the_job
+from ...services.tracker import AILAKE_OPERATION, TrackedJob
 from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.analyze import AnalyzeDialog, analyze_tables
@@ -598,13 +598,7 @@ class PipeTablesView(View):
         """An Activity entry that follows the job's operation to its end; its Cancel stops the
         waiting (and the following on later starts), not the operation."""
         tasks: list[asyncio.Task[Any]] = []
-
-        def cancel() -> None:
-            self.ctx.run(self.ctx.session.forget_job(job), what="forgetting a job")
-            for task in tasks:
-                task.cancel()
-
-        entry = self.ctx.activity.start(job.title, kind="ailake", cancel=cancel, since=job.started_at)
+        entry = self.ctx.job_entry(job, "ailake", lambda: [t.cancel() for t in tasks])
         again = "followed again after a restart; " if resumed else ""
         entry.update(detail=f"{again}submitted (operation {job.remote_id[:8]})")
         tasks.append(self.ctx.run(self._follow(entry, job, resumed), what=job.title))
@@ -631,12 +625,11 @@ class PipeTablesView(View):
             entry.cancelled(f"stopped waiting; operation {job.remote_id} goes on in AI Lake")
             raise
         except errors.ApiError as e:
-            if ends_the_job(e):
-                await self.ctx.session.forget_job(job)
+            await self.ctx.session.job_ended(job, e)
             entry.fail(e.message, raw=e.raw)
             self.ctx.notify(f"{entry.title} failed: {e.message}")
             return
-        await self.ctx.session.forget_job(job)
+        await self.ctx.session.job_ended(job)
         entry.succeed(operation_summary(op, job.done), raw=op.model_dump(mode="json", by_alias=True))
         self.ctx.notify(f"{entry.title}: {entry.result}")
         await self._succeeded(profile, client, job)
