@@ -97,15 +97,17 @@ def _toolbar_button(parent: QWidget, text: str, name: str, tip: str, slot: Calla
 
 
 def _huawei_job(
-    profile: Profile, job_id: str, title: str, action: str, taurus_id: str, instance_id: str
+    profile: Profile, job_id: str, title: str, action: str, row: tuple[str, str], done: str
 ) -> TrackedJob:
+    """A Huawei job on one StarRocks instance; ``row`` is (TaurusDB id, StarRocks instance id)."""
     return TrackedJob(
         kind=HUAWEI_JOB,
         profile=profile.name,
         remote_id=job_id,
         title=title,
         action=action,
-        context={"taurus_id": taurus_id, "instance_id": instance_id},
+        context={"taurus_id": row[0], "instance_id": row[1]},
+        done=done,
     )
 
 
@@ -706,8 +708,10 @@ class InstancesView(View):
         self._select(inst.id)
         self._update_heading()
         self.ctx.notify(f"Creating {inst.name}: follow it in the Activity panel.")
-        job = _huawei_job(profile, result.job_id, f"Create {inst.name}", "create", taurus.id, inst.id)
-        job.done = f"{inst.name} created"
+        ids = (taurus.id, inst.id)
+        job = _huawei_job(
+            profile, result.job_id, f"Create {inst.name}", "create", ids, f"{inst.name} created"
+        )
         self.ctx.run(self._follow(job), what=f"creating {inst.name}")
 
     def selected_cluster_node(self) -> StarRocksNode | None:
@@ -774,8 +778,8 @@ class InstancesView(View):
         self.notices.pop(row.id, None)
         what = row.name if node is None else f"node {node.name} of {row.name}"
         action = "restart" if node is None else "restart-node"
-        job = _huawei_job(profile, job_id, f"Restart {what}", action, row.taurus_id, row.id)
-        job.done = f"{what} restarted"
+        ids = (row.taurus_id, row.id)
+        job = _huawei_job(profile, job_id, f"Restart {what}", action, ids, f"{what} restarted")
         await self._follow(job)
 
     def resize_selected(self) -> None:
@@ -788,8 +792,8 @@ class InstancesView(View):
 
         def started(job_id: str, what: str) -> None:
             title = f"Resize {row.name}" + (f" ({what})" if what else "")
-            job = _huawei_job(profile, job_id, title, "resize", row.taurus_id, row.id)
-            job.done = f"{row.name} resized"
+            ids = (row.taurus_id, row.id)
+            job = _huawei_job(profile, job_id, title, "resize", ids, f"{row.name} resized")
             self.ctx.run(self._follow(job), what=f"resizing {row.name}")
 
         dialog.started.connect(started)
@@ -809,8 +813,8 @@ class InstancesView(View):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def started(job_id: str) -> None:
-            job = _huawei_job(profile, job_id, f"Delete {row.name}", "delete", row.taurus_id, row.id)
-            job.done = f"{row.name} deleted"
+            ids = (row.taurus_id, row.id)
+            job = _huawei_job(profile, job_id, f"Delete {row.name}", "delete", ids, f"{row.name} deleted")
             self.ctx.run(self._follow(job), what=f"deleting {row.name}")
 
         dialog.started.connect(started)
