@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from .journal import Journal
 from .profiles import Profile, ProfileStore
 from .tracker import JobTracker, TrackedJob, ends_the_job
 
+log = logging.getLogger("starrocks_console.session")
 _BUILDER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="client-builder")
 # The tracked-jobs file is fsynced: written off the event loop's thread, one change at a time.
 _JOBS_WRITER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs")
@@ -108,8 +110,13 @@ class ConsoleSession:
     async def remember_job(self, job: TrackedJob) -> None:
         """Keep a job being followed, so that the next console follows it on if this one stops
         first. A session-only profile's jobs end with the session."""
-        if self.is_saved(job.profile):
+        if not self.is_saved(job.profile):
+            return
+        try:
             await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.add, job)
+        except OSError as e:
+            # The job is still followed in this console; only a later start would not know of it.
+            log.warning("could not keep job %s in %s: %s", job.title, self.jobs.path, e)
 
     async def forget_job(self, job: TrackedJob) -> None:
         await asyncio.get_running_loop().run_in_executor(_JOBS_WRITER, self.jobs.remove, job.id)

@@ -214,3 +214,22 @@ async def test_a_profile_renamed_keeps_its_jobs_and_secrets_and_one_deleted_drop
     assert await session.secret(renamed, "token") == "t-123"  # a secret left blank is kept
     await session.delete_profile("lake-b")
     assert await session.unfinished_jobs() == [] and session.jobs.pending() == []
+
+
+@pytest.mark.asyncio
+async def test_a_jobs_file_that_cannot_be_written_does_not_stop_the_following(
+    tmp_path: Path, secret_service: Any, caplog: Any
+) -> None:
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    session = ConsoleSession(
+        ProfileStore(tmp_path / "profiles.json"),
+        Credentials(),
+        jobs=JobTracker(tmp_path / "not-a-folder" / "jobs.json"),
+    )
+    assert await session.save_profile(
+        Profile(name="lake", kind="ailake", url="https://l.example"), {"token": "t"}
+    )
+    job = TrackedJob(AILAKE_OPERATION, "lake", "op-1", "Delete t", "delete", {"instance": "i"})
+    await session.remember_job(job)  # logged, not raised: the following goes on in this console
+    assert "could not keep job Delete t" in caplog.text
+    assert await session.unfinished_jobs() == []
