@@ -31,7 +31,7 @@ def view_classes() -> list[type[Any]]:
     return [InstancesView, PipeTablesView, TransactionsView, DashboardView]
 
 
-def _application() -> Any:
+def _application(theme: str = "system") -> Any:
     from PySide6.QtWidgets import QApplication
 
     from .ui.theme import apply_theme
@@ -45,11 +45,11 @@ def _application() -> Any:
     app.setApplicationVersion(__version__)
     # The window decides when the console ends (after its cleanup), not the last window closing.
     app.setQuitOnLastWindowClosed(False)
-    apply_theme(app)
+    apply_theme(app, theme)
     return app
 
 
-def _run(coro_factory: Any) -> int:
+def _run(coro_factory: Any, theme: str = "system") -> int:
     import logging
 
     import qasync
@@ -57,7 +57,7 @@ def _run(coro_factory: Any) -> int:
     # qasync logs every executor call with its arguments at DEBUG; never let that reach a log.
     logging.getLogger("qasync").setLevel(logging.INFO)
 
-    app = _application()
+    app = _application(theme)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         return int(runner.run(coro_factory(app)))
 
@@ -131,7 +131,7 @@ def run_window(args: argparse.Namespace) -> int:
                 await runner.stop()
         return 0
 
-    return _run(main)
+    return _run(main, getattr(args, "theme", "system") or "system")
 
 
 def run_screenshot(args: argparse.Namespace) -> int:
@@ -170,4 +170,4 @@ def run_screenshot(args: argparse.Namespace) -> int:
                 await runner.stop()
         return 0
 
-    return _run(main)
+    return _run(main, getattr(args, "theme", "system") or "system")

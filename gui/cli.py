@@ -175,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"starrocks-console {__version__}")
     parser.add_argument("--sandbox", action="store_true", help="start on a fresh local sandbox")
     parser.add_argument("--profile", metavar="NAME", help="select this profile on start")
+    parser.add_argument(
+        "--theme",
+        choices=["system", "light", "dark"],
+        default="system",
+        help="colours of the window (default: follow the system)",
+    )
     sub = parser.add_subparsers(dest="command")
     sb = sub.add_parser(
         "sandbox",
@@ -201,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shot.add_argument("--out", required=True, type=Path, metavar="FILE.png")
     shot.add_argument("--sandbox", action="store_true", help="on a fresh local sandbox")
-    shot.add_argument("--size", default="1280x800", metavar="WxH")
+    shot.add_argument("--size", default="1280x800", metavar="WxH", help="window size (default 1280x800)")
+    shot.add_argument("--theme", choices=["system", "light", "dark"], default="light")
     return parser
 
 

@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from .style import restyle_all
+
 
 def _dark_palette() -> QPalette:
     p = QPalette()
@@ -29,14 +31,22 @@ def _dark_palette() -> QPalette:
     return p
 
 
-def apply_theme(app: QApplication) -> None:
-    """Fusion everywhere (the same look on every platform), dark when the system is dark, and
-    switch when the system switches."""
+def apply_theme(app: QApplication, choice: str = "system") -> None:
+    """Fusion everywhere (the same look on every platform); ``choice`` is ``system`` (dark when the
+    system is dark, and switching when the system switches), ``light`` or ``dark``."""
     app.setStyle("Fusion")
+    app.setProperty("scTheme", choice)
 
     def update() -> None:
-        scheme = QGuiApplication.styleHints().colorScheme()
-        app.setPalette(_dark_palette() if scheme == Qt.ColorScheme.Dark else app.style().standardPalette())
+        wanted = app.property("scTheme") or "system"
+        if wanted == "system":
+            dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+        else:
+            dark = wanted == "dark"
+        app.setPalette(_dark_palette() if dark else app.style().standardPalette())
+        restyle_all()
 
     update()
-    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: update())
+    if not app.property("scThemeWatched"):
+        app.setProperty("scThemeWatched", True)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: update())

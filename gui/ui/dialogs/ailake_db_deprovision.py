@@ -14,6 +14,7 @@ from ...api.ailake import AILakeClient
 from ...services.instances import LakeDatabaseRow
 from ...services.profiles import Profile
 from ..context import UiContext
+from ..style import set_tone, tone_hex
 
 
 class DeprovisionDatabaseDialog(QDialog):
@@ -62,7 +63,7 @@ class DeprovisionDatabaseDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.ok = self.buttons.addButton("Deprovision", QDialogButtonBox.ButtonRole.DestructiveRole)
         self.ok.setObjectName("deprovisionButton")
-        self.ok.setStyleSheet("QPushButton:enabled { color: #c62828; font-weight: bold; }")
+        self.ok.setStyleSheet(f"QPushButton:enabled {{ color: {tone_hex('error')}; font-weight: bold; }}")
         self.ok.clicked.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -93,7 +94,7 @@ class DeprovisionDatabaseDialog(QDialog):
             )
             n = len(self.tables)
             self.contents.setText(f"It has {n} pipe table{'' if n == 1 else 's'}: {shown}.")
-            self.contents.setStyleSheet("color: #ef6c00;")
+            set_tone(self.contents, "warning")
         else:
             self.contents.setText("It has no pipe tables.")
         self._update()
@@ -121,7 +122,7 @@ class DeprovisionDatabaseDialog(QDialog):
         except errors.ApiError as e:
             self._busy = False
             self._update()
-            self.outcome.setStyleSheet("color: #c62828;")
+            set_tone(self.outcome, "error")
             self.outcome.setText(f"✗ AI Lake refused it: {e.message}" + (f". {e.hint}" if e.hint else ""))
             return
         self.started.emit(op, self.row.name, cascade)

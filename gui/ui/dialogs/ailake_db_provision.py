@@ -24,7 +24,8 @@ from ...api.ailake import AILakeClient, ObjectStorageInfo
 from ...services.instances import check_provision
 from ...services.profiles import Profile
 from ..context import UiContext
-from .profile import _Field
+from ..style import set_tone
+from ..widgets.field import Field
 
 STORAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -52,18 +53,18 @@ class ProvisionDatabaseDialog(QDialog):
         intro.setWordWrap(True)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.fields: dict[str, _Field] = {}
+        self.fields: dict[str, Field] = {}
         self.name = QLineEdit(self)
         self.name.setObjectName("name")
         self.name.setPlaceholderText("e.g. sales_lake")
         self.name.textChanged.connect(lambda _t: self.validate())
-        self.fields["name"] = _Field(self.name, self)
+        self.fields["name"] = Field(self.name, self)
         form.addRow("Name", self.fields["name"])
         self.storage_list = QListWidget(self)
         self.storage_list.setObjectName("storages")
         self.storage_list.setMinimumHeight(110)
         self.storage_list.itemChanged.connect(lambda _i: self.validate())
-        self.fields["storages"] = _Field(self.storage_list, self)
+        self.fields["storages"] = Field(self.storage_list, self)
         form.addRow("Object storages", self.fields["storages"])
         self.state = QLabel("Loading object storages…", self)
         self.state.setObjectName("storageState")
@@ -97,7 +98,7 @@ class ProvisionDatabaseDialog(QDialog):
         try:
             self.storages = await (await self._client()).list_object_storages().collect()
         except errors.ApiError as e:
-            self.state.setStyleSheet("color: #c62828;")
+            set_tone(self.state, "error")
             self.state.setText(f"✗ Could not list the object storages: {e.message}")
             return
         self.storage_list.blockSignals(True)
@@ -151,7 +152,7 @@ class ProvisionDatabaseDialog(QDialog):
         except errors.ApiError as e:
             self._busy = False
             self.validate()
-            self.outcome.setStyleSheet("color: #c62828;")
+            set_tone(self.outcome, "error")
             self.outcome.setText(f"✗ AI Lake refused it: {e.message}" + (f". {e.hint}" if e.hint else ""))
             return
         self.started.emit(op, name)

@@ -55,7 +55,8 @@ from ...services.instances import (
 )
 from ...services.profiles import Profile
 from ..context import UiContext
-from .profile import _Field
+from ..style import set_tone, tone_hex
+from ..widgets.field import Field
 
 TIME_ZONES = [
     f"UTC{sign}{h:02d}:00" for sign, hours in (("-", range(12, 0, -1)), ("+", range(0, 15))) for h in hours
@@ -116,7 +117,7 @@ class CreateInstanceWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Create")
         self.setMinimumSize(780, 600)
-        self.fields: dict[str, _Field] = {}
+        self.fields: dict[str, Field] = {}
         self.touched: set[str] = set()
         self.datastores: list[HtapDatastore] = []
         self.flavors: list[HtapFlavor] = []
@@ -286,8 +287,8 @@ class CreateInstanceWizard(QWizard):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         return form
 
-    def _add(self, form: QFormLayout, key: str, label: str, editor: QWidget) -> _Field:
-        field = _Field(editor, self)
+    def _add(self, form: QFormLayout, key: str, label: str, editor: QWidget) -> Field:
+        field = Field(editor, self)
         self.fields[key] = field
         form.addRow(label, field)
         return field
@@ -305,7 +306,7 @@ class CreateInstanceWizard(QWizard):
             # Level with the editor's text when a reason grows the field below it.
             caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             caption.setContentsMargins(0, 4, 0, 0)
-            field = _Field(editor, box)
+            field = Field(editor, box)
             self.fields[key] = field
             grid.addWidget(caption, row, col)
             grid.addWidget(field, row, col + 1, 1, span)
@@ -363,7 +364,7 @@ class CreateInstanceWizard(QWizard):
         except errors.ApiError as e:
             self.load_error = f"Could not read what can be created: {e.message}"
             self.loading.setText(f"✗ {self.load_error}" + (f" ({e.hint})" if e.hint else ""))
-            self.loading.setStyleSheet("color: #c62828;")
+            set_tone(self.loading, "error")
             self.validate()
 
     async def _load_catalogue(self, client: HuaweiCloudClient) -> None:
@@ -536,7 +537,7 @@ class CreateInstanceWizard(QWizard):
             if not text:
                 mark, color = "•", "palette(placeholder-text)"
             else:
-                mark, color = ("✓", "#2e7d32") if ok else ("✗", "#c62828")
+                mark, color = ("✓", tone_hex("ok")) if ok else ("✗", tone_hex("error"))
             lines.append(f"<span style='color:{color}'>{mark} {html.escape(rule)}</span>")
         self.rules.setText("<br>".join(lines))
 
@@ -594,10 +595,10 @@ class CreateInstanceWizard(QWizard):
         ok = await client.check_resource(resource_check_request(self.form()))
         self.check_ok = ok
         if ok:
-            self.check_label.setStyleSheet("color: #2e7d32;")
+            set_tone(self.check_label, "ok")
             self.check_label.setText("✓ The account has room for this instance (quota, addresses, flavors).")
         else:
-            self.check_label.setStyleSheet("color: #c62828;")
+            set_tone(self.check_label, "error")
             self.check_label.setText(
                 "✗ The resource check says there is no room for this instance: the quota, the free "
                 "addresses of the TaurusDB instance's subnet, or the flavors in this zone. Change the "
@@ -611,7 +612,7 @@ class CreateInstanceWizard(QWizard):
             await self._run_check(await self._client())
         except errors.ApiError as e:
             self.check_ok = False
-            self.check_label.setStyleSheet("color: #c62828;")
+            set_tone(self.check_label, "error")
             self.check_label.setText(
                 f"✗ The resource check failed: {e.message}" + (f" ({e.hint})" if e.hint else "")
             )
@@ -628,7 +629,7 @@ class CreateInstanceWizard(QWizard):
         request, bad = check_create(self.form())
         if request is None:
             self.validate()
-            self.outcome.setStyleSheet("color: #c62828;")
+            set_tone(self.outcome, "error")
             self.outcome.setText("✗ " + "; ".join(bad.values()))
             return
         self.busy = True
@@ -648,7 +649,7 @@ class CreateInstanceWizard(QWizard):
             if await self._run_check(client):
                 result = await client.create_starrocks_instance(form.taurus.id, request)
         except errors.ApiError as e:
-            self.outcome.setStyleSheet("color: #c62828;")
+            set_tone(self.outcome, "error")
             self.outcome.setText(
                 f"✗ Huawei Cloud refused it: {e.message}" + (f". {e.hint}" if e.hint else "")
             )

@@ -14,6 +14,7 @@ from ...api.huawei import HuaweiCloudClient
 from ...services.instances import StarRocksRow
 from ...services.profiles import Profile
 from ..context import UiContext
+from ..style import set_tone, tone_hex
 
 
 class DeleteInstanceDialog(QDialog):
@@ -50,7 +51,9 @@ class DeleteInstanceDialog(QDialog):
             "Delete instance", QDialogButtonBox.ButtonRole.DestructiveRole
         )
         self.delete_button.setObjectName("deleteButton")
-        self.delete_button.setStyleSheet("QPushButton:enabled { color: #c62828; font-weight: bold; }")
+        self.delete_button.setStyleSheet(
+            f"QPushButton:enabled {{ color: {tone_hex('error')}; font-weight: bold; }}"
+        )
         self.delete_button.clicked.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -66,7 +69,7 @@ class DeleteInstanceDialog(QDialog):
         ok = typed == self.row.name
         self.delete_button.setEnabled(ok and not self._busy)
         if typed and not ok and not self.row.name.startswith(typed):
-            self.outcome.setStyleSheet("color: #c62828;")
+            set_tone(self.outcome, "error")
             self.outcome.setText("That is not the instance's name.")
         elif not self._busy:
             self.outcome.setText("")
@@ -87,7 +90,7 @@ class DeleteInstanceDialog(QDialog):
         except errors.ApiError as e:
             self._busy = False
             self._update()
-            self.outcome.setStyleSheet("color: #c62828;")
+            set_tone(self.outcome, "error")
             self.outcome.setText(
                 f"✗ Huawei Cloud refused it: {e.message}" + (f". {e.hint}" if e.hint else "")
             )

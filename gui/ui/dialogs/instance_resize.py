@@ -21,7 +21,8 @@ from ...api.huawei import HtapFlavor, HuaweiCloudClient
 from ...services.instances import StarRocksRow, availability, check_resize, flavor_text, flavors_for
 from ...services.profiles import Profile
 from ..context import UiContext
-from .profile import _Field
+from ..style import set_tone
+from ..widgets.field import Field
 
 
 class ResizeInstanceDialog(QDialog):
@@ -50,13 +51,13 @@ class ResizeInstanceDialog(QDialog):
         self.state.setObjectName("flavorState")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.fields: dict[str, _Field] = {}
+        self.fields: dict[str, Field] = {}
         self.fe = QComboBox(self)
         self.fe.setObjectName("fe_flavor")
         self.be = QComboBox(self)
         self.be.setObjectName("be_flavor")
         for key, label, combo in (("fe", "FE flavor", self.fe), ("be", "BE flavor", self.be)):
-            field = _Field(combo, self)
+            field = Field(combo, self)
             self.fields[key] = field
             form.addRow(label, field)
             combo.currentIndexChanged.connect(lambda _i: self.validate())
@@ -90,7 +91,7 @@ class ResizeInstanceDialog(QDialog):
             self.flavors = await client.list_flavors(version_name=self.row.engine_version or None)
         except errors.ApiError as e:
             self.state.setText(f"✗ Could not read the flavors: {e.message}")
-            self.state.setStyleSheet("color: #c62828;")
+            set_tone(self.state, "error")
             return
         az = self.row.az.split(",")[0].strip()
         for node, combo, current in (("fe", self.fe, self.row.fe), ("be", self.be, self.row.be)):
@@ -149,7 +150,7 @@ class ResizeInstanceDialog(QDialog):
                 self.row.id, fe_flavor_id=change.get("fe_flavor_id"), be_flavor_id=change.get("be_flavor_id")
             )
         except errors.ApiError as e:
-            self.outcome.setStyleSheet("color: #c62828;")
+            set_tone(self.outcome, "error")
             self.outcome.setText(
                 f"✗ Huawei Cloud refused it: {e.message}" + (f". {e.hint}" if e.hint else "")
             )

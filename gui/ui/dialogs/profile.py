@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 from ...api import errors
 from ...services.profiles import KIND_TITLES, SECRETS, Profile
 from ..context import UiContext
+from ..style import set_tone
+from ..widgets.field import Field
 
 HUAWEI_REGIONS = [
     "cn-north-4",
@@ -53,28 +55,6 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}$")
 _HOSTPORT_RE = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
 
-class _Field(QWidget):
-    """An input with the reason it is refused shown right under it."""
-
-    def __init__(self, editor: QWidget, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        self.error = QLabel(self)
-        self.error.setObjectName("fieldError")
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(1)
-        lay.addWidget(editor)
-        lay.addWidget(self.error)
-
-    def set_error(self, text: str | None) -> None:
-        self.error.setText(text or "")
-        self.error.setVisible(bool(text))
-
-
 class ProfileDialog(QDialog):
     """Emits ``saved(profile)`` once the profile and its secrets are stored."""
 
@@ -91,7 +71,7 @@ class ProfileDialog(QDialog):
         self.setObjectName("profileDialog")
         self.setMinimumWidth(560)
         p = profile or Profile(name="", kind=kind)  # type: ignore[arg-type]
-        self.fields: dict[str, _Field] = {}
+        self.fields: dict[str, Field] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
@@ -104,7 +84,7 @@ class ProfileDialog(QDialog):
             if secret:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.textChanged.connect(lambda _t: self.validate(quiet=True))
-            field = _Field(edit, self)
+            field = Field(edit, self)
             self.fields[key] = field
             form.addRow(label, field)
             return edit
@@ -125,7 +105,7 @@ class ProfileDialog(QDialog):
             self.region.addItems(HUAWEI_REGIONS)
             self.region.setCurrentText(p.region or "cn-north-4")
             self.region.currentTextChanged.connect(lambda _t: self.validate(quiet=True))
-            self.fields["region"] = _Field(self.region, self)
+            self.fields["region"] = Field(self.region, self)
             form.addRow("Region", self.fields["region"])
             self.project_id = line(
                 "project_id", "Project ID", p.project_id, "32 hex characters (found from IAM if empty)"
@@ -164,10 +144,10 @@ class ProfileDialog(QDialog):
         browse.clicked.connect(self._browse_ca)
         ca_lay.addWidget(self.ca, 1)
         ca_lay.addWidget(browse)
-        self.fields["ca_bundle"] = _Field(ca_row, self)
+        self.fields["ca_bundle"] = Field(ca_row, self)
         form.addRow("CA bundle", self.fields["ca_bundle"])
         self.tls_note = QLabel("Certificates will not be checked for this profile only.", self)
-        self.tls_note.setStyleSheet("color: #ef6c00;")
+        set_tone(self.tls_note, "warning")
         form.addRow("", self.tls_note)
         # BE address map
         if kind == "starrocks":
@@ -192,7 +172,7 @@ class ProfileDialog(QDialog):
             lay.setContentsMargins(0, 0, 0, 0)
             lay.addWidget(self.be_map)
             lay.addLayout(buttons)
-            self.fields["be_map"] = _Field(box, self)
+            self.fields["be_map"] = Field(box, self)
             form.addRow("BE address map", self.fields["be_map"])
             self.be_map.itemChanged.connect(lambda _i: self.validate(quiet=True))
         self.keyring_note = QLabel(self)
@@ -202,7 +182,7 @@ class ProfileDialog(QDialog):
                 "No keyring is available here (install and unlock gnome-keyring or KWallet, or run in a "
                 "desktop session): what you enter is kept for this session only and asked again next time."
             )
-            self.keyring_note.setStyleSheet("color: #ef6c00;")
+            set_tone(self.keyring_note, "warning")
         else:
             self.keyring_note.setText(
                 f"Secrets are stored in the OS keyring ({ctx.session.credentials.backend_name()})."
@@ -375,10 +355,10 @@ class ProfileDialog(QDialog):
         try:
             text = await test_profile(self.ctx.session, self.profile(), self.secrets(), self.original)
         except errors.ApiError as e:
-            self.test_result.setStyleSheet("color: #c62828;")
+            set_tone(self.test_result, "error")
             self.test_result.setText(f"✗ {e}")
         else:
-            self.test_result.setStyleSheet("color: #2e7d32;")
+            set_tone(self.test_result, "ok")
             self.test_result.setText(f"✓ {text}")
         finally:
             self.test_button.setEnabled(True)

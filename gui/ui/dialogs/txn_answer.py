@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 
 from ...api.transport import redact
 from ...services.transactions import Answer
-
-_COLORS = {"ok": "#2e7d32", "warning": "#ef6c00", "error": "#c62828"}
+from ..style import TONES, set_tone
 
 
 def raw_text(raw: Any) -> str:
@@ -43,7 +42,7 @@ class TxnAnswerDialog(QDialog):
         self.headline = QLabel(answer.headline, self)
         self.headline.setObjectName("answerHeadline")
         self.headline.setWordWrap(True)
-        self.headline.setStyleSheet(f"font-weight: bold; color: {_COLORS.get(answer.severity, '')};")
+        set_tone(self.headline, TONES.get(answer.severity), bold=True)
         self.detail = QLabel(answer.detail, self)
         self.detail.setWordWrap(True)
         self.detail.setVisible(bool(answer.detail))

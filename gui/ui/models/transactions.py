@@ -13,9 +13,11 @@ from PySide6.QtGui import QColor
 
 from ...services.journal import JournalEntry
 from ...services.transactions import Answer, RunningTxn, Unfinished, human_bytes, human_seconds
+from ..style import tone
 from ..widgets.badge import status_color
 from .table import Column, Index, RecordTableModel
 
+# Badges: white text on a strong colour, the same in light and dark themes.
 _SEVERITY = {"ok": QColor("#2e7d32"), "warning": QColor("#ef6c00"), "error": QColor("#c62828")}
 # Journal steps in the words of the history table.
 STEP_WORDS = {
@@ -189,7 +191,7 @@ class RunningModel(RecordTableModel[RunningTxn]):
             and index.column() == self.COL_FINDING
             and self.record(index.row()).stuck
         ):
-            return QColor("#c62828")
+            return tone("error")
         return super().data(index, role)
 
 

@@ -37,6 +37,7 @@ from ...services.transactions import (
     human_bytes,
     timeout_problems,
 )
+from .field import Field
 
 _REASONS = {
     "timeout": f"whole seconds from 1 to {MAX_TXN_TIMEOUT_S} (3 days), or empty for the FE's default",
@@ -54,43 +55,6 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-class FieldBox(QWidget):
-    """An input with the reason it is refused (red) or a note about it (orange) under it."""
-
-    def __init__(self, editor: QWidget, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        self.error = QLabel(self)
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(1)
-        lay.addWidget(editor)
-        lay.addWidget(self.error)
-        self._error: str | None = None
-        self._note: str | None = None
-
-    def set_error(self, text: str | None) -> None:
-        self._error = text or None
-        self._show()
-
-    def set_note(self, text: str | None) -> None:
-        self._note = text or None
-        self._show()
-
-    def _show(self) -> None:
-        text = self._error or self._note
-        self.error.setStyleSheet(f"color: {'#c62828' if self._error else '#ef6c00'};")
-        self.error.setText(text or "")
-        self.error.setVisible(bool(text))
-
-    @property
-    def text(self) -> str:
-        return self.error.text() if self.error.isVisible() else ""
-
-
 class TxnForm(QWidget):
     """Emits ``changed`` whenever a field changes; ``label_edited`` when the user types a label."""
 
@@ -101,7 +65,7 @@ class TxnForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("txnForm")
-        self.fields: dict[str, FieldBox] = {}
+        self.fields: dict[str, Field] = {}
         self._touched: set[str] = set()
 
         # -- data --------------------------------------------------------------------------------
@@ -124,7 +88,7 @@ class TxnForm(QWidget):
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(self.files)
         bl.addLayout(buttons)
-        self.fields["files"] = FieldBox(box, data)
+        self.fields["files"] = Field(box, data)
         QVBoxLayout(data).addWidget(self.fields["files"])
 
         # -- format ------------------------------------------------------------------------------
@@ -194,7 +158,7 @@ class TxnForm(QWidget):
         self.new_label_button.clicked.connect(self.new_label_requested.emit)
         lr.addWidget(self.label, 1)
         lr.addWidget(self.new_label_button)
-        self.fields["label"] = FieldBox(label_row, txn)
+        self.fields["label"] = Field(label_row, txn)
         self.txn_form.addRow("Label", self.fields["label"])
         self.timeout = self._line(
             self.txn_form, "timeout", "Timeout (s)", "", f"{DEFAULT_TXN_TIMEOUT_S} (the FE's default)"
@@ -229,8 +193,8 @@ class TxnForm(QWidget):
         self._format_changed()
 
     # -- building ---------------------------------------------------------------------------------
-    def _row(self, form: QFormLayout, key: str, title: str, editor: QWidget) -> FieldBox:
-        box = FieldBox(editor, self)
+    def _row(self, form: QFormLayout, key: str, title: str, editor: QWidget) -> Field:
+        box = Field(editor, self)
         self.fields[key] = box
         form.addRow(title, box)
         return box

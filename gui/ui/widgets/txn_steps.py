@@ -4,7 +4,8 @@ its raw JSON a click away, and every answer of the transaction in a list."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -22,9 +24,8 @@ from PySide6.QtWidgets import (
 from ...services.transactions import Answer
 from ..models.table import Role
 from ..models.transactions import AnswersModel
+from ..style import TONES, set_tone
 from .badge import BadgeDelegate
-
-_COLORS = {"ok": "#2e7d32", "warning": "#ef6c00", "error": "#c62828"}
 
 
 class TxnStepsPanel(QWidget):
@@ -59,18 +60,16 @@ class TxnStepsPanel(QWidget):
             "Begin, every chunk, prepare and commit, exactly once: after a failure or a restart the "
             "same label finishes the job or reports it done (files after the first get -2, -3… labels)",
         )
-        steps = QGridLayout()
-        for i, b in enumerate(
-            (
-                self.begin_button,
-                self.load_button,
-                self.prepare_button,
-                self.commit_button,
-                self.rollback_button,
-            )
-        ):
-            steps.addWidget(b, 0, i)
-        steps.addWidget(self.all_button, 1, 0, 1, 5)
+        self._steps = (
+            self.begin_button,
+            self.load_button,
+            self.prepare_button,
+            self.commit_button,
+            self.rollback_button,
+        )
+        self.grid = QGridLayout()
+        self._columns = 0
+        self._arrange(5)
 
         self.next_label = QLabel(self)
         self.next_label.setObjectName("nextPiece")
@@ -80,6 +79,13 @@ class TxnStepsPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setToolTip("Stop the running step (the Activity panel's Cancel does the same)")
+        self.cancel_button.hide()
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
         self.stats = QLabel(self)
         self.stats.setObjectName("txnStats")
         self.stats.setWordWrap(True)
@@ -126,16 +132,42 @@ class TxnStepsPanel(QWidget):
         self.answers_view.doubleClicked.connect(self._raw_of_row)
 
         lay = QVBoxLayout(self)
+        # The panel's own minimumSizeHint (the buttons on two rows) decides how narrow it may go.
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.state_label)
-        lay.addLayout(steps)
+        lay.addLayout(self.grid)
         lay.addWidget(self.next_label)
-        lay.addWidget(self.progress)
+        lay.addLayout(progress_row)
         lay.addWidget(self.stats)
         lay.addWidget(self.answer_box)
         lay.addWidget(QLabel("Answers of this transaction (double-click for the raw JSON):", self))
         lay.addWidget(self.answers_view, 1)
         self.clear()
+
+    # -- the step buttons: one row when there is room, two in a narrow window -----------------------
+    def _arrange(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for b in (*self._steps, self.all_button):
+            self.grid.removeWidget(b)
+        for i, b in enumerate(self._steps):
+            self.grid.addWidget(b, i // columns, i % columns)
+        rows = (len(self._steps) + columns - 1) // columns
+        self.grid.addWidget(self.all_button, rows, 0, 1, columns)
+
+    def _row_width(self, columns: int) -> int:
+        widest = max(b.sizeHint().width() for b in self._steps)
+        return columns * widest + (columns - 1) * max(0, self.grid.horizontalSpacing())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(self._row_width(3), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._arrange(5 if event.size().width() >= self._row_width(5) else 3)
+        super().resizeEvent(event)
 
     # -- answers ----------------------------------------------------------------------------------
     def show_answer(self, answer: Answer) -> None:
@@ -145,8 +177,7 @@ class TxnStepsPanel(QWidget):
 
     def _show(self, answer: Answer) -> None:
         self.answer_box.show()
-        color = _COLORS.get(answer.severity, "")
-        self.headline.setStyleSheet(f"font-weight: bold; color: {color};")
+        set_tone(self.headline, TONES.get(answer.severity), bold=True)
         self.headline.setText(answer.headline)
         self.detail.setText(answer.detail)
         self.detail.setVisible(bool(answer.detail))

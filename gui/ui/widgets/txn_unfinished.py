@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ...services.transactions import Unfinished
 from ..models.table import Role
 from ..models.transactions import UnfinishedModel
+from ..style import banner_css, set_tone
 from .badge import BadgeDelegate
 
 
@@ -30,7 +31,7 @@ class UnfinishedPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("unfinishedPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#unfinishedPanel { background: #fff8e1; border: 1px solid #ffb300; }")
+        self.palette_changed()
         self.title = QLabel(self)
         self.title.setObjectName("unfinishedTitle")
         self.title.setWordWrap(True)
@@ -85,6 +86,9 @@ class UnfinishedPanel(QFrame):
         self.hide()
         self._buttons()
 
+    def palette_changed(self) -> None:
+        self.setStyleSheet(banner_css("#unfinishedPanel", "warning"))
+
     def set_items(self, items: list[Unfinished]) -> None:
         self.model.set_rows(items)
         commit = sum(1 for u in items if u.action == "commit")
@@ -134,7 +138,7 @@ class UnfinishedPanel(QFrame):
         return False
 
     def show_note(self, text: str, error: bool = False) -> None:
-        self.note.setStyleSheet(f"color: {'#c62828' if error else '#2e7d32'};")
+        set_tone(self.note, "error" if error else "ok")
         self.note.setText(text)
         self.note.setVisible(bool(text))
 
