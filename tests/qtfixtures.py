@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 os.environ.setdefault("QT_API", "pyside6")
 
 import pytest  # noqa: E402
+import pytest_asyncio  # noqa: E402
 import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
@@ -138,3 +139,44 @@ def screenshot() -> Callable[[QWidget, str], Path]:
         return path
 
     return save
+
+
+
+@pytest_asyncio.fixture
+async def console_window(tmp_path: Path, settings: QSettings) -> AsyncIterator[Callable[..., Any]]:
+    """Make main windows on a session of one's own, closed after the test:
+    ``console_window(views, sandbox=None, session=None, size=(1280, 800), info=None)``. The
+    sandbox's session-only profiles are added (from ``info`` when given: a JSON line with other
+    addresses); saved profiles live in the test's own folder."""
+    from gui.services.credentials import Credentials
+    from gui.services.profiles import ProfileStore
+    from gui.services.session import ConsoleSession, sandbox_profiles
+    from gui.ui.activity import ActivityModel
+    from gui.ui.context import UiContext
+    from gui.ui.main_window import MainWindow
+
+    made: list[Any] = []
+
+    def make(
+        views: list[type[Any]],
+        sandbox: Any = None,
+        session: Any = None,
+        size: tuple[int, int] = (1280, 800),
+        info: dict[str, Any] | None = None,
+    ) -> Any:
+        if session is None:
+            session = ConsoleSession(ProfileStore(tmp_path / f"profiles{len(made)}.json"), Credentials())
+        source = info if info is not None else (sandbox.info if sandbox is not None else None)
+        if source is not None:
+            for profile, secrets in sandbox_profiles(source):
+                session.add_ephemeral(profile, secrets)
+        window = MainWindow(UiContext(session=session, activity=ActivityModel()), views, settings)
+        made.append(window)
+        window.resize(*size)
+        window.show()
+        return window
+
+    yield make
+    for w in made:
+        w.hide()
+        await w.aclose()

@@ -38,7 +38,7 @@ class ApiError(Exception):
         detail = ", ".join(p for p in where if p)
         text = f"{self.service}: {self.message}" + (f" ({detail})" if detail else "")
         if self.hint:
-            text += f". {self.hint}"
+            text += f". {self.hint[:1].upper()}{self.hint[1:]}"
         return text
 
 

@@ -61,6 +61,14 @@ ACTION_STATES = {
     "restart_node": "rebooting",
     "delete_instance": "deleting",
 }
+# A running job's action, as a person says it.
+ACTION_WORDS = {
+    "create_instance": "the creation",
+    "resize_flavor": "a resize",
+    "restart_instance": "a restart",
+    "restart_node": "a node restart",
+    "delete_instance": "a delete",
+}
 MOVING_STATES = frozenset({"creating", "resizing", "rebooting", "deleting", "backing up", "restoring"})
 
 
@@ -169,6 +177,25 @@ class StarRocksRow:
     @property
     def settled(self) -> bool:
         return not self.actions and self.status not in MOVING_STATES
+
+    @property
+    def busy_reason(self) -> str:
+        """Why Huawei Cloud refuses a change (restart, resize, delete) of the instance now, or "".
+        The service starts no job on an instance that runs one or is not ``normal`` (it answers
+        DBS.200019, "Another operation is being performed…")."""
+        running = [ACTION_WORDS.get(a, a.replace("_", " ")) for a in self.actions]
+        if running:
+            what = " and ".join(running)
+            return (
+                f"{what[:1].upper()}{what[1:]} is running on {self.name}: Huawei Cloud refuses a restart, "
+                "resize or delete until it has finished"
+            )
+        if self.base_status != "normal":
+            return (
+                f"{self.name} is {self.base_status}: Huawei Cloud accepts a restart, resize or delete only "
+                "of an instance that is normal"
+            )
+        return ""
 
     @property
     def engine_version(self) -> str:

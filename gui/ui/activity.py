@@ -41,6 +41,8 @@ from .widgets.badge import STATUS_COLORS, BadgeDelegate
 _ids = itertools.count(1)
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "running", "succeeded", "failed", "cancelled"
+# The console stopped following a job without learning how it ended (the job goes on).
+INTERRUPTED = "interrupted"
 
 
 @dataclass(eq=False)
@@ -83,6 +85,9 @@ class ActivityEntry:
     def cancelled(self, note: str = "cancelled") -> None:
         self._end(CANCELLED, note, None)
 
+    def interrupted(self, note: str, raw: Any = None) -> None:
+        self._end(INTERRUPTED, note, raw)
+
     def _end(self, state: str, result: str, raw: Any) -> None:
         if not self.running:
             return
@@ -105,6 +110,7 @@ def _elapsed(e: ActivityEntry) -> str:
 
 class ActivityModel(RecordTableModel[ActivityEntry]):
     entry_changed = Signal(object)
+    entry_started = Signal(object)
     COL_PROGRESS = 2
     COL_CANCEL = 5
 
@@ -140,6 +146,7 @@ class ActivityModel(RecordTableModel[ActivityEntry]):
         entry._model = self
         self.upsert(entry)
         self.entry_changed.emit(entry)
+        self.entry_started.emit(entry)
         return entry
 
     def running(self) -> list[ActivityEntry]:
@@ -251,12 +258,22 @@ class ActivityPanel(QWidget):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         model.entry_changed.connect(self._changed)
+        model.entry_started.connect(self.show_entry)
 
     def cancel(self, entry: ActivityEntry) -> None:
         if entry.running and entry.cancel is not None:
             entry.detail = "cancelling…"
             entry.cancel()
             entry._changed()
+
+    def show_entry(self, entry: ActivityEntry) -> None:
+        """Scroll a job into sight (a new one starts at the end of a long list)."""
+        row = self.model.row_of(entry.id)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.view.scrollTo(index)
 
     def clear_finished(self) -> None:
         self.model.set_rows([e for e in self.model.rows if e.running])

@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -33,7 +34,10 @@ from ..services.profiles import KIND_TITLES, KINDS, Profile
 from .activity import ActivityEntry, ActivityPanel
 from .context import UiContext
 from .dialogs.profile import edit_profile
+from .notifications import NotificationsPanel
+from .style import set_tone
 from .views.base import View
+from .wheel import install_wheel_guard
 
 log = logging.getLogger("starrocks_console.ui")
 PROFILE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -43,6 +47,8 @@ class ConnectionsPanel(QWidget):
     """Profiles grouped by kind; picking one points the views at it."""
 
     profile_selected = Signal(object)
+    profile_deleted = Signal(str)
+    profile_saved = Signal(str, object)  # the name it had ("" for a new one), the profile as saved
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,12 +138,16 @@ class ConnectionsPanel(QWidget):
 
     # -- actions ---------------------------------------------------------------------------------
     def add(self, kind: str) -> None:
-        edit_profile(self.ctx, kind, None, self.window(), on_saved=lambda p: self.reload(select=p.name))
+        edit_profile(self.ctx, kind, None, self.window(), on_saved=lambda p: self._saved("", p))
 
     def edit_selected(self) -> None:
         p = self.selected()
         if p is not None and not p.sandbox:
-            edit_profile(self.ctx, p.kind, p, self.window(), on_saved=lambda np: self.reload(select=np.name))
+            edit_profile(self.ctx, p.kind, p, self.window(), on_saved=lambda np: self._saved(p.name, np))
+
+    def _saved(self, old: str, profile: Profile) -> None:
+        self.reload(select=profile.name)
+        self.profile_saved.emit(old, profile)
 
     def delete_selected(self) -> None:
         p = self.selected()
@@ -162,6 +172,7 @@ class ConnectionsPanel(QWidget):
     async def _delete(self, name: str) -> None:
         await self.ctx.session.delete_profile(name)
         self.reload()
+        self.profile_deleted.emit(name)
         self.ctx.notify(f"Deleted profile {name}.")
 
     def test_selected(self) -> None:
@@ -187,6 +198,9 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings or QSettings()
         self.setObjectName("mainWindow")
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            install_wheel_guard(app)
         self.setWindowTitle(f"StarRocks Console {__version__}")
         ctx.show_error = self.show_error
         ctx.notify = self.notify
@@ -205,26 +219,49 @@ class MainWindow(QMainWindow):
         # Left: connections.
         self.connections = ConnectionsPanel(ctx, self)
         self.connections.profile_selected.connect(self.use_profile)
+        self.connections.profile_deleted.connect(self._profile_deleted)
+        self.connections.profile_saved.connect(self._profile_saved)
         left = QDockWidget("Connections", self)
         left.setObjectName("connectionsDock")
         left.setWidget(self.connections)
-        left.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        # Both docks can be closed (View menu, Ctrl+Shift+C / Ctrl+Shift+A) to give a small screen to
+        # the views.
+        left.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, left)
         # Bottom: the Activity panel.
         self.activity_panel = ActivityPanel(ctx.activity, self)
         self.activity_panel.details_requested.connect(self.show_activity_details)
+        self.notifications_panel = NotificationsPanel(ctx.notifications, self)
+        self.bottom_tabs = QTabWidget(self)
+        self.bottom_tabs.setObjectName("bottomTabs")
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.activity_panel, "Jobs")
+        self.bottom_tabs.addTab(self.notifications_panel, "Notifications")
         bottom = QDockWidget("Activity", self)
         bottom.setObjectName("activityDock")
-        bottom.setWidget(self.activity_panel)
+        bottom.setWidget(self.bottom_tabs)
         bottom.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, bottom)
         self.activity_dock = bottom
+        self.connections_dock = left
+        ctx.activity.entry_started.connect(self._job_started)
         # Status bar.
         self.connection_label = QLabel("No connection selected", self)
         self.connection_label.setObjectName("connectionState")
+        self.notices_button = QToolButton(self)
+        self.notices_button.setObjectName("noticesButton")
+        self.notices_button.setAutoRaise(True)
+        self.notices_button.setToolTip("Background work that keeps failing: open the list")
+        self.notices_button.clicked.connect(self.show_notifications)
+        self.notices_button.hide()
+        self.statusBar().addPermanentWidget(self.notices_button)
         self.statusBar().addPermanentWidget(self.connection_label)
+        ctx.notifications.changed.connect(self._notices_changed)
+        self.tabs.currentChanged.connect(lambda _i: self._show_connection())
         self._actions(left, bottom)
         self.resize(1280, 800)
         self._docks = (left, bottom)
@@ -269,8 +306,11 @@ class MainWindow(QMainWindow):
         for i, v in enumerate(self.views):
             act(view_menu, v.title, lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
         view_menu.addSeparator()
-        view_menu.addAction(left.toggleViewAction())
-        view_menu.addAction(bottom.toggleViewAction())
+        for dock, keys in ((left, "Ctrl+Shift+C"), (bottom, "Ctrl+Shift+A")):
+            toggle = dock.toggleViewAction()
+            toggle.setShortcut(QKeySequence(keys))
+            view_menu.addAction(toggle)
+            self.addAction(toggle)
 
     def current_view(self) -> View:
         widget = self.tabs.currentWidget()
@@ -289,8 +329,36 @@ class MainWindow(QMainWindow):
         if wanted and self.current_view() not in wanted:
             self.tabs.setCurrentWidget(wanted[0])
         self.settings.setValue(f"profile/{profile.kind}", profile.name)
+        self._show_connection()
+
+    def _show_connection(self) -> None:
+        """The status bar names the profile of the view on screen (not the sidebar's selection)."""
+        if not self.views:
+            return
+        view = self.current_view()
+        profile = view.current_profile()
+        if profile is None:
+            wanted = " or ".join(KIND_TITLES[k] for k in view.kinds)
+            self.connection_label.setText(f"{view.title}: no {wanted} profile picked")
+            return
         where = profile.url or profile.region
-        self.connection_label.setText(f"{KIND_TITLES[profile.kind]}: {profile.name} — {where}")
+        self.connection_label.setText(f"{view.title}: {profile.name} ({KIND_TITLES[profile.kind]}) — {where}")
+
+    def _profile_deleted(self, name: str) -> None:
+        for v in self.views:
+            v.drop_profile(name)
+        for kind in KINDS:
+            if self.settings.value(f"profile/{kind}") == name:
+                self.settings.remove(f"profile/{kind}")
+        self._show_connection()
+
+    def _profile_saved(self, old: str, profile: Profile) -> None:
+        if old:
+            for v in self.views:
+                v.profile_renamed(old, profile)
+            if old != profile.name and self.settings.value(f"profile/{profile.kind}") == old:
+                self.settings.setValue(f"profile/{profile.kind}", profile.name)
+        self._show_connection()
 
     def select_startup_profiles(self) -> None:
         """Use the profiles selected last time (or the first of each kind)."""
@@ -318,6 +386,25 @@ class MainWindow(QMainWindow):
                 log.warning("no view follows %s jobs (%s); left for a later start", job.kind, job.action)
         if jobs:
             self.notify(f"Following {len(jobs)} job(s) left running by the last session")
+
+    def _job_started(self, _entry: ActivityEntry) -> None:
+        # A job the user just started is brought into sight, even when the panel was closed.
+        if self.activity_dock.isHidden():
+            self.activity_dock.show()
+
+    def show_notifications(self) -> None:
+        self.activity_dock.show()
+        self.bottom_tabs.setCurrentWidget(self.notifications_panel)
+
+    def _notices_changed(self) -> None:
+        failing = len(self.ctx.notifications.active())
+        total = self.ctx.notifications.rowCount()
+        self.bottom_tabs.setTabText(1, f"Notifications ({failing} failing)" if failing else "Notifications")
+        self.notices_button.setVisible(failing > 0)
+        self.notices_button.setText(f"⚠ {failing} failing in the background")
+        set_tone(self.notices_button, "error" if failing else None)
+        if total == 0:
+            self.bottom_tabs.setTabText(1, "Notifications")
 
     # -- messages -------------------------------------------------------------------------------------
     def notify(self, text: str) -> None:

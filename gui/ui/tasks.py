@@ -24,9 +24,14 @@ class TaskRegistry:
         self.on_error = on_error
 
     def start(
-        self, coro: Coroutine[Any, Any, Any], key: str | None = None, what: str = ""
+        self,
+        coro: Coroutine[Any, Any, Any],
+        key: str | None = None,
+        what: str = "",
+        on_error: ErrorHandler | None = None,
     ) -> asyncio.Task[Any]:
-        """Run ``coro``; with a key, cancel the still-running task of that key first."""
+        """Run ``coro``; with a key, cancel the still-running task of that key first. A failure goes
+        to ``on_error`` when given, else to the registry's handler."""
         if key is not None:
             previous = self._by_key.pop(key, None)
             if previous is not None and not previous.done():
@@ -35,10 +40,12 @@ class TaskRegistry:
         self._tasks.add(task)
         if key is not None:
             self._by_key[key] = task
-        task.add_done_callback(lambda t: self._done(t, key, what))
+        task.add_done_callback(lambda t: self._done(t, key, what, on_error))
         return task
 
-    def _done(self, task: asyncio.Task[Any], key: str | None, what: str) -> None:
+    def _done(
+        self, task: asyncio.Task[Any], key: str | None, what: str, on_error: ErrorHandler | None = None
+    ) -> None:
         self._tasks.discard(task)
         if key is not None and self._by_key.get(key) is task:
             del self._by_key[key]
@@ -46,8 +53,9 @@ class TaskRegistry:
             return
         exc = task.exception()
         if exc is not None:
-            if self.on_error is not None:
-                self.on_error(exc, what)
+            handler = on_error or self.on_error
+            if handler is not None:
+                handler(exc, what)
             else:
                 log.error("background task %s failed", what, exc_info=exc)
 

@@ -495,7 +495,7 @@ class AILakeClient(ServiceClient):
                     if isinstance(last, SucceededOperation):
                         return last
                     if isinstance(last, FailedOperation):
-                        raise self._failed(last)
+                        raise self.operation_failure(last)
                     await asyncio.sleep(interval)
                     interval = min(interval * 1.5, max(ceiling, interval))
         except TimeoutError:
@@ -510,7 +510,7 @@ class AILakeClient(ServiceClient):
                 raw=last.model_dump(mode="json", by_alias=True) if last is not None else None,
             ) from None
 
-    def _failed(self, op: FailedOperation) -> errors.OperationFailed:
+    def operation_failure(self, op: FailedOperation) -> errors.OperationFailed:
         error = op.error
         detail = (error.detail or error.title) if error is not None else ""
         what = _KIND_WORDS.get(op.kind, f"operation {op.kind}")

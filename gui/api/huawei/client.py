@@ -649,20 +649,24 @@ class HuaweiCloudClient(ServiceClient):
             if job.status == JOB_COMPLETED:
                 return job
             if job.status == JOB_FAILED:
-                label = job.name or "job"
-                subject = f" on {job.instance.name or job.instance.id}" if job.instance else ""
-                raise errors.OperationFailed(
-                    f"{label} {job.id or job_id}{subject} failed: {job.fail_reason or 'no reason given'}",
-                    service=self.service,
-                    code=JOB_FAILED,
-                    hint="see the reason; fix what it names and start the change again",
-                    raw=job.model_dump(mode="json"),
-                )
+                raise self.job_failure(job_id, job)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise self._timeout(job_id, job, timeout)
             await asyncio.sleep(min(interval, remaining))
             interval = min(max_interval, interval * backoff)
+
+    def job_failure(self, job_id: str, job: Job) -> errors.OperationFailed:
+        """The error for a job the service reports ``Failed``, with its reason."""
+        label = job.name or "job"
+        subject = f" on {job.instance.name or job.instance.id}" if job.instance else ""
+        return errors.OperationFailed(
+            f"{label} {job.id or job_id}{subject} failed: {job.fail_reason or 'no reason given'}",
+            service=self.service,
+            code=JOB_FAILED,
+            hint="see the reason; fix what it names and start the change again",
+            raw=job.model_dump(mode="json"),
+        )
 
     def _timeout(self, job_id: str, job: Job | None, timeout: float) -> errors.OperationTimeout:
         state = f" (last seen {job.status}{' ' + job.process if job and job.process else ''})" if job else ""

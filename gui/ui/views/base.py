@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtWidgets import QHeaderView, QWidget
+
+from ..widgets.state_line import StateLine
 
 if TYPE_CHECKING:
     from ...services.profiles import Profile
@@ -31,10 +35,62 @@ class View(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.profile: Profile | None = None
+        # The state of the view's data (updated at, or failing since); each view places it.
+        self.state_line = StateLine(self)
 
     def set_profile(self, profile: Profile | None) -> None:
+        """Point the view at a profile; None when its profile was deleted (the view empties)."""
+        if profile is None or self.profile is None or profile.name != self.profile.name:
+            self.state_line.clear()
         self.profile = profile
         self.refresh()
+
+    def current_profile(self) -> Profile | None:
+        """The profile of what the view shows now (the status bar names it)."""
+        return self.profile
+
+    def drop_profile(self, name: str) -> None:
+        """A profile was deleted: a view showing it empties (its actions go with it)."""
+        if self.profile is not None and self.profile.name == name:
+            self.set_profile(None)
+
+    def profile_renamed(self, old: str, profile: Profile) -> None:
+        """The profile this view uses was saved again, maybe under a new name or with another
+        address: the view follows it and reloads."""
+        if self.profile is not None and self.profile.name == old:
+            self.set_profile(profile)
+
+    def background(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        what: str,
+        line: StateLine | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> asyncio.Task[Any]:
+        """Run a refresh the user did not start this instant (or a poll): its state shows in the
+        view's state line (or ``line``), a failure becomes one notification, never a dialog. A newer
+        refresh of the same kind replaces a running one."""
+        shown = self.state_line if line is None else line
+        source = f"{self.title} — {self.profile.name}" if self.profile is not None else self.title
+        key = f"{type(self).__name__}/{self.profile.name if self.profile else ''}/{what}"
+
+        def done(task: asyncio.Task[Any]) -> None:
+            if task.cancelled():
+                return
+            exc = task.exception()
+            if exc is None:
+                shown.ok()
+                return
+            shown.failed(exc)
+            if on_failure is not None:
+                on_failure(exc)
+
+        shown.loading()
+        task: asyncio.Task[Any] = self.ctx.run_background(
+            coro, key, what, source, task_key=f"{type(self).__name__}-{id(self)}/{what}"
+        )
+        task.add_done_callback(done)
+        return task
 
     def refresh(self) -> None:
         """Reload the view's data (asynchronously)."""

@@ -1,11 +1,14 @@
 """Dashboard: the selected StarRocks cluster at a glance — health, backends, key counters.
 
 Charts over time arrive with the dashboard's own work; this page shows the current figures and
-refreshes them every ten seconds while it is on screen.
+refreshes them every ten seconds while it is on screen. A refresh that fails opens no dialog: the
+page says since when the cluster cannot be reached and marks the figures on screen as stale, with
+their time.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -22,8 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.starrocks import MetricSample, StarRocksClient
+from ...services.profiles import Profile
 from ..context import UiContext
 from ..models.table import Column, RecordTableModel
+from ..notifications import when
+from ..style import set_tone, span
 from ..widgets.badge import BadgeDelegate, status_color
 from .base import View
 
@@ -63,6 +69,7 @@ class DashboardView(View):
         self.heading = QLabel("Pick a StarRocks cluster in Connections.", self)
         self.heading.setObjectName("dashboardHeading")
         self.heading.setWordWrap(True)
+        self.state_line.retry = "retrying every 10 s"
         self.tiles: dict[str, _Tile] = {}
         grid = QGridLayout()
         for i, (name, label) in enumerate(TILES):
@@ -95,6 +102,7 @@ class DashboardView(View):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         lay = QVBoxLayout(self)
         lay.addWidget(self.heading)
+        lay.addWidget(self.state_line)
         lay.addLayout(grid)
         lay.addWidget(QLabel("Backends", self))
         lay.addWidget(self.table, 1)
@@ -113,32 +121,65 @@ class DashboardView(View):
         super().hideEvent(event)
         self._timer.stop()
 
+    def set_profile(self, profile: Profile | None) -> None:
+        if profile is None or self.profile is None or profile.name != self.profile.name:
+            self._clear()
+        super().set_profile(profile)
+
+    def _clear(self) -> None:
+        self.backends.set_rows([])
+        for tile in self.tiles.values():
+            tile.value.setText("–")
+            set_tone(tile.value, None)
+        self.heading.setText("Pick a StarRocks cluster in Connections.")
+
     def refresh(self) -> None:
         if self.profile is None:
             return
-        self.ctx.run(self._load(), key="dashboard", what="refreshing the dashboard")
+        self.background(self._load(self.profile), "refreshing the dashboard", on_failure=self._stale)
 
-    async def _load(self) -> None:
-        profile = self.profile
-        assert profile is not None
+    async def _load(self, profile: Profile) -> None:
         self.status.emit(f"{profile.name}: loading…")
         client: StarRocksClient = await self.ctx.session.client(profile)
         health = await client.health()
-        self.backends.set_rows(await client.records("show backends"))
+        backends = await client.records("show backends")
         samples = await client.metrics()
+        if profile is not self.profile:
+            return  # the view moved on to another cluster meanwhile
+        self.backends.set_rows(backends)
+        self.table.setEnabled(True)
         totals = _totals(samples)
         for name, tile in self.tiles.items():
             tile.value.setText(f"{int(totals.get(name, 0)):,}")
+            set_tone(tile.value, None)
         alive = health.get("online_backend_num", "?")
         total = health.get("total_backend_num", "?")
         state = "healthy" if health.get("status") == "OK" and alive == total else "degraded"
         self.heading.setText(
-            f"<b>{profile.name}</b> — {profile.url} — FE {health.get('status', '?')}, "
-            f"{alive}/{total} backends alive ({state})"
+            f"<b>{html.escape(profile.name)}</b> — {html.escape(profile.url)} — FE "
+            f"{html.escape(str(health.get('status', '?')))}, {alive}/{total} backends alive ({state})"
         )
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.status.emit(f"{profile.name}: {alive}/{total} backends alive")
         self.loaded.emit()
+
+    def _stale(self, _exc: BaseException) -> None:
+        """The figures on screen are older than the last try: say so where they are read."""
+        profile = self.profile
+        if profile is None:
+            return
+        since = self.state_line.last_ok
+        when_text = f"as of {when(since)}" if since is not None else "none loaded"
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading.setText(
+            f"<b>{html.escape(profile.name)}</b> — {html.escape(profile.url)} — "
+            + span(f"not reachable; the figures below are stale ({when_text})", "error")
+        )
+        for tile in self.tiles.values():
+            set_tone(tile.value, "muted")
+        self.table.setEnabled(False)  # greyed: what it lists may no longer be so
+        self.table.setToolTip(f"Stale: {when_text}")
+        self.status.emit(f"{profile.name}: not reachable")
 
 
 def _totals(samples: list[MetricSample]) -> dict[str, float]:

@@ -10,7 +10,6 @@ selection after confirmation, Ctrl+F goes to the filter.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import html
 import time
@@ -41,14 +40,14 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.ailake import AILakeClient, ObjectStorageInfo, Operation
-from ...api.huawei import CreateStarRocksResult, HtapInstance, HuaweiCloudClient, Job, TaurusInstance
+from ...api.ailake import AILakeClient, ObjectStorageInfo
+from ...api.huawei import CreateStarRocksResult, HtapInstance, HuaweiCloudClient, TaurusInstance
 from ...api.huawei.models import StarRocksNode
+from ...services import follower
 from ...services import instances as svc
 from ...services.instances import LakeDatabaseRow, StarRocksRow, TaurusGroup, local_time
 from ...services.profiles import Profile
-from ...services.tracker import AILAKE_OPERATION, HUAWEI_JOB, TrackedJob
-from ..activity import ActivityEntry
+from ...services.tracker import AILAKE_OPERATION, HUAWEI_JOB, TrackedJob, ends_the_job
 from ..context import UiContext
 from ..dialogs.ailake_db_deprovision import DeprovisionDatabaseDialog
 from ..dialogs.ailake_db_provision import ProvisionDatabaseDialog
@@ -57,6 +56,7 @@ from ..dialogs.instance_delete import DeleteInstanceDialog
 from ..dialogs.instance_resize import ResizeInstanceDialog
 from ..models.instances import InstanceTreeModel, LakeDatabaseModel
 from ..models.table import Column, RecordFilterProxy, RecordTableModel, Role
+from ..style import set_tone, span
 from ..widgets.badge import BadgeDelegate, status_color
 from .base import View
 
@@ -89,9 +89,11 @@ def _node_columns() -> list[Column[StarRocksNode]]:
 
 
 def _toolbar_button(parent: QWidget, text: str, name: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+    """A button with its own tooltip kept (as the ``tip`` property) for when no reason replaces it."""
     b = QPushButton(text, parent)
     b.setObjectName(name)
     b.setToolTip(tip)
+    b.setProperty("tip", tip)
     b.clicked.connect(lambda _c=False: slot())
     return b
 
@@ -276,7 +278,7 @@ class InstancesView(View):
         self.notice = QLabel(page)
         self.notice.setObjectName("instanceNotice")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #c62828;")
+        set_tone(self.notice, "error")
         self.notice.hide()
         self.nodes = RecordTableModel[StarRocksNode](_node_columns(), key=lambda n: n.id, parent=self)
         self.nodes_view = QTableView(page)
@@ -481,8 +483,7 @@ class InstancesView(View):
             groups = await svc.load_groups(await self._huawei(profile))
         except errors.ApiError as e:
             self.hw_heading.setText(
-                f"<b>{html.escape(profile.name)}</b> — <span style='color:#c62828'>could not load: "
-                f"{html.escape(e.message)}</span>"
+                f"<b>{html.escape(profile.name)}</b> — " + span(f"could not load: {e.message}", "error")
             )
             self._maybe_loaded(KEY_HUAWEI)  # what is on screen is the reason
             raise
@@ -503,6 +504,7 @@ class InstancesView(View):
             self._select(first.id)
         self._update_heading()
         self._show_details()
+        self._update_buttons()
 
     def _update_heading(self) -> None:
         profile = self.huawei_profile
@@ -538,6 +540,7 @@ class InstancesView(View):
             self._select(current)
         self._update_heading()
         self._show_details()
+        self._update_buttons()
 
     def _taurus(self, taurus_id: str) -> TaurusInstance | None:
         return next((g.taurus for g in self.tree_model.groups() if g.id == taurus_id), None)
@@ -640,7 +643,9 @@ class InstancesView(View):
         self.nodes.set_rows(d.nodes if d else [])
         self.details_tabs.setTabVisible(1, bool(d and d.nodes))
         self.details_tabs.setTabText(1, f"Nodes ({len(d.nodes)})" if d else "Nodes")
-        notice = self.notices.get(node.id)
+        # Why the changes are refused now (a job runs), else the last refusal the service gave.
+        busy = node.busy_reason
+        notice = _sentence(busy) if busy else self.notices.get(node.id)
         self.notice.setText(notice or "")
         self.notice.setVisible(bool(notice))
 
@@ -649,11 +654,14 @@ class InstancesView(View):
         row = self.selected_instance()
         for b in (self.refresh_button, self.create_button):
             b.setEnabled(has_hw)
-        for b in (self.restart_button, self.resize_button, self.delete_button):
-            b.setEnabled(has_hw and row is not None)
-        self.restart_node_button.setEnabled(
-            has_hw and row is not None and self.selected_cluster_node() is not None
-        )
+        busy = row.busy_reason if row is not None else ""
+        for b in (self.restart_button, self.resize_button, self.delete_button, self.restart_node_button):
+            usable = has_hw and row is not None and not busy
+            if b is self.restart_node_button:
+                usable = usable and self.selected_cluster_node() is not None
+            b.setEnabled(usable)
+            # A disabled action says why in its tooltip (Qt shows tooltips of disabled buttons).
+            b.setToolTip(_sentence(busy) if busy and row is not None else str(b.property("tip") or ""))
         has_lake = self.lake_profile is not None
         lake_row = self.selected_database()
         self.lake_refresh_button.setEnabled(has_lake)
@@ -712,7 +720,14 @@ class InstancesView(View):
         job = _huawei_job(
             profile, result.job_id, f"Create {inst.name}", "create", ids, f"{inst.name} created"
         )
-        self.ctx.run(self._follow(job), what=f"creating {inst.name}")
+        self._start_follow(self._follow(job), job)
+
+    def _refused_now(self, row: StarRocksRow) -> bool:
+        """A change the service would refuse now is not started (a shortcut bypasses the buttons)."""
+        if row.busy_reason:
+            self.ctx.notify(_sentence(row.busy_reason))
+            return True
+        return False
 
     def selected_cluster_node(self) -> StarRocksNode | None:
         index = self.nodes_view.currentIndex()
@@ -730,7 +745,7 @@ class InstancesView(View):
     def _confirm_restart(self, node: StarRocksNode | None) -> None:
         row = self.selected_instance()
         profile = self.huawei_profile
-        if row is None or profile is None:
+        if row is None or profile is None or self._refused_now(row):
             return
         if node is None:
             subject = row.name
@@ -787,6 +802,8 @@ class InstancesView(View):
         profile = self.huawei_profile
         if row is None or profile is None:
             return
+        if self._refused_now(row):
+            return
         dialog = ResizeInstanceDialog(self.ctx, profile, row, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
@@ -794,7 +811,7 @@ class InstancesView(View):
             title = f"Resize {row.name}" + (f" ({what})" if what else "")
             ids = (row.taurus_id, row.id)
             job = _huawei_job(profile, job_id, title, "resize", ids, f"{row.name} resized")
-            self.ctx.run(self._follow(job), what=f"resizing {row.name}")
+            self._start_follow(self._follow(job), job)
 
         dialog.started.connect(started)
         self.resize_dialog = dialog
@@ -809,13 +826,15 @@ class InstancesView(View):
             if isinstance(self.selected_node(), TaurusGroup):
                 self.ctx.notify("TaurusDB instances are not deleted from here; select a StarRocks instance.")
             return
+        if self._refused_now(row):
+            return
         dialog = DeleteInstanceDialog(self.ctx, profile, row, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def started(job_id: str) -> None:
             ids = (row.taurus_id, row.id)
             job = _huawei_job(profile, job_id, f"Delete {row.name}", "delete", ids, f"{row.name} deleted")
-            self.ctx.run(self._follow(job), what=f"deleting {row.name}")
+            self._start_follow(self._follow(job), job)
 
         dialog.started.connect(started)
         self.delete_dialog = dialog
@@ -823,25 +842,18 @@ class InstancesView(View):
 
     def resume(self, job: TrackedJob) -> bool:
         if job.kind == HUAWEI_JOB and job.action in ("create", "restart", "restart-node", "resize", "delete"):
-            self.ctx.run(self._follow(job, resumed=True), what=f"following {job.title}")
+            self._start_follow(self._follow(job, resumed=True), job)
             return True
         if job.kind == AILAKE_OPERATION and job.action in ("provision", "deprovision"):
-            self.ctx.run(self._follow_lake(job, resumed=True), what=f"following {job.title}")
+            self._start_follow(self._follow_lake(job, resumed=True), job)
             return True
         return False
 
-    def _entry(self, job: TrackedJob, kind: str, resumed: bool) -> ActivityEntry:
-        """The job's Activity entry; its Cancel stops following it, in this console and the next."""
-        task = asyncio.current_task()
-        assert task is not None  # called from the coroutine that follows the job
-        entry = self.ctx.job_entry(job, kind, task.cancel)
-        if resumed:
-            entry.update(None, "followed again after a restart of the console")
-        return entry
+    def _start_follow(self, coro: Any, job: TrackedJob) -> None:
+        # Following is background work: its outcome is in its Activity entry, never a dialog.
+        self.ctx.run_background(coro, f"follow/{job.id}", f"following {job.title}", source=job.title)
 
-    async def _job_profile(self, job: TrackedJob, resumed: bool) -> Profile:
-        if not resumed:
-            await self.ctx.session.remember_job(job)
+    def _job_profile(self, job: TrackedJob) -> Profile:
         profile = self.ctx.session.profile(job.profile)
         if profile is None:
             raise errors.NotFound(f"profile {job.profile!r} no longer exists", service=job.kind)
@@ -849,8 +861,6 @@ class InstancesView(View):
 
     async def _follow(self, job: TrackedJob, resumed: bool = False) -> None:
         """One job in the Activity panel, the row reloaded as it moves and until it settles."""
-        entry = self._entry(job, "huawei-job", resumed)
-        entry.raw = {"job_id": job.remote_id}
         taurus_id, instance_id = job.context["taurus_id"], job.context["instance_id"]
         gone = job.action == "delete"
 
@@ -858,41 +868,43 @@ class InstancesView(View):
             shown = self.huawei_profile
             if shown is not None and shown.name == job.profile:
                 key = f"instances/group/{taurus_id}"
-                self.ctx.run(self._reload_group(shown, taurus_id), key=key, what="reloading instances")
+                self.ctx.run_background(
+                    self._reload_group(shown, taurus_id), key, "reloading instances", source=self.title
+                )
 
-        try:
-            profile = await self._job_profile(job, resumed)
-            client = await self._huawei(profile)
-
-            def progress(j: Job) -> None:
-                entry.update(svc.job_progress(j), svc.job_detail(j))
-                reload()
-
-            done = await svc.follow_job(client, job.remote_id, progress)
-            entry.update(None, "job completed; waiting for the instance to settle")
-            taurus = self._taurus(taurus_id)
-            if taurus is not None:
-
-                async def load() -> TaurusGroup:
-                    group = await svc.load_group(client, taurus, profile.region)
-                    if profile is self.huawei_profile:
-                        self._apply_group(group)
-                    return group
-
-                _group, row = await svc.settle(load, instance_id, gone=gone)
-            else:
-                row = None
-        except asyncio.CancelledError:
-            entry.cancelled("stopped following; the job goes on in Huawei Cloud")
-            raise
-        except errors.ApiError as e:
-            await self.ctx.session.job_ended(job, e)
-            entry.fail(e.message, raw=e.raw or {"job_id": job.remote_id})
+        profile = self._job_profile(job)
+        client = await self._huawei(profile)
+        followed = await self.ctx.follow(
+            job,
+            follower.huawei_job(client, job.remote_id),
+            kind="huawei-job",
+            resumed=resumed,
+            on_progress=lambda _seen: reload(),
+            cancelled_note="stopped following; the job goes on in Huawei Cloud",
+        )
+        entry = followed.entry
+        if followed.state is None:
             reload()
-            raise
-        await self.ctx.session.job_ended(job)
+            return
+        entry.update(None, "job completed; waiting for the instance to settle")
+        taurus = self._taurus(taurus_id)
+        row = None
+        if taurus is not None:
+
+            async def load() -> TaurusGroup:
+                group = await svc.load_group(client, taurus, profile.region)
+                if profile is self.huawei_profile:
+                    self._apply_group(group)
+                return group
+
+            try:
+                _group, row = await svc.settle(load, instance_id, gone=gone)
+            except errors.ApiError as e:
+                # The job is done; only the look at the instance afterwards failed.
+                entry.succeed(f"{job.done} (the instance could not be read afterwards: {e.message})")
+                return
         final = "" if gone else f" ({row.status})" if row is not None else ""
-        entry.succeed(job.done + final, raw=done.model_dump(mode="json"))
+        entry.succeed(job.done + final, raw=followed.state.model_dump(mode="json"))
 
     # -- loading and changes: AI Lake ---------------------------------------------------------------------
     def _refresh_lake(self) -> None:
@@ -910,8 +922,7 @@ class InstancesView(View):
             snapshot = await svc.load_lake(await self._lake(profile), self.lake_moving)
         except errors.ApiError as e:
             self.lake_heading.setText(
-                f"<b>{html.escape(profile.name)}</b> — <span style='color:#c62828'>could not load: "
-                f"{html.escape(e.message)}</span>"
+                f"<b>{html.escape(profile.name)}</b> — " + span(f"could not load: {e.message}", "error")
             )
             self._maybe_loaded(KEY_LAKE)
             raise
@@ -981,7 +992,7 @@ class InstancesView(View):
 
         def started(op: str, name: str) -> None:
             job = _lake_job(profile, op, f"Provision database {name}", "provision", name)
-            self.ctx.run(self._follow_lake(job), what=f"provisioning {name}")
+            self._start_follow(self._follow_lake(job), job)
 
         dialog.started.connect(started)
         self.provision_dialog = dialog
@@ -998,7 +1009,7 @@ class InstancesView(View):
         def started(op: str, name: str, cascade: bool) -> None:
             title = f"Deprovision database {name}" + (" (cascade)" if cascade else "")
             job = _lake_job(profile, op, title, "deprovision", name)
-            self.ctx.run(self._follow_lake(job), what=f"deprovisioning {name}")
+            self._start_follow(self._follow_lake(job), job)
 
         dialog.started.connect(started)
         self.deprovision_dialog = dialog
@@ -1006,31 +1017,28 @@ class InstancesView(View):
 
     async def _follow_lake(self, job: TrackedJob, resumed: bool = False) -> None:
         """One AI Lake operation in the Activity panel, the database's row showing it meanwhile."""
-        entry = self._entry(job, "ailake-operation", resumed)
-        entry.raw = {"operation_id": job.remote_id}
         name = job.context["name"]
         state = "provisioning" if job.action == "provision" else "deprovisioning"
         self.lake_moving[name] = state
         self._refresh_lake()
-
-        def progress(op: Operation) -> None:
-            entry.update(None, op.status)
-
-        try:
-            profile = await self._job_profile(job, resumed)
-            client = await self._lake(profile)
-            done = await client.wait(job.remote_id, progress=progress, timeout=3600)
-        except asyncio.CancelledError:
-            entry.cancelled("stopped following; the operation goes on in AI Lake")
-            raise
-        except errors.ApiError as e:
-            await self.ctx.session.job_ended(job, e)
-            entry.fail(e.message, raw=e.raw or {"operation_id": job.remote_id})
-            self._lake_settled(job.profile, name, state, succeeded=False)
-            raise
-        await self.ctx.session.job_ended(job)
+        profile = self._job_profile(job)
+        client = await self._lake(profile)
+        followed = await self.ctx.follow(
+            job,
+            follower.ailake_operation(client, job.remote_id),
+            kind="ailake-operation",
+            resumed=resumed,
+            cancelled_note="stopped following; the operation goes on in AI Lake",
+        )
+        if followed.state is None:
+            if followed.failure is not None and ends_the_job(followed.failure):
+                self._lake_settled(job.profile, name, state, succeeded=False)
+            else:  # how it ends is not known here: the list shows what the service says
+                self.lake_moving.pop(name, None)
+                self._refresh_lake()
+            return
         self._lake_settled(job.profile, name, state, succeeded=True)
-        entry.succeed(job.done, raw=done.model_dump(mode="json", by_alias=True))
+        followed.entry.succeed(job.done, raw=followed.state.model_dump(mode="json", by_alias=True))
 
     def _lake_settled(self, profile: str, name: str, state: str, succeeded: bool) -> None:
         """The operation ended: the row shows the outcome at once, then the list is read again."""

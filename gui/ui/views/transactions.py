@@ -58,6 +58,7 @@ from ..context import UiContext
 from ..dialogs.txn_answer import show_answer
 from ..models.table import RecordFilterProxy, Role
 from ..models.transactions import HistoryModel
+from ..style import span
 from ..widgets.badge import BadgeDelegate
 from ..widgets.txn_form import TxnForm
 from ..widgets.txn_running import RunningPanel
@@ -89,6 +90,7 @@ class TransactionsView(View):
         # -- header: where to load -----------------------------------------------------------------
         self.where = QLabel("Pick a StarRocks cluster in Connections.", self)
         self.where.setObjectName("txnWhere")
+        self.where.setWordWrap(True)
         self.db_combo = QComboBox(self)
         self.db_combo.setObjectName("dbCombo")
         self.db_combo.setMinimumContentsLength(14)
@@ -122,7 +124,7 @@ class TransactionsView(View):
         scroll.setObjectName("txnFormScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
-        scroll.setMinimumWidth(360)
+        scroll.setMinimumWidth(300)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps = TxnStepsPanel(self)
         self.steps.begin_button.clicked.connect(self._on_begin)
@@ -181,6 +183,7 @@ class TransactionsView(View):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(head)
+        lay.addWidget(self.state_line)
         lay.addWidget(self.unfinished)
         lay.addWidget(self.tabs, 1)
 
@@ -193,7 +196,7 @@ class TransactionsView(View):
 
     # -- View interface ---------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        if self.profile is not None and profile is not None and profile.name != self.profile.name:
+        if self.profile is not None and (profile is None or profile.name != self.profile.name):
             # The open transaction of the other cluster stays in the journal, offered when it is
             # picked again.
             self._reset()
@@ -202,7 +205,7 @@ class TransactionsView(View):
     def refresh(self) -> None:
         if self.profile is None:
             return
-        self.ctx.run(self._refresh(), key=f"{self._key}-refresh", what="refreshing load transactions")
+        self.background(self._refresh(), "refreshing load transactions")
 
     def new_item(self) -> None:
         """Ctrl+N: a new label, and a new transaction when the current one has ended."""
@@ -323,7 +326,7 @@ class TransactionsView(View):
     def _db_changed(self, _db: str) -> None:
         if self.profile is None:
             return
-        self.ctx.run(self._load_tables(), key=f"{self._key}-tables", what="listing tables")
+        self.background(self._load_tables(), "listing tables")
         if self.tabs.currentIndex() == TAB_RUNNING:
             self.refresh_running()
         self._describe()
@@ -356,7 +359,9 @@ class TransactionsView(View):
     def refresh_running(self) -> None:
         if self.profile is None or not self.db_combo.currentText():
             return
-        self.ctx.run(self._refresh_running(), key=f"{self._key}-running", what="listing running transactions")
+        self.background(
+            self._refresh_running(), "listing running transactions", line=self.running.state_line
+        )
 
     async def _refresh_running(self, client: StarRocksClient | None = None) -> None:
         db = self.db_combo.currentText()
@@ -443,7 +448,7 @@ class TransactionsView(View):
         self._describe()
         self._update()
         if leave_open and self.profile is not None:
-            self.ctx.run(self._review_unfinished(), key=f"{self._key}-unfinished", what="reading the journal")
+            self.background(self._review_unfinished(), "reading the journal")
 
     def _reset(self) -> None:
         self.stepper = None
@@ -474,8 +479,8 @@ class TransactionsView(View):
             "new": "not begun",
             "open": f"running on BE {st.handle.be.split('://')[-1] if st.handle else '?'}",
             "prepared": "<b>prepared</b>: commit or roll back",
-            "committed": "<span style='color:#2e7d32'><b>committed</b></span>: the rows are visible",
-            "aborted": "<span style='color:#c62828'><b>ended</b></span> (aborted or rolled back)",
+            "committed": span("committed", "ok", bold=True) + ": the rows are visible",
+            "aborted": span("ended", "error", bold=True) + " (aborted or rolled back)",
         }
         self.steps.state_label.setText(
             f"{txn} · label <code>{st.label}</code> · into <b>{st.db}.{st.table}</b> · {words[st.phase]}"
@@ -811,9 +816,7 @@ class TransactionsView(View):
             except asyncio.CancelledError:
                 entry.cancelled(f"stopped at {f.name}; its transaction may be left open")
                 # Offer what was left open as soon as this task has unwound.
-                self.ctx.run(
-                    self._review_unfinished(), key=f"{self._key}-unfinished", what="reading the journal"
-                )
+                self.background(self._review_unfinished(), "reading the journal")
                 self._answer(
                     Answer(
                         "cancel",
@@ -937,7 +940,7 @@ class TransactionsView(View):
         for r in results:
             if not r.ok and not any(t.label == r.label for t in lost):
                 lines.append(f"{r.label}: {r.text}")
-        lines += [f"<span style='color:#c62828'>{lost_note(t, snapshot.now)}</span>" for t in lost]
+        lines += [span(lost_note(t, snapshot.now), "error") for t in lost]
         self.running.show_note("<br/>".join(lines))
         self._running_tab_title()
         summary = f"{done} of {len(results)} rolled back" + (

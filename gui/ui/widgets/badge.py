@@ -37,6 +37,7 @@ STATUS_COLORS: dict[str, QColor] = {
     "aborted": QColor("#c62828"),
     "error": QColor("#c62828"),
     "cancelled": QColor("#616161"),
+    "interrupted": QColor("#ef6c00"),
     "unknown": QColor("#616161"),
 }
 

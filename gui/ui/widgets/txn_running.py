@@ -26,7 +26,9 @@ from ...services.transactions import (
 )
 from ..models.table import RecordFilterProxy, Role
 from ..models.transactions import RunningModel
+from ..style import tone_hex
 from .badge import BadgeDelegate
+from .state_line import StateLine
 
 
 class RunningPanel(QWidget):
@@ -40,6 +42,7 @@ class RunningPanel(QWidget):
         self.summary = QLabel("Pick a database to see its running transactions.", self)
         self.summary.setObjectName("runningSummary")
         self.summary.setWordWrap(True)
+        self.state_line = StateLine(self, retry="press Refresh to try again")
 
         def spin(value: int, maximum: int, suffix: str, tip: str) -> QSpinBox:
             s = QSpinBox(self)
@@ -71,6 +74,7 @@ class RunningPanel(QWidget):
         self.rollback_button.setObjectName("rollbackSelected")
         self.rollback_button.setToolTip("Delete")
         self.rollback_button.clicked.connect(lambda: self.rollback_requested.emit(self.selected()))
+        # Thresholds and actions on two lines, so the panel fits a narrow window.
         row = QHBoxLayout()
         row.addWidget(QLabel("Flag idle after", self))
         row.addWidget(self.idle_spin)
@@ -79,9 +83,11 @@ class RunningPanel(QWidget):
         row.addWidget(QLabel("timeout within", self))
         row.addWidget(self.near_spin)
         row.addStretch(1)
-        row.addWidget(self.refresh_button)
-        row.addWidget(self.stuck_button)
-        row.addWidget(self.rollback_button)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(self.refresh_button)
+        actions.addWidget(self.stuck_button)
+        actions.addWidget(self.rollback_button)
 
         self.model = RunningModel(self)
         self.proxy = RecordFilterProxy(self.model, self)
@@ -110,7 +116,9 @@ class RunningPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.summary)
+        lay.addWidget(self.state_line)
         lay.addLayout(row)
+        lay.addLayout(actions)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.note)
         self._buttons()
@@ -145,14 +153,14 @@ class RunningPanel(QWidget):
             f"({len(rows) - prepared} running, {prepared} prepared)"
         )
         text += (
-            f"; <span style='color:#c62828'><b>{stuck}</b> look stuck</span>."
+            f"; <span style='color:{tone_hex('error')}'><b>{stuck}</b> look stuck</span>."
             if stuck
             else "; none looks stuck."
         )
         text += f" <br/><small>{RUNNING_LIMIT_NOTE}.</small>"
         if snap.be_errors:
             errs = "; ".join(f"{be}: {msg}" for be, msg in snap.be_errors.items())
-            text += f"<br/><span style='color:#ef6c00'>BE list unavailable — {errs}</span>"
+            text += f"<br/><span style='color:{tone_hex('warning')}'>BE list unavailable — {errs}</span>"
         self.summary.setText(text)
         self._buttons()
 
