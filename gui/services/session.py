@@ -49,9 +49,12 @@ class ConsoleSession:
         self.credentials = credentials or Credentials()
         self.journal = journal or Journal()
         self.jobs = jobs or JobTracker()
-        self._clients: dict[str, ServiceClient] = {}
+        self._clients: dict[str, tuple[Profile, ServiceClient]] = {}
+        # Clients of a profile that changed: closed once the calls still running on them are done.
+        self._retired: set[ServiceClient] = set()
         self._ephemeral: dict[str, Profile] = {}
         self._lock = asyncio.Lock()
+        self._closers: set[asyncio.Task[None]] = set()
 
     # -- profiles --------------------------------------------------------------------------------
     def all_profiles(self) -> list[Profile]:
@@ -137,23 +140,50 @@ class ConsoleSession:
 
     # -- clients ---------------------------------------------------------------------------------
     async def client(self, profile: Profile) -> Any:
-        """The profile's client (StarRocksClient, HuaweiCloudClient or AILakeClient)."""
+        """The profile's client (StarRocksClient, HuaweiCloudClient or AILakeClient), built anew
+        when the profile's settings changed since the last one was built."""
         async with self._lock:
             existing = self._clients.get(profile.name)
-            if existing is not None and not existing.closed:
-                return existing
+            if existing is not None and existing[0] == profile and not existing[1].closed:
+                return existing[1]
+            if existing is not None:
+                self._retire(existing[1])
             made = await self._make(profile)
-            self._clients[profile.name] = made
+            self._clients[profile.name] = (profile, made)
             return made
 
     async def drop_client(self, name: str) -> None:
-        c = self._clients.pop(name, None)
-        if c is not None:
-            await c.aclose()
+        """Forget a profile's client; calls still running on it finish before it is closed (a
+        profile saved again does not cut off a refresh in flight)."""
+        existing = self._clients.pop(name, None)
+        if existing is not None:
+            self._retire(existing[1])
+
+    def _retire(self, client: ServiceClient, grace: float = 120.0) -> None:
+        if client.closed or client in self._retired:
+            return
+        self._retired.add(client)
+
+        async def close_later() -> None:
+            try:
+                await asyncio.sleep(grace)
+            finally:
+                self._retired.discard(client)
+                await client.aclose()
+
+        task = asyncio.get_running_loop().create_task(close_later())
+        self._closers.add(task)
+        task.add_done_callback(self._closers.discard)
 
     async def aclose(self) -> None:
-        for name in list(self._clients):
-            await self.drop_client(name)
+        clients = [c for _p, c in self._clients.values()]
+        self._clients.clear()
+        for task in list(self._closers):
+            task.cancel()  # closes its client at once
+        if self._closers:
+            await asyncio.gather(*self._closers, return_exceptions=True)
+        for c in clients:
+            await c.aclose()
 
     async def secret(self, profile: Profile, key: str) -> str:
         value = await self.credentials.aget(profile.secret_key(key))

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         for cls in views:
             view = cls(ctx, self.tabs)
             view.status.connect(self._view_status)
+            view.profile_shown.connect(self._show_connection)
             self.views.append(view)
             self.tabs.addTab(view, view.title)
         self.setCentralWidget(self.tabs)

@@ -63,6 +63,12 @@ class TaskRegistry:
         task = self._by_key.get(key)
         return task is not None and not task.done()
 
+    def cancel_prefix(self, prefix: str) -> None:
+        """Cancel every running task whose key starts with ``prefix`` (a view's own work)."""
+        for key, task in list(self._by_key.items()):
+            if key.startswith(prefix) and not task.done():
+                task.cancel()
+
     def cancel(self, key: str) -> None:
         task = self._by_key.get(key)
         if task is not None:

@@ -30,6 +30,7 @@ class View(QWidget):
     kinds: tuple[str, ...] = ()
     loaded = Signal()
     status = Signal(str)  # a one-line state for the status bar ("3 instances", "loading…")
+    profile_shown = Signal()  # current_profile() may have changed (e.g. another section on screen)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,10 +41,19 @@ class View(QWidget):
 
     def set_profile(self, profile: Profile | None) -> None:
         """Point the view at a profile; None when its profile was deleted (the view empties)."""
-        if profile is None or self.profile is None or profile.name != self.profile.name:
-            self.state_line.clear()
+        if profile is None or self.profile is None or profile != self.profile:
+            # What was loading for the profile before is of no use now: stopped, not reported.
+            self.cancel_background()
+            if profile is None or self.profile is None or profile.name != self.profile.name:
+                self.state_line.clear()
         self.profile = profile
         self.refresh()
+
+    def cancel_background(self) -> None:
+        self.ctx.tasks.cancel_prefix(self._task_prefix())
+
+    def _task_prefix(self) -> str:
+        return f"{type(self).__name__}-{id(self)}/"
 
     def current_profile(self) -> Profile | None:
         """The profile of what the view shows now (the status bar names it)."""
@@ -66,13 +76,16 @@ class View(QWidget):
         what: str,
         line: StateLine | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
+        profile: Profile | None = None,
+        task_key: str | None = None,
     ) -> asyncio.Task[Any]:
         """Run a refresh the user did not start this instant (or a poll): its state shows in the
         view's state line (or ``line``), a failure becomes one notification, never a dialog. A newer
         refresh of the same kind replaces a running one."""
         shown = self.state_line if line is None else line
-        source = f"{self.title} — {self.profile.name}" if self.profile is not None else self.title
-        key = f"{type(self).__name__}/{self.profile.name if self.profile else ''}/{what}"
+        of = profile or self.profile
+        source = f"{self.title} — {of.name}" if of is not None else self.title
+        key = f"{type(self).__name__}/{of.name if of else ''}/{what}"
 
         def done(task: asyncio.Task[Any]) -> None:
             if task.cancelled():
@@ -87,7 +100,7 @@ class View(QWidget):
 
         shown.loading()
         task: asyncio.Task[Any] = self.ctx.run_background(
-            coro, key, what, source, task_key=f"{type(self).__name__}-{id(self)}/{what}"
+            coro, key, what, source, task_key=self._task_prefix() + (task_key or what)
         )
         task.add_done_callback(done)
         return task

@@ -56,12 +56,15 @@ from ..dialogs.instance_delete import DeleteInstanceDialog
 from ..dialogs.instance_resize import ResizeInstanceDialog
 from ..models.instances import InstanceTreeModel, LakeDatabaseModel
 from ..models.table import Column, RecordFilterProxy, RecordTableModel, Role
-from ..style import set_tone, span
+from ..style import set_tone
 from ..widgets.badge import BadgeDelegate, status_color
+from ..widgets.state_line import StateLine
 from .base import View
 
 HUAWEI_TAB, LAKE_TAB = 0, 1
 KEY_HUAWEI, KEY_LAKE = "instances/huawei", "instances/ailake"
+HUAWEI_HINT = "Pick a Huawei Cloud profile in Connections to see its TaurusDB and StarRocks instances."
+LAKE_HINT = "Pick an AI Lake profile in Connections to see its database instances."
 TREE_WIDTHS = [150, 80, 112, 66, 126, 126, 86, 78, 118]
 
 
@@ -199,6 +202,7 @@ class InstancesView(View):
         self.sections.setDocumentMode(True)
         self.sections.addTab(self._build_huawei(), "StarRocks on TaurusDB")
         self.sections.addTab(self._build_lake(), "AI Lake databases")
+        self.sections.currentChanged.connect(lambda _i: self.profile_shown.emit())
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.sections)
@@ -207,11 +211,10 @@ class InstancesView(View):
     # -- building ------------------------------------------------------------------------------------
     def _build_huawei(self) -> QWidget:
         page = QWidget(self)
-        self.hw_heading = QLabel(
-            "Pick a Huawei Cloud profile in Connections to see its TaurusDB and StarRocks instances.", page
-        )
+        self.hw_heading = QLabel(HUAWEI_HINT, page)
         self.hw_heading.setObjectName("huaweiHeading")
         self.hw_heading.setWordWrap(True)
+        self.hw_state = StateLine(page)
         self.hw_filter = QLineEdit(page)
         self.hw_filter.setObjectName("instanceFilter")
         self.hw_filter.setPlaceholderText("Filter instances (Ctrl+F)")
@@ -334,17 +337,17 @@ class InstancesView(View):
         lay = QVBoxLayout(page)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.hw_heading)
+        lay.addWidget(self.hw_state)
         lay.addLayout(bar)
         lay.addWidget(self.hw_splitter, 1)
         return page
 
     def _build_lake(self) -> QWidget:
         page = QWidget(self)
-        self.lake_heading = QLabel(
-            "Pick an AI Lake profile in Connections to see its database instances.", page
-        )
+        self.lake_heading = QLabel(LAKE_HINT, page)
         self.lake_heading.setObjectName("lakeHeading")
         self.lake_heading.setWordWrap(True)
+        self.lake_state = StateLine(page)
         self.lake_filter = QLineEdit(page)
         self.lake_filter.setObjectName("lakeFilter")
         self.lake_filter.setPlaceholderText("Filter databases (Ctrl+F)")
@@ -406,6 +409,7 @@ class InstancesView(View):
         lay = QVBoxLayout(page)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.lake_heading)
+        lay.addWidget(self.lake_state)
         lay.addLayout(bar)
         lay.addWidget(splitter, 1)
         return page
@@ -422,6 +426,7 @@ class InstancesView(View):
             if self.huawei_profile is None or self.huawei_profile.name != profile.name:
                 self.tree_model.set_groups([])
                 self.notices.clear()
+                self.hw_state.clear()
             self.huawei_profile = profile
             if self._picked(profile) or self.lake_profile is None:
                 self.sections.setCurrentIndex(HUAWEI_TAB)
@@ -430,11 +435,44 @@ class InstancesView(View):
             if self.lake_profile is None or self.lake_profile.name != profile.name:
                 self.lake_model.set_rows([])
                 self.lake_moving.clear()
+                self.lake_state.clear()
             self.lake_profile = profile
             if self._picked(profile) or self.huawei_profile is None:
                 self.sections.setCurrentIndex(LAKE_TAB)
             self._refresh_lake()
         self._update_buttons()
+
+    def current_profile(self) -> Profile | None:
+        return self.lake_profile if self.sections.currentIndex() == LAKE_TAB else self.huawei_profile
+
+    def drop_profile(self, name: str) -> None:
+        """A deleted profile's section empties and offers nothing until another one is picked."""
+        if self.huawei_profile is not None and self.huawei_profile.name == name:
+            self.ctx.tasks.cancel(self._task_prefix() + KEY_HUAWEI)
+            self.huawei_profile = None
+            self.tree_model.set_groups([])
+            self.notices.clear()
+            self.hw_state.clear()
+            self.hw_heading.setText(HUAWEI_HINT)
+            self._show_details()
+        if self.lake_profile is not None and self.lake_profile.name == name:
+            self.ctx.tasks.cancel(self._task_prefix() + KEY_LAKE)
+            self.lake_profile = None
+            self.lake_model.set_rows([])
+            self.lake_moving.clear()
+            self.lake_state.clear()
+            self.lake_heading.setText(LAKE_HINT)
+            self._lake_selection_changed()
+        if self.profile is not None and self.profile.name == name:
+            self.profile = self.huawei_profile or self.lake_profile
+        self._update_buttons()
+
+    def profile_renamed(self, old: str, profile: Profile) -> None:
+        for current in (self.huawei_profile, self.lake_profile):
+            if current is not None and current.name == old:
+                if old != profile.name:
+                    self.drop_profile(old)
+                self.set_profile(profile)
 
     def _picked(self, profile: Profile) -> bool:
         """Whether the person picked this profile in Connections (then its tab comes to the front),
@@ -468,8 +506,12 @@ class InstancesView(View):
     def _refresh_huawei(self) -> None:
         if self.huawei_profile is None:
             return
-        self.ctx.run(
-            self._load_huawei(self.huawei_profile), key=KEY_HUAWEI, what="loading StarRocks instances"
+        self.background(
+            self._load_huawei(self.huawei_profile),
+            "loading StarRocks instances",
+            line=self.hw_state,
+            profile=self.huawei_profile,
+            task_key=KEY_HUAWEI,
         )
 
     async def _huawei(self, profile: Profile) -> HuaweiCloudClient:
@@ -477,15 +519,13 @@ class InstancesView(View):
         return client
 
     async def _load_huawei(self, profile: Profile) -> None:
-        self.hw_heading.setText(f"<b>{html.escape(profile.name)}</b> — loading…")
+        if not self.tree_model.groups():
+            self.hw_heading.setText(f"<b>{html.escape(profile.name)}</b>")
         self.status.emit(f"{profile.name}: loading instances…")
         try:
             groups = await svc.load_groups(await self._huawei(profile))
-        except errors.ApiError as e:
-            self.hw_heading.setText(
-                f"<b>{html.escape(profile.name)}</b> — " + span(f"could not load: {e.message}", "error")
-            )
-            self._maybe_loaded(KEY_HUAWEI)  # what is on screen is the reason
+        except errors.ApiError:
+            self._maybe_loaded(KEY_HUAWEI)  # the state line under the heading says why
             raise
         if profile is not self.huawei_profile:
             return
@@ -548,7 +588,7 @@ class InstancesView(View):
     def _maybe_loaded(self, finished: str) -> None:
         """``loaded`` once nothing else of this view is still loading (the other section may be)."""
         other = KEY_LAKE if finished == KEY_HUAWEI else KEY_HUAWEI
-        if not self.ctx.tasks.running(other):
+        if not self.ctx.tasks.running(self._task_prefix() + other):
             self.loaded.emit()
 
     # -- selection and details ---------------------------------------------------------------------------
@@ -910,21 +950,25 @@ class InstancesView(View):
     def _refresh_lake(self) -> None:
         if self.lake_profile is None:
             return
-        self.ctx.run(self._load_lake(self.lake_profile), key=KEY_LAKE, what="loading AI Lake databases")
+        self.background(
+            self._load_lake(self.lake_profile),
+            "loading AI Lake databases",
+            line=self.lake_state,
+            profile=self.lake_profile,
+            task_key=KEY_LAKE,
+        )
 
     async def _lake(self, profile: Profile) -> AILakeClient:
         client: AILakeClient = await self.ctx.session.client(profile)
         return client
 
     async def _load_lake(self, profile: Profile) -> None:
-        self.lake_heading.setText(f"<b>{html.escape(profile.name)}</b> — loading…")
+        if not self.lake_model.rows:
+            self.lake_heading.setText(f"<b>{html.escape(profile.name)}</b>")
         try:
             snapshot = await svc.load_lake(await self._lake(profile), self.lake_moving)
-        except errors.ApiError as e:
-            self.lake_heading.setText(
-                f"<b>{html.escape(profile.name)}</b> — " + span(f"could not load: {e.message}", "error")
-            )
-            self._maybe_loaded(KEY_LAKE)
+        except errors.ApiError:
+            self._maybe_loaded(KEY_LAKE)  # the state line under the heading says why
             raise
         if profile is not self.lake_profile:
             return

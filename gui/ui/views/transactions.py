@@ -201,6 +201,8 @@ class TransactionsView(View):
             # picked again.
             self._reset()
         super().set_profile(profile)
+        self._describe()
+        self._update()
 
     def refresh(self) -> None:
         if self.profile is None:
