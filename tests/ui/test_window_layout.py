@@ -16,6 +16,7 @@ from qt_helpers import wait_for, wait_signal
 
 from gui.app import view_classes
 from gui.services.profiles import Profile
+from gui.ui.dialogs.profile import ProfileDialog
 from gui.ui.style import banner_css
 from gui.ui.theme import apply_theme
 from gui.ui.views.dashboard import DashboardView
@@ -140,7 +141,7 @@ async def test_views_follow_a_renamed_then_deleted_profile(
     # Renamed in its dialog: every view follows the new name.
     assert window.connections.select("lab")
     window.connections.edit_selected()
-    dialog = await wait_for(lambda: window.findChild(QDialogButtonBox).parent() if window.findChild(QDialogButtonBox) else None, 5)
+    dialog = await wait_for(lambda: window.findChild(ProfileDialog), 5)
     dialog.name.setText("lab-renamed")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     await wait_for(lambda: txn.profile is not None and txn.profile.name == "lab-renamed", 10)
