@@ -7,11 +7,27 @@ import json
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import httpx
 
 from . import errors
-from .transport import RetryPolicy, TransportConfig, build_client, redact, redact_url
+from .transport import (
+    BadHeader,
+    RetryPolicy,
+    TransportConfig,
+    build_client,
+    encode_headers,
+    is_cert_verify_failure,
+    redact,
+    redact_url,
+)
+
+TLS_HINT = (
+    "give the CA bundle that signed the server's certificate in the profile (--ca-bundle for "
+    "`starrocks-console load`), or, knowing that anyone on the way could then read the traffic and "
+    "the credentials, turn TLS verification off for this profile"
+)
 
 
 class ServiceClient:
@@ -27,6 +43,7 @@ class ServiceClient:
         auth: httpx.Auth | tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        refuse_user_info(base_url, self.service)
         self.base_url = base_url.rstrip("/")
         self.config = config or TransportConfig()
         self.retry_policy = RetryPolicy.of(self.config)
@@ -66,10 +83,11 @@ class ServiceClient:
         failures become ConnectionFailed. The response is returned whatever its status."""
         if self._closed:
             raise RuntimeError(f"the {self.service} client is closed")
+        wire_headers = self.encode_headers(headers)
 
         async def once() -> httpx.Response:
             request = self.http.build_request(
-                method, url, params=params, json=json_body, content=content, headers=headers
+                method, url, params=params, json=json_body, content=content, headers=wire_headers
             )
             kwargs: dict[str, Any] = {"stream": stream}
             if auth is not None:
@@ -87,18 +105,33 @@ class ServiceClient:
         except httpx.TransportError as e:
             raise self.connection_error(method, url, e) from e
 
+    def encode_headers(self, headers: Mapping[str, str] | None) -> dict[bytes, bytes]:
+        """A request's own headers as sent (UTF-8 values); a control character in one is refused
+        here, before anything is sent."""
+        try:
+            return encode_headers(headers)
+        except BadHeader as e:
+            raise errors.InvalidRequest(
+                str(e),
+                service=self.service,
+                code="BAD_HEADER",
+                hint="remove the character; separators are written as \\t, \\n or \\x01",
+            ) from None
+
     def connection_error(self, method: str, url: str, e: Exception) -> errors.ConnectionFailed:
         reason = str(e) or type(e).__name__
-        if "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason:
-            hint = (
-                "the server's certificate is not trusted: add its CA bundle to the profile, "
-                "or turn TLS verification off for this profile only"
+        where = redact_url(self._absolute(url))
+        if is_cert_verify_failure(e):
+            hint = TLS_HINT
+            if "mismatch" in reason.lower() or "doesn't match" in reason.lower():
+                hint = f"the certificate was issued for another name: use that name in the address; {hint}"
+            return errors.TlsVerifyFailed(
+                f"the certificate of {urlsplit(where).netloc} could not be verified ({reason})",
+                service=self.service,
+                hint=hint,
             )
-        else:
-            hint = "check the address, the port and that the service is running and reachable from here"
-        return errors.ConnectionFailed(
-            f"cannot reach {redact_url(self._absolute(url))}: {reason}", service=self.service, hint=hint
-        )
+        hint = "check the address, the port and that the service is running and reachable from here"
+        return errors.ConnectionFailed(f"cannot reach {where}: {reason}", service=self.service, hint=hint)
 
     def _absolute(self, url: str) -> str:
         return url if "://" in url else f"{self.base_url}{url}"
@@ -121,6 +154,24 @@ class ServiceClient:
             status=response.status_code,
             raw=redact(body),
         )
+
+
+def refuse_user_info(url: str, service: str) -> None:
+    """A service address must not carry a user name or password (``http://user:pw@host``): it would
+    be kept with the address in journals, profiles and logs. Credentials come from the profile and
+    the keyring, or the command line's --user and --password-env. Any ``@`` before the query counts:
+    a password holding a ``/`` moves the ``@`` out of what a URL parser calls the host part."""
+    head = url.split("?", 1)[0].split("#", 1)[0]
+    if "@" not in head:
+        return
+    scheme = urlsplit(url).scheme or "http"
+    shown = f"{scheme}://…@{head.rsplit('@', 1)[1]}"  # never the user info itself
+    raise errors.InvalidRequest(
+        f"the address {shown} must not carry a user name or password (user@ or user:password@)",
+        service=service,
+        hint="give the address without them, the user in --user or the profile, and the password "
+        "in the profile (kept in the keyring) or in an environment variable named by --password-env",
+    )
 
 
 def body_of(response: httpx.Response) -> Any:

@@ -46,6 +46,16 @@ class ConnectionFailed(ApiError):
     """The service could not be reached: DNS, refused connection, TLS, timeout."""
 
 
+class TlsVerifyFailed(ConnectionFailed):
+    """The server's certificate could not be verified (unknown CA, expired, wrong host name).
+    Never retried: the same certificate fails the same way until the profile changes."""
+
+
+class RedirectRefused(ApiError):
+    """A redirect was not followed: it named a host the profile does not trust, or went from
+    https to plain http. Nothing was sent to its target: not the credentials, not a byte of data."""
+
+
 class AuthError(ApiError):
     """Credentials missing, wrong or expired (401), or not allowed (403)."""
 

@@ -1,8 +1,14 @@
-"""The one place that builds HTTP clients: timeouts, TLS, pooling, retries, redacted logging.
+"""The one place that builds HTTP clients: timeouts, TLS, pooling, retries, redacted logging,
+and the encoding of header values.
 
 Retries are only for calls that are safe to repeat (reads, and loads guarded by a label): the
 caller says so per call. Connection errors, 429 and 5xx are retried with exponential backoff and
-jitter, honouring ``Retry-After``.
+jitter, honouring ``Retry-After``; a certificate that cannot be verified is not (it fails the same
+way every time).
+
+Header values travel as UTF-8 bytes, as curl sends what a shell gives it (StarRocks' BE reads
+header values as bytes: a ``where`` or a table name may hold any letter). Control characters are
+refused before anything is sent: a CR or LF would end the header and start another one.
 """
 
 from __future__ import annotations
@@ -115,6 +121,47 @@ def build_client(
     )
 
 
+# -- header values ----------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_NAMES = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL byte"}
+
+
+class BadHeader(ValueError):
+    """A header that cannot be sent as given; ``name`` is the header (columns, where, label...)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"the {name!r} header {reason}")
+        self.name = name
+
+
+def check_header_value(name: str, value: str) -> str:
+    """``value`` when it can travel in a header; else BadHeader naming the header and the character
+    (never the value: it may be a secret)."""
+    bad = _CONTROL.search(value)
+    if bad:
+        char = bad.group()
+        what = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
+        why = (
+            "a header ends at a line break, so the rest would reach the server as another header"
+            if char in "\r\n"
+            else "HTTP does not allow control characters in a header"
+        )
+        raise BadHeader(name, f"cannot contain {what} (at character {bad.start() + 1}): {why}")
+    return value
+
+
+def encode_headers(headers: Mapping[str, str] | None) -> dict[bytes, bytes]:
+    """Header names checked as HTTP tokens, values checked and encoded as UTF-8."""
+    out: dict[bytes, bytes] = {}
+    for name, value in (headers or {}).items():
+        if not _TOKEN.match(name):
+            raise BadHeader(name, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+        out[name.encode("ascii")] = check_header_value(name, str(value)).encode("utf-8")
+    return out
+
+
 # -- redaction -------------------------------------------------------------------------------------
 
 
@@ -197,6 +244,23 @@ def mask_secret_headers_in_http_traces() -> None:
 
 # -- retries ----------------------------------------------------------------------------------------
 
+
+def is_cert_verify_failure(exc: BaseException) -> bool:
+    """Whether a connection failed because the peer's certificate could not be verified. httpx wraps
+    the ssl module's error (httpcore's ConnectError in between), so the whole chain is searched."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        text = str(current)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
     httpx.ConnectError,
     httpx.ConnectTimeout,
@@ -241,7 +305,7 @@ class RetryPolicy:
             try:
                 response = await send()
             except RETRYABLE_ERRORS as e:
-                if not retry or attempt > self.retries:
+                if not retry or attempt > self.retries or is_cert_verify_failure(e):
                     raise
                 wait = self.delay(attempt)
                 log.info("retrying after %s (attempt %d, %.2fs)", type(e).__name__, attempt, wait)
@@ -280,20 +344,21 @@ async def send_file(
         raise ValueError("send_file is for plain HTTP; use the client's streaming body over TLS")
     host = parts.hostname or ""
     port = parts.port or 80
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
     request = httpx.Request(method, url)
-    head = [
-        f"{method} {target} HTTP/1.1",
-        f"Host: {parts.netloc}",
-        f"User-Agent: {config.user_agent}",
-        f"Content-Length: {length}",
-        "Connection: close",
-    ]
-    head += [
-        f"{k}: {v}" for k, v in {**config.extra_headers, **headers}.items() if k.lower() != "content-length"
-    ]
+    target = request.url.raw_path  # percent-encoded as httpx sends it: a table name may be any word
+    fields = {
+        "Host": request.url.netloc.decode("ascii"),
+        "User-Agent": config.user_agent,
+        "Content-Length": str(length),
+        "Connection": "close",
+        **{k: v for k, v in {**config.extra_headers, **headers}.items() if k.lower() != "content-length"},
+    }
+    # Checked and encoded like httpx's requests (UTF-8 values, no control characters), before the
+    # connection is opened.
+    encoded = encode_headers(fields)
+    lines = [method.encode("ascii") + b" " + target + b" HTTP/1.1"]
+    lines += [k + b": " + v for k, v in encoded.items()]
+    head = b"\r\n".join(lines) + b"\r\n"
     if log.isEnabledFor(logging.DEBUG):
         log.debug(
             "-> %s %s %s (sendfile %d bytes)",
@@ -313,7 +378,7 @@ async def send_file(
     except OSError as e:
         raise httpx.ConnectError(str(e) or type(e).__name__, request=request) from e
     try:
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        writer.write(head + b"\r\n")
         async with asyncio.timeout(config.write_timeout):
             await writer.drain()
         loop = asyncio.get_running_loop()

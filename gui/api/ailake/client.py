@@ -629,6 +629,8 @@ class AILakeClient(ServiceClient):
             response = await self._call(
                 action, method, path, json_body=json_body, params=params, headers=headers
             )
+        except errors.TlsVerifyFailed:
+            raise  # the request never left: no operation to look for
         except errors.ConnectionFailed as lost:
             if await self._operation_known(op_id):
                 log.info("%s: the answer was lost but the service accepted operation %s", action, op_id)

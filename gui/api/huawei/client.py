@@ -20,7 +20,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from .. import errors
-from ..base import ServiceClient, body_of
+from ..base import ServiceClient, body_of, refuse_user_info
 from ..transport import TransportConfig
 from . import failures
 from .auth import (
@@ -133,6 +133,10 @@ class HuaweiCloudClient(ServiceClient):
         language: str = "en-us",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        # Checked before the IAM client is built, so a refused address leaves no client open.
+        for address in (endpoint, iam_endpoint):
+            if address:
+                refuse_user_info(address, SERVICE)
         if project_id:
             check_project_id(project_id)
         self.region = check_region(region)

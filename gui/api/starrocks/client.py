@@ -7,18 +7,35 @@ cross-origin hop and cannot wait for ``100-continue``. So a transaction's BE is 
 (where the FE's 307 names it) and its loads go straight there, and a body is never streamed to the
 FE only to be redirected. The FE names the BE by its address inside the cluster's network; a
 profile's BE address map turns that into one reachable from here.
+
+Following a redirect means sending the password (and the data) to the host it names, so only some
+are followed, and the check is made before anything goes there:
+
+- 307 and 308 only (they keep the method and the body; 301/302/303 ask for a GET, which no load
+  wants, and StarRocks never sends them);
+- to a host the profile trusts: its FE, a target of its BE address map, or a node the cluster lists
+  (``SHOW BACKENDS`` / ``SHOW COMPUTE NODES`` / ``SHOW FRONTENDS``: IP or host, and HTTP port — read
+  through the FE when a redirect first names an address not known yet, and cached);
+- never from an https FE to plain http, unless the profile allows it (``allow_plain_http_be``):
+  StarRocks builds its redirects with ``http://`` whatever the scheme of the request
+  (``RestBaseAction.redirectTo``), since its BEs serve plain HTTP, so a TLS cluster needs either
+  that consent or a BE address map entry to an https address (a TLS proxy in front of the BE).
+
+Any other redirect ends the call with ``RedirectRefused``, whose message says why and how to allow it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -29,6 +46,11 @@ from .models import LoadOptions, LoadState, MetricSample, StreamLoadResult, TxnR
 
 Progress = Callable[[int, int | None], None]
 BLOCK = 1 << 20
+REDIRECTS = (301, 302, 303, 307, 308)
+KEEPS_METHOD = (307, 308)
+# How long the cluster's node list is believed before a redirect to an unknown address reads it again
+# (a BE added to the cluster is trusted within this time).
+NODE_LIST_TTL = 30.0
 
 
 class StarRocksError(errors.ApiError):
@@ -110,7 +132,23 @@ def _person_message(message: str) -> str:
     return message
 
 
+def _node(url: str) -> str:
+    """``host:port`` of a URL, lower case, with the scheme's default port filled in: the key by which
+    redirect targets are compared with the nodes the profile trusts."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def segment(name: str) -> str:
+    """A database or table name as one URL path segment: percent-encoded UTF-8, ``/`` included."""
+    return quote(name, safe="")
+
+
 class StarRocksClient(ServiceClient):
+    """``allow_plain_http_be``: follow an https FE's redirects to cluster nodes over plain HTTP (the
+    password and the data then travel unencrypted between here and the BE). Off by default."""
+
     service = "starrocks"
 
     def __init__(
@@ -121,10 +159,19 @@ class StarRocksClient(ServiceClient):
         config: TransportConfig | None = None,
         *,
         be_map: Mapping[str, str] | None = None,
+        allow_plain_http_be: bool = False,
     ) -> None:
         super().__init__(fe_url, config, auth=(user, password))
         self._auth = (user, password)
         self.be_map = {k.strip(): v.strip() for k, v in (be_map or {}).items()}
+        self.allow_plain_http_be = allow_plain_http_be
+        self._fe_https = urlsplit(self.base_url).scheme.lower() == "https"
+        self._fe_node = _node(self.base_url)
+        self._mapped = {_node(self.map_be(f"http://{k}")) for k in self.be_map}
+        self._listed: set[str] = set()
+        self._listed_at: float | None = None
+        self._listed_note = ""
+        self._listing = asyncio.Lock()
 
     # -- redirects and the BE address map ---------------------------------------------------------
     def map_be(self, location: str) -> str:
@@ -152,6 +199,91 @@ class StarRocksClient(ServiceClient):
             f"cannot reach the BE at {target}: {e or type(e).__name__}", service=self.service, hint=hint
         )
 
+    @property
+    def be_scheme(self) -> str:
+        """The scheme of a BE address built from SHOW BACKENDS: the FE's, or plain http where the
+        profile says its BEs are reached that way."""
+        return "https" if self._fe_https and not self.allow_plain_http_be else "http"
+
+    async def cluster_nodes(self, *, refresh: bool = False) -> set[str]:
+        """``host:http_port`` of every node the cluster lists (SHOW BACKENDS, SHOW COMPUTE NODES and
+        SHOW FRONTENDS, read through the FE), cached; a list that cannot be read is left out and the
+        reason kept for the refusal it may lead to."""
+        async with self._listing:
+            stale = self._listed_at is None or time.monotonic() - self._listed_at > NODE_LIST_TTL
+            if refresh or stale:
+                nodes: set[str] = set()
+                notes: list[str] = []
+                # Loads go to BEs, or to compute nodes in a shared-data cluster; a follower FE
+                # redirects to the leader.
+                for statement in ("show backends", "show compute nodes", "show frontends"):
+                    try:
+                        rows = await self.records(statement)
+                    except errors.ApiError as e:
+                        notes.append(f"{statement.upper()} failed: {e.message}")
+                        continue
+                    for row in rows:
+                        port = row.get("HttpPort")
+                        for key in ("IP", "Host"):
+                            host = row.get(key)
+                            if host and port:
+                                nodes.add(f"{str(host).strip('[]').lower()}:{port}")
+                self._listed, self._listed_note = nodes, "; ".join(notes)
+                self._listed_at = time.monotonic()
+            return set(self._listed)
+
+    async def _admit(self, target: str, named: str, status: int | None) -> None:
+        """Raise RedirectRefused unless the profile's credentials may be sent to ``target`` (what
+        ``named``, the address the FE gave, became after the BE address map). ``status`` is the
+        redirect's (None for an address the client builds itself)."""
+        parts = urlsplit(target)
+        shown = f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+        named_node = urlsplit(named).netloc.rsplit("@", 1)[-1]
+        what = f"the redirect to {shown} was not followed" if status else f"{shown} was not contacted"
+
+        def refuse(message: str, hint: str) -> errors.RedirectRefused:
+            return errors.RedirectRefused(
+                f"{what}: {message}; nothing was sent there",
+                service=self.service,
+                code="REDIRECT_REFUSED",
+                status=status,
+                hint=hint,
+            )
+
+        if status is not None and status not in KEEPS_METHOD:
+            raise refuse(
+                f"HTTP {status} asks for the request to be repeated as a GET, which would not do what "
+                "was asked (StarRocks redirects with 307)",
+                "check the profile's address: a proxy in front of the FE may redirect (e.g. to https); "
+                "give the address it points to",
+            )
+        if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc:
+            raise refuse(
+                "only http and https addresses without user info are followed",
+                "check the FE's configuration and the profile's BE address map",
+            )
+        if self._fe_https and parts.scheme.lower() == "http" and not self.allow_plain_http_be:
+            raise refuse(
+                "the FE is reached over https and this would send the password and the data over "
+                "plain HTTP (StarRocks names its BEs with http:// even behind an https FE)",
+                f"map {named_node} to an https address (a TLS proxy in front of the BE) in the profile's "
+                "BE address map, or allow plain HTTP to the BEs in the profile if the network between "
+                "here and the cluster is trusted",
+            )
+        node = _node(target)
+        if node == self._fe_node or node in self._mapped:
+            return
+        if node in self._listed or node in await self.cluster_nodes():
+            return
+        note = self._listed_note and f" (the cluster's node list could not be read: {self._listed_note})"
+        raise refuse(
+            "it is neither this profile's FE, a target of its BE address map, nor a node the cluster "
+            f"lists in SHOW BACKENDS, SHOW COMPUTE NODES or SHOW FRONTENDS{note}",
+            f"if {named_node} is one of the cluster's BEs, add it to the profile's BE address map "
+            f"(mapped to itself, or to the address that reaches it from here; `starrocks-console load` "
+            f"takes --be-map {named_node}={named_node})",
+        )
+
     async def _follow(
         self,
         method: str,
@@ -162,10 +294,13 @@ class StarRocksClient(ServiceClient):
         retry: bool = False,
         hops: int = 3,
     ) -> tuple[httpx.Response, str]:
-        """Send and follow 307s by hand, re-sending the body with Basic auth. Returns the final
-        response and the base URL (scheme://host:port) that answered."""
+        """Send and follow 307s by hand, re-sending the body with Basic auth, each hop checked by
+        ``_admit`` before anything is sent to it. Returns the final response and the base URL
+        (scheme://host:port) that answered."""
+        self.encode_headers(headers)  # a value that cannot be sent is refused before the first hop
         location = url if "://" in url else self.base_url + url
         target = self.map_be(location)
+        await self._admit(target, location, None)
         for _ in range(hops):
             try:
                 if isinstance(body, FileBody) and target.startswith("http://"):
@@ -180,21 +315,31 @@ class StarRocksClient(ServiceClient):
                         retry=retry,
                         auth=self._auth,
                     )
+            except errors.TlsVerifyFailed:
+                raise
             except errors.ConnectionFailed as e:
                 if target.startswith(self.base_url):
                     raise
                 raise self._be_unreachable(location, target, e.__cause__ or e) from e
-            if response.status_code in (301, 302, 303, 307, 308):
-                location = response.headers.get("location", "")
+            if response.status_code in REDIRECTS:
                 await response.aclose()
-                if not location:
-                    raise StarRocksError("redirect without a Location", service=self.service)
+                location = self._location(response, target)
                 target = self.map_be(location)
+                await self._admit(target, location, response.status_code)
                 continue
             await response.aread()
             parts = urlsplit(target)
             return response, f"{parts.scheme}://{parts.netloc}"
         raise StarRocksError(f"too many redirects from {redact_url(url)}", service=self.service)
+
+    def _location(self, response: httpx.Response, current: str) -> str:
+        location = response.headers.get("location", "")
+        if not location:
+            raise StarRocksError(
+                f"HTTP {response.status_code} without a Location from {redact_url(current)}",
+                service=self.service,
+            )
+        return urljoin(current, location)
 
     async def _send_file(
         self, method: str, url: str, headers: Mapping[str, str], body: FileBody, progress: Progress | None
@@ -359,7 +504,9 @@ class StarRocksClient(ServiceClient):
     async def load_state(self, db: str, label: str) -> LoadState:
         """``GET /api/{db}/get_load_state``: UNKNOWN, PREPARE (running), PREPARED, COMMITTED,
         VISIBLE or ABORTED."""
-        response = await self.call("GET", f"/api/{db}/get_load_state", params={"label": label}, retry=True)
+        response = await self.call(
+            "GET", f"/api/{segment(db)}/get_load_state", params={"label": label}, retry=True
+        )
         body = body_of(response)
         if not isinstance(body, dict) or body.get("status") != "OK":
             msg = body.get("msg") if isinstance(body, dict) else str(body)
@@ -368,12 +515,19 @@ class StarRocksClient(ServiceClient):
         return state  # type: ignore[return-value]
 
     async def be_transactions(self, be: str) -> list[dict[str, Any]]:
-        """A BE's open transactions (``POST /api/transaction/list``): objects written back to back."""
-        url = self.map_be(be if "://" in be else f"http://{be}") + "/api/transaction/list"
+        """A BE's open transactions (``POST /api/transaction/list``): objects written back to back.
+        ``be`` is a URL, or ``host:http_port`` from SHOW BACKENDS (then the scheme is ``be_scheme``);
+        the same trust rules as a redirect apply before the credentials go there."""
+        named = be if "://" in be else f"{self.be_scheme}://{be}"
+        target = self.map_be(named)
+        await self._admit(target, named, None)
+        url = target.rstrip("/") + "/api/transaction/list"
         try:
             response = await self.send("POST", url, auth=self._auth, retry=True)
+        except errors.TlsVerifyFailed:
+            raise
         except errors.ConnectionFailed as e:
-            raise self._be_unreachable(be if "://" in be else f"http://{be}", url, e.__cause__ or e) from e
+            raise self._be_unreachable(named, url, e.__cause__ or e) from e
         if response.status_code != 200:
             raise self.error_for(response)
         return _concatenated_objects(response.text)
@@ -398,16 +552,20 @@ class StarRocksClient(ServiceClient):
             headers["label"] = check_label(label)
         if timeout is not None:
             headers["timeout"] = str(timeout)
-        response = await self.send("PUT", f"/api/{db}/{table}/_stream_load", headers=headers, content=b"")
-        if response.status_code != 307:
+        path = f"/api/{segment(db)}/{segment(table)}/_stream_load"
+        response = await self.send("PUT", path, headers=headers, content=b"")
+        if response.status_code not in REDIRECTS:
             await response.aread()
             if response.status_code != 200:
                 raise self.error_for(response)
             got = body_of(response)
             msg = got.get("msg") if isinstance(got, dict) else str(got)
             raise StarRocksError(f"stream load refused: {msg}", service=self.service, raw=redact(got))
+        await response.aclose()
         headers.pop("Expect")
-        final, answered = await self._follow("PUT", response.headers["location"], headers, body, progress)
+        location = self._location(response, self.base_url + path)
+        await self._admit(self.map_be(location), location, response.status_code)
+        final, answered = await self._follow("PUT", location, headers, body, progress)
         if final.status_code != 200:
             raise self.error_for(final)
         result = StreamLoadResult.model_validate(body_of(final))
@@ -443,7 +601,8 @@ class StarRocksClient(ServiceClient):
     ) -> SqlResult:
         """Rows of one statement, streamed (``async for row in client.sql(...)``); the column
         names are on ``.columns`` once the first row or the end is reached."""
-        path = f"/api/v1/catalogs/{catalog}/databases/{db}/sql" if db else f"/api/v1/catalogs/{catalog}/sql"
+        cat = segment(catalog)
+        path = f"/api/v1/catalogs/{cat}/databases/{segment(db)}/sql" if db else f"/api/v1/catalogs/{cat}/sql"
         body: dict[str, Any] = {"query": query}
         if session_variables:
             body["sessionVariables"] = dict(session_variables)

@@ -6,7 +6,9 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from ..transport import BadHeader, check_header_value
 
 # The FE's label rule (FeNameFormat): letters, digits, '-', '_' and ':', 1 to 128 characters.
 LABEL_PATTERN = re.compile(r"^[-_A-Za-z0-9:]{1,128}$")
@@ -94,6 +96,31 @@ class LoadOptions(BaseModel):
     enclose: str | None = None
     escape: str | None = None
     compression: Literal["gzip", "bzip2", "deflate", "lz4", "zstd"] | None = None
+
+    @field_validator(
+        "column_separator",
+        "row_delimiter",
+        "columns",
+        "where",
+        "timezone",
+        "partitions",
+        "jsonpaths",
+        "json_root",
+        "enclose",
+        "escape",
+    )
+    @classmethod
+    def _header_safe(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # Every option travels as a header: refused here, when the options are made (before any
+        # transaction is begun), rather than when the first chunk is sent.
+        if v is not None:
+            try:
+                check_header_value(info.field_name or "option", v)
+            except BadHeader as e:
+                separator = info.field_name in ("column_separator", "row_delimiter")
+                notation = "; separators are written as \\t, \\n or \\x01" if separator else ""
+                raise ValueError(f"{e}{notation}") from None
+        return v
 
     @field_validator("column_separator", "row_delimiter")
     @classmethod
