@@ -8,14 +8,16 @@ in the client's request models (``gui.api.ailake.models``) and is checked the sa
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..api import errors
 from ..api.ailake import (
     AILakeClient,
     ColumnInfo,
@@ -57,6 +59,78 @@ CREATE_FIELDS: tuple[str, ...] = (
 )
 # Fields whose value is a map: a problem of one entry ("columnOverrides.year") is shown at the map.
 _MAP_FIELDS = ("aggregationOverrides", "columnOverrides", "columnExpressions", "tableProperties")
+
+
+# -- words -----------------------------------------------------------------------------------------
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 database``, ``2 databases`` (``many`` for nouns that do not just take an s)."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
+def words(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def sentence(text: str) -> str:
+    """A reason as a sentence of its own: first letter capital ("must be at least 1" → "Must be at
+    least 1"). Text that starts with a name (quoted, camelCase, snake_case) is left as it is."""
+    text = text.strip()
+    if text == "is required":
+        return "Required"
+    first = re.match(r"\w+", text)
+    # A first word like aggregationOverrides or order_id is a name, which keeps its case.
+    if first and text[0].islower() and first.group(0).isalpha() and first.group(0).islower():
+        return text[0].upper() + text[1:]
+    return text
+
+
+# A list written as code in a service's text: ['a', 'b'] (Python), ["a"] (JSON), [a, b] (Java's
+# List.toString). Not a regular expression's class such as ^[a-z] or [a-z0-9_-]: those follow ^ or ]
+# or hold no comma-separated names.
+_CODE_LIST = re.compile(r"(?<![\w^\]\\])\[([^\[\]]*)\](?![\w{+*?])")
+_BARE_NAME = re.compile(r"[A-Za-z0-9_$]+")
+
+
+def readable(text: str) -> str:
+    """A service's message for people: the lists it writes as code become words
+    ("missing: ['customer', 'amount']" → "missing: customer and amount"). The rest is the
+    service's text, unchanged."""
+
+    def spoken(m: re.Match[str]) -> str:
+        inner = m.group(1).strip()
+        if not inner:
+            return m.group(0)
+        items = [i.strip() for i in inner.split(",")]
+        if all(len(i) >= 2 and i[0] == i[-1] and i[0] in "'\"" for i in items):
+            return words([i[1:-1] for i in items])
+        if all(_BARE_NAME.fullmatch(i) for i in items) and (len(items) > 1 or m.start() > 0):
+            return words(items)
+        return m.group(0)
+
+    return _CODE_LIST.sub(spoken, text)
+
+
+def failure_reason(error: errors.ApiError) -> str:
+    """What the service said when an operation failed or a request was refused, for people: its
+    own detail (not the console's frame around it), lists as words, as a sentence."""
+    detail = ""
+    raw = error.raw
+    if isinstance(raw, dict):
+        problem = raw.get("error") if isinstance(raw.get("error"), dict) else raw
+        for key in ("detail", "title"):
+            value = problem.get(key) if isinstance(problem, dict) else None
+            if isinstance(value, str) and value.strip():
+                detail = value.strip()
+                break
+    if not detail:
+        detail = error.message.split(": ", 1)[-1] if ": " in error.message else error.message
+    return sentence(readable(detail))
 
 
 # -- text lists ------------------------------------------------------------------------------------
@@ -189,6 +263,47 @@ class CreateForm:
     def typed_columns(self) -> list[ColumnInfo] | None:
         return parse_columns(self.columns)
 
+    def checked_by_service(self) -> list[str]:
+        """What the form names that only AI Lake can check, because the columns of the files were
+        not typed: "the aggregations" of an aggregate key, "the column names" the form uses.
+        Empty when the columns were typed (the form checks everything it can) or none is named."""
+        if self.typed_columns() is not None:
+            return []
+        left = []
+        if self.key_type == "aggregate":
+            left.append("the aggregations")
+        named = [self.key_columns, self.distribution_columns, self.partition_columns, self.partition_column]
+        named_maps = [*self.overrides, *self.expressions]
+        if self.key_type == "aggregate":
+            named_maps += self.aggregations
+        if any(t.strip() for t in named) or any(row[0].strip() for row in named_maps):
+            left.append("the column names")
+        return left
+
+    def to_json(self) -> str:
+        """The form as typed, to be kept with the operation it was sent as (no secrets in it)."""
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> CreateForm | None:
+        """A form kept by ``to_json``; None when the text is not one (an older console's, damaged)."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = data.get(f.name)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                values[f.name] = [tuple(str(v) for v in row) for row in value if isinstance(row, list)]
+            else:
+                values[f.name] = str(value)
+        return cls(**values)
+
     def check(self) -> tuple[CreatePipeTableRequest | None, dict[str, str]]:
         """The request, when every field is acceptable, and ``{field: reason}`` otherwise (one
         reason per field, the first found). The rules are the request model's; those that need the
@@ -217,10 +332,23 @@ class CreateForm:
                 return None, problems
             for p in partial.problems(columns):
                 _add(problems, p.field, p.message)
+            self._name_missing_aggregations(problems, columns)
             return None, problems
         for p in request.problems(columns):
             _add(problems, p.field, p.message)
+        self._name_missing_aggregations(problems, columns)
         return (None if problems else request), problems
+
+    def _name_missing_aggregations(self, problems: dict[str, str], columns: list[ColumnInfo] | None) -> None:
+        """The field's note states the rule; its reason names the columns still without one."""
+        if "aggregationOverrides" not in problems or columns is None or self.key_type != "aggregate":
+            return
+        names = [c.name for c in columns]
+        keys = set(name_list(self.key_columns) or names[:1])
+        given = {c.strip() for c, f in self.aggregations if f.strip()}
+        missing = [n for n in names if n not in keys and n not in given]
+        if missing and "missing:" in problems["aggregationOverrides"]:
+            problems["aggregationOverrides"] = f"No aggregation yet for {words(missing)}"
 
 
 # Stand-ins for refused required fields, so the other fields can still be checked together.
@@ -258,9 +386,11 @@ def _add(problems: dict[str, str], path: str, message: str) -> None:
     where = form_field(path)
     clean = re.sub(r"\[\d+\]", "", path)
     if where in _MAP_FIELDS and clean != where:
-        # Name the entry the reason is about: "year: give an SQL type…".
-        entry = clean[len(where) + 1 :]
-        message = f"{entry}: {message}"
+        # Name the entry the reason is about, quoted so that it keeps its case in a sentence:
+        # "'year': give an SQL type…", unless the reason names it already.
+        entry = clean[len(where) + 1 :].split(".")[0]
+        if f"'{entry}'" not in message:
+            message = f"'{entry}': {message}"
     problems.setdefault(where, message)
 
 
@@ -296,9 +426,9 @@ def check_refresh(
     for column in partition_columns:
         value = values.get(column, "").strip()
         if not value:
-            problems[column] = f"the value of {column} as in the folder names ({column}=…)"
+            problems[column] = f"Give the value of {column} as written in the folder names ({column}=…)"
         elif "/" in value or "=" in value:
-            problems[column] = "one folder name's value: no '/' or '='"
+            problems[column] = "One folder's value only: no '/' or '='"
         else:
             spec[column] = value
     if problems:
@@ -306,16 +436,39 @@ def check_refresh(
     try:
         request = RefreshPartitionRequest.model_validate({"partitionSpec": spec})
     except ValidationError as e:
-        return None, {"": "; ".join(p.message for p in field_problems(e))}
+        return None, {"": sentence("; ".join(p.message for p in field_problems(e)))}
     found = request.problems(partition_columns)
     if found:
-        return None, {"": found[0].message}
+        return None, {"": sentence(found[0].message)}
     return spec, {}
 
 
 def partition_folder(spec: Mapping[str, str]) -> str:
     """The Hive folder a partition spec names: ``year=2024/month=01``."""
     return "/".join(f"{k}={v}" for k, v in spec.items())
+
+
+# StarRocks' refusal of a load whose path matches no file (ErrorCode ERR_NO_FILES_FOUND), which is
+# how a refresh of a partition without files ends.
+_NO_FILES = re.compile(r"no files (were )?found", re.IGNORECASE)
+
+
+def refresh_failure(reason: str, folder: str) -> str:
+    """The result line of a refresh that failed: when the service says it found no file for the
+    partition, say so in those words; otherwise its reason."""
+    if _NO_FILES.search(reason):
+        return f"No files found for partition {folder}: nothing was loaded ({reason})"
+    return reason
+
+
+def refresh_summary(op: SucceededOperation, folder: str, default: str) -> str:
+    """The result line of a refresh that succeeded: "no files found" when the service reports that
+    it loaded no file, its own figures otherwise."""
+    result = op.result or {}
+    counts = [v for k, v in result.items() if "file" in k.lower() and isinstance(v, int | float)]
+    if counts and not any(counts):
+        return f"no files found for partition {folder}: nothing was loaded"
+    return operation_summary(op, default)
 
 
 # -- the list, page by page ------------------------------------------------------------------------------
@@ -441,10 +594,11 @@ def describe_partition(table: PipeTable) -> str:
 
 
 def describe_polling(seconds: int | None) -> str:
+    """How often the pipe looks for new files, as the details pane says it."""
     if not seconds:
-        return "the service's default"
+        return "new files at the service's default interval"
     if seconds % 3600 == 0:
-        return f"every {seconds // 3600} h"
+        return f"new files every {seconds // 3600} h"
     if seconds % 60 == 0:
-        return f"every {seconds // 60} min"
-    return f"every {seconds} s"
+        return f"new files every {seconds // 60} min"
+    return f"new files every {seconds} s"

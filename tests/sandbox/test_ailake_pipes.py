@@ -80,11 +80,23 @@ def test_refresh_reloads_one_partition_after_its_file_is_overwritten(sandbox: Sa
     assert count(sandbox, name, where="WHERE month = '01'") == 6
     assert sandbox.query(f"SELECT min(id), max(id) FROM {name} WHERE month = '02'", db="demo") == [[500, 502]]
 
-    # Refreshing a partition with no files left empties it.
+    # A partition whose folder holds no file: the reload through StarRocks' FILES() finds nothing
+    # and the operation fails with StarRocks' own text; the rows of the partition stay.
     (root / "year=2024" / "month=02" / "data.parquet").unlink()
-    op = wait_operation(c, accepted(c.post(path, json={"partitionSpec": {"month": "02", "year": "2024"}})))
-    assert op["status"] == "succeeded"
-    assert count(sandbox, name) == 6
+    op_id = accepted(c.post(path, json={"partitionSpec": {"month": "02", "year": "2024"}}))
+    op = wait_operation(c, op_id)
+    assert op["status"] == "failed" and op["kind"] == "refresh-partition"
+    assert op["error"]["status"] == 400 and op["error"]["title"] == "Bad Request"
+    assert op["error"]["detail"] == (
+        "No files were found matching the pattern(s) or path(s): "
+        f"'s3://{STORAGE}/{prefix}/year=2024/month=02/*.parquet'. You should check whether there are "
+        "files under the path, and make sure the process has the permission to access the path"
+    )
+    assert count(sandbox, name) == 9
+    # A partition that never existed is refused the same way.
+    op = wait_operation(c, accepted(c.post(path, json={"partitionSpec": {"year": "2099", "month": "01"}})))
+    assert op["status"] == "failed" and "year=2099/month=01/*.parquet" in op["error"]["detail"]
+    assert count(sandbox, name) == 9
 
 
 def test_overwritten_files_are_loaded_again_by_the_pipe(sandbox: SandboxProcess) -> None:

@@ -121,6 +121,14 @@ def list_parquet(root: Path, prefix: str) -> list[ParquetFile]:
     return out
 
 
+def no_files_found(path: str) -> str:
+    """StarRocks' refusal of a load whose path matches no file (ErrorCode ERR_NO_FILES_FOUND)."""
+    return (
+        f"No files were found matching the pattern(s) or path(s): '{path}'. You should check whether "
+        "there are files under the path, and make sure the process has the permission to access the path"
+    )
+
+
 def depth_below(prefix: str, f: ParquetFile) -> int:
     return len(f.key[len(prefix) :].split("/")) - 1
 

@@ -746,6 +746,13 @@ class AiLake:
         storage = self.store.get(K_STORAGE, rec["storageId"])
         files = [] if storage is None else self._pipe_files(rec, storage["name"])
         files = [f for f in files if all(f.partition.get(k) == v for k, v in spec.items())]
+        if not files:
+            # The reference says the refresh deletes the partition's rows and loads them again from
+            # S3, and that the pipe loads through StarRocks (CREATE PIPE … AS INSERT … FILES()). It
+            # does not say what an empty folder does; StarRocks' INSERT from FILES() refuses a path
+            # that matches no file (ErrorCode ERR_NO_FILES_FOUND, 5600), so the operation fails with
+            # StarRocks' text, and the delete goes with it (one transaction here).
+            raise lake.LakeError(400, lake.no_files_found(self._partition_glob(rec, storage, spec)))
         columns = [lake.PlanColumn.from_doc(c) for c in rec["plan"]]
         by_source = {c.source: c.name for c in columns if c.partition and c.function is None}
         where = {by_source[k]: v for k, v in spec.items() if k in by_source}
@@ -753,6 +760,17 @@ class AiLake:
         lake.load_files(self.sb.engine, td, columns, files, registry, delete_where=where)
         self.store.update(K_PIPE, key, lambda d: d.update(files=registry))
         return None
+
+    @staticmethod
+    def _partition_glob(rec: dict[str, Any], storage: dict[str, Any] | None, spec: dict[str, str]) -> str:
+        """The object-storage path the reload reads: the pipe's prefix, then the folders of the
+        partition columns the prefix does not already fix."""
+        prefix: str = rec["prefix"]
+        fixed = {seg.partition("=")[0] for seg in prefix.split("/") if "=" in seg}
+        folders = "".join(f"{k}={spec[k]}/" for k in rec["partitionColumns"] if k not in fixed and k in spec)
+        config = (storage or {}).get("storageConfig") or {}
+        bucket = config.get("bucket") or rec["sourceStorageName"]
+        return f"s3://{bucket}/{prefix}{folders}*.parquet"
 
     def _pipe_files(self, rec: dict[str, Any], storage_name: str) -> list[lake.ParquetFile]:
         prefix = rec["prefix"]

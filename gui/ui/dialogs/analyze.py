@@ -17,14 +17,16 @@ from PySide6.QtWidgets import (
 
 from ...api import errors
 from ...api.ailake import AILakeClient
+from ...services.pipe_tables import failure_reason, words
 from ...services.profiles import Profile
 from ..context import UiContext
 from .pipe_fields import ERROR_STYLE
 
 
 def _names(names: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    if len(names) <= limit:
+        return words(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
 
 
 class AnalyzeDialog(QDialog):
@@ -94,7 +96,7 @@ class AnalyzeDialog(QDialog):
             client: AILakeClient = await self.ctx.session.client(self.profile)
             op_id = await client.analyze_statistics(self.instance, names)
         except errors.ApiError as e:
-            self.message.setText(f"AI Lake refused it: {e.message.split(': ', 1)[-1]}")
+            self.message.setText(f"AI Lake refused it: {failure_reason(e)}")
             self.message.show()
             return
         finally:

@@ -1,6 +1,8 @@
 """Create a pipe table: every field of AI Lake's CreatePipeTableRequest, each checked where it is
-typed against the client's request model, with the reason under the field. The service's refusal
-is shown at the field it names; an accepted request is handed to the view as an operation id."""
+typed against the client's request model, with the reason on the line kept under the field. The
+service's refusal is shown at the field it names; an accepted request is handed to the view as an
+operation id, with the form as typed (``sent_form``) so that a create that fails later can be
+edited and sent again. The dialog can open filled with such a form, and start blank from there."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -33,10 +36,17 @@ from ...api.ailake import (
     AILakeClient,
     CreatePipeTableRequest,
 )
-from ...services.pipe_tables import CREATE_FIELDS, CreateForm, name_list, refused_field
+from ...services.pipe_tables import (
+    CREATE_FIELDS,
+    CreateForm,
+    failure_reason,
+    name_list,
+    refused_field,
+    words,
+)
 from ...services.profiles import Profile
 from ..context import UiContext
-from .pipe_fields import ERROR_STYLE, FieldBox, PairTable
+from .pipe_fields import ERROR_STYLE, NOTE_STYLE, FieldBox, PairTable
 
 # What each field is called on screen, for the line that lists what is left to fix.
 LABELS = {
@@ -70,12 +80,25 @@ class CreatePipeTableDialog(QDialog):
     storages_loaded = Signal()
 
     def __init__(
-        self, ctx: UiContext, profile: Profile, instance: str, parent: QWidget | None = None
+        self,
+        ctx: UiContext,
+        profile: Profile,
+        instance: str,
+        parent: QWidget | None = None,
+        form: CreateForm | None = None,
+        failure: str = "",
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.profile = profile
         self.instance = instance
+        # The form sent when AI Lake accepted it; what AI Lake said when it refused it at once.
+        self.sent_form: CreateForm | None = None
+        self.refusal = ""
+        # Filled with the input of a create that failed (and not started blank since).
+        self.from_failed = False
+        self._wanted_storage = ""
+        self._storages_read = False
         self.setWindowTitle(f"New pipe table in {instance}")
         self.setObjectName("createPipeTableDialog")
         self.fields: dict[str, FieldBox] = {}
@@ -89,7 +112,7 @@ class CreatePipeTableDialog(QDialog):
         source = self._group("Source and name")
         self.storage = QComboBox(self)
         self.storage.setObjectName("sourceStorageName")
-        self.storage.addItem("loading object storages…", "")
+        self.storage.addItem("Loading object storages…", "")
         self.storage.currentIndexChanged.connect(lambda _i: self._edited("sourceStorageName"))
         self.storage.editTextChanged.connect(lambda _t: self._edited("sourceStorageName"))
         self._row(source, "sourceStorageName", "Object storage", self.storage)
@@ -100,7 +123,13 @@ class CreatePipeTableDialog(QDialog):
             "e.g. sales/ or sales/year=2024/",
             note="Every parquet file at one depth: directly under it, or under Hive folders (month=01/).",
         )
-        self.table_name = self._line(source, "tableName", "Table name", "e.g. sales_2024")
+        self.table_name = self._line(
+            source,
+            "tableName",
+            "Table name",
+            "e.g. sales_2024",
+            note="A lowercase letter, then at most 62 lowercase letters, digits, _ or -.",
+        )
         self.columns = self._line(
             source,
             "columns",
@@ -130,6 +159,7 @@ class CreatePipeTableDialog(QDialog):
             "Aggregations",
             self.aggregations,
             note="An aggregate key needs one for every non-key column.",
+            lines=2,
         )
         self.key_type.currentIndexChanged.connect(lambda _i: self._layout_rows())
 
@@ -159,6 +189,7 @@ class CreatePipeTableDialog(QDialog):
             "distributionConfig.type",
             "Distribute by",
             [("service default (hash)", ""), ("hash", "hash"), ("random", "random")],
+            note="Random distribution is for duplicate-key tables only.",
         )
         self.buckets = self._line(dist, "distributionConfig.buckets", "Buckets", "default: 1")
         self.distribution_columns = self._line(
@@ -193,7 +224,10 @@ class CreatePipeTableDialog(QDialog):
         load = self._group("Loading and properties")
         self.max_varchar = self._line(load, "maxVarcharLength", "Max VARCHAR length", "0 = no cap")
         self.polling = self._line(
-            load, "pollingIntervalSeconds", "Polling interval (s)", "0 or empty = the service's default"
+            load,
+            "pollingIntervalSeconds",
+            "Polling interval (s)",
+            "0 or empty = the service's default",
         )
         self.properties = PairTable(["Property", "Value"], [None, None], self)
         for name, value in DEFAULT_TABLE_PROPERTIES.items():
@@ -222,11 +256,31 @@ class CreatePipeTableDialog(QDialog):
         self.todo = QLabel(self)
         self.todo.setObjectName("todo")
         self.todo.setWordWrap(True)
+        # Two lines kept, so that a longer state never shrinks or moves the form above.
+        self.todo.setMinimumHeight(self.todo.fontMetrics().lineSpacing() * 2 + 4)
+        self.todo.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.message = QLabel(self)
         self.message.setObjectName("serverMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
+        # Above the form from the start, so that it never moves the fields.
+        self.retry_bar = QWidget(self)
+        self.retry_bar.setObjectName("retryBar")
+        self.retry_note = QLabel(self.retry_bar)
+        self.retry_note.setObjectName("retryNote")
+        self.retry_note.setWordWrap(True)
+        self.retry_note.setStyleSheet(NOTE_STYLE)
+        self.retry_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.blank_button = QPushButton("Start blank", self.retry_bar)
+        self.blank_button.setObjectName("startBlank")
+        self.blank_button.setToolTip("Empty every field; the failed input stays available in the view")
+        self.blank_button.clicked.connect(self.start_blank)
+        retry = QHBoxLayout(self.retry_bar)
+        retry.setContentsMargins(0, 0, 0, 0)
+        retry.addWidget(self.retry_note, 1)
+        retry.addWidget(self.blank_button)
+        self.retry_bar.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.create_button = self.buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setObjectName("createButton")
@@ -234,13 +288,16 @@ class CreatePipeTableDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.todo, 1)
-        bottom.addWidget(self.buttons)
+        bottom.addWidget(self.buttons, 0, Qt.AlignmentFlag.AlignBottom)
         outer = QVBoxLayout(self)
+        outer.addWidget(self.retry_bar)
         outer.addWidget(scroll, 1)
         outer.addWidget(self.message)
         outer.addLayout(bottom)
         self.resize(1060, 860)
         self._layout_rows()
+        if form is not None:
+            self.fill(form, failure)
         self.validate(quiet=True)
         self.ctx.run(
             self._load_storages(), key=f"pipe-create-storages-{id(self)}", what="listing object storages"
@@ -255,30 +312,40 @@ class CreatePipeTableDialog(QDialog):
         self.groups[title] = box
         return form
 
-    def _row(self, form: QFormLayout, key: str, label: str, editor: QWidget, note: str = "") -> FieldBox:
-        box = FieldBox(editor, self, note)
+    def _row(
+        self, form: QFormLayout, key: str, label: str, editor: QWidget, note: str = "", lines: int = 1
+    ) -> FieldBox:
+        box = FieldBox(editor, self, note, lines)
         self.fields[key] = box
         form.addRow(label, box)
         return box
 
     def _line(
-        self, form: QFormLayout, key: str, label: str, placeholder: str = "", note: str = ""
+        self,
+        form: QFormLayout,
+        key: str,
+        label: str,
+        placeholder: str = "",
+        note: str = "",
+        lines: int = 1,
     ) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setObjectName(key)
         edit.setPlaceholderText(placeholder)
         edit.textEdited.connect(lambda _t: self._edited(key))
         edit.textChanged.connect(lambda _t: self.validate(quiet=True))
-        self._row(form, key, label, edit, note)
+        self._row(form, key, label, edit, note, lines)
         return edit
 
-    def _combo(self, form: QFormLayout, key: str, label: str, items: Sequence[tuple[str, str]]) -> QComboBox:
+    def _combo(
+        self, form: QFormLayout, key: str, label: str, items: Sequence[tuple[str, str]], note: str = ""
+    ) -> QComboBox:
         combo = QComboBox(self)
         combo.setObjectName(key)
         for text, data in items:
             combo.addItem(text, data)
         combo.currentIndexChanged.connect(lambda _i: self._edited(key))
-        self._row(form, key, label, combo)
+        self._row(form, key, label, combo, note)
         return combo
 
     def _layout_rows(self) -> None:
@@ -353,15 +420,31 @@ class CreatePipeTableDialog(QDialog):
         if not hasattr(self, "create_button"):
             return False  # still building the form
         bad = self.problems()
+        later = self.form().checked_by_service()
         for key, box in self.fields.items():
             shown = key in self._refused or not quiet or key in self._touched or _has_text(box.editor)
             box.set_error(bad.get(key) if shown else None)
+            box.set_note(None)
+        if "the aggregations" in later:
+            # The columns were not typed: which non-key column lacks an aggregation is only known
+            # once AI Lake has read the files.
+            self.fields["aggregationOverrides"].set_note(
+                "Every non-key column needs one; AI Lake checks this when it reads the files"
+            )
         self.fill_aggregations.setEnabled(bool(self.columns.text().strip()))
-        left = [LABELS.get(k, k) for k in CREATE_FIELDS if k in bad]
-        unplaced = [reason for key, reason in bad.items() if key not in self.fields]
-        if left or unplaced:
-            self.todo.setText("To fix: " + ", ".join(left + unplaced))
+        left = [(LABELS[k], bad[k]) for k in CREATE_FIELDS if k in bad]
+        left += [(key, reason) for key, reason in bad.items() if key not in LABELS]
+        if left:
+            (label, reason), others = left[0], [lbl for lbl, _ in left[1:]]
+            text = f"To fix: {label} ({reason.rstrip('.')})"
+            self.todo.setText(text + (f"; also {words(others)}." if others else "."))
             self.todo.setStyleSheet(ERROR_STYLE if not quiet else "")
+        elif later:
+            self.todo.setText(
+                f"Nothing left to fix that can be checked here: AI Lake checks {words(later)} when it "
+                "reads the files. Type the columns of the files above to check them now."
+            )
+            self.todo.setStyleSheet(NOTE_STYLE)
         else:
             self.todo.setText("Ready to create.")
             self.todo.setStyleSheet("")
@@ -389,13 +472,17 @@ class CreatePipeTableDialog(QDialog):
             line = self.storage.lineEdit()
             if line is not None:
                 line.setPlaceholderText("the object storage's name")
-            self.fields["sourceStorageName"].set_error(f"could not list the object storages: {e.message}")
+                line.setText(self._wanted_storage)
+            self._storages_read = True
+            self.fields["sourceStorageName"].set_error(
+                f"Could not list the object storages: {failure_reason(e)}"
+            )
             self.storages_loaded.emit()
             return
         self.storage.blockSignals(True)
         self.storage.clear()
         if not storages:
-            self.storage.addItem("no object storage: configure one in GoodData first", "")
+            self.storage.addItem("No object storage: configure one in GoodData first", "")
         for s in storages:
             self.storage.addItem(f"{s.name}  ({s.storage_type})", s.name)
             self.storage.setItemData(
@@ -403,9 +490,78 @@ class CreatePipeTableDialog(QDialog):
                 "\n".join(f"{k}: {v}" for k, v in s.storage_config.items()) or s.storage_id,
                 Qt.ItemDataRole.ToolTipRole,
             )
+        self._storages_read = True
+        self._select_storage(self._wanted_storage)
         self.storage.blockSignals(False)
         self.validate(quiet=True)
         self.storages_loaded.emit()
+
+    def _select_storage(self, name: str) -> None:
+        """Select the storage typed before; one no longer listed is kept, and said so."""
+        if not name:
+            return
+        if self.storage.isEditable():
+            self.storage.setEditText(name)
+            return
+        index = self.storage.findData(name)
+        if index < 0:
+            self.storage.addItem(f"{name}  (not among the listed storages)", name)
+            index = self.storage.count() - 1
+        self.storage.setCurrentIndex(index)
+
+    # -- filling ------------------------------------------------------------------------------------------
+    def fill(self, form: CreateForm, failure: str = "") -> None:
+        """Every field as in ``form``; with ``failure`` (why the create of that form failed) the
+        line above the form says so and offers to start blank."""
+        self._wanted_storage = form.source_storage
+        if self._storages_read:
+            self._select_storage(form.source_storage)
+        for edit, text in (
+            (self.path_prefix, form.path_prefix),
+            (self.table_name, form.table_name),
+            (self.columns, form.columns),
+            (self.key_columns, form.key_columns),
+            (self.partition_columns, form.partition_columns),
+            (self.partition_column, form.partition_column),
+            (self.partition_slices, form.partition_slices),
+            (self.buckets, form.buckets),
+            (self.distribution_columns, form.distribution_columns),
+            (self.max_varchar, form.max_varchar_length),
+            (self.polling, form.polling_interval),
+        ):
+            edit.setText(text)
+        for combo, value in (
+            (self.key_type, form.key_type),
+            (self.partition_type, form.partition_type),
+            (self.partition_unit, form.partition_unit),
+            (self.distribution_type, form.distribution_type),
+        ):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        self.aggregations.set_rows(form.aggregations)
+        self.overrides.set_rows(form.overrides)
+        self.expressions.set_rows(form.expressions)
+        self.properties.set_rows(form.properties)
+        self.from_failed = bool(failure)
+        if failure:
+            name = form.table_name.strip() or "the table"
+            self.retry_note.setText(f"As typed for {name}, whose create failed: {failure}")
+            self.retry_note.setToolTip(failure)
+            self.retry_bar.show()
+        self._touched.update(self.fields)
+        self._layout_rows()
+
+    def start_blank(self) -> None:
+        """Every field empty (table properties back to their default)."""
+        blank = CreateForm(properties=list(DEFAULT_TABLE_PROPERTIES.items()))
+        self.fill(blank)
+        self._wanted_storage = ""
+        self.storage.setCurrentIndex(0)
+        self._touched.clear()
+        self._refused.clear()
+        self.from_failed = False
+        self.retry_bar.hide()
+        self.message.hide()
+        self.validate(quiet=True)
 
     # -- sending ------------------------------------------------------------------------------------------
     def _create(self) -> None:
@@ -425,17 +581,19 @@ class CreatePipeTableDialog(QDialog):
             client: AILakeClient = await self.ctx.session.client(self.profile)
             op_id = await client.create_pipe_table(self.instance, request, columns=columns)
         except errors.ApiError as e:
-            reason = e.message.split(": ", 1)[-1]
+            reason = failure_reason(e)
             where = refused_field(e.message)
             if where is not None:
                 value = self.form().body()[0].get(where.split(".")[0])
                 self._refused[where] = (value, f"AI Lake refused it: {reason}")
+            self.refusal = reason
             self.message.setText(f"AI Lake refused the table: {reason}" + (f" ({e.hint})" if e.hint else ""))
             self.message.show()
             self.validate()
             return
         finally:
             self.validate(quiet=True)
+        self.sent_form = self.form()
         self.submitted.emit(op_id, request.table_name)
         self.accept()
 
@@ -449,9 +607,17 @@ def _same(values: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def create_pipe_table(
-    ctx: UiContext, profile: Profile, instance: str, parent: QWidget | None, on_submitted: Any = None
+    ctx: UiContext,
+    profile: Profile,
+    instance: str,
+    parent: QWidget | None,
+    on_submitted: Any = None,
+    form: CreateForm | None = None,
+    failure: str = "",
 ) -> CreatePipeTableDialog:
-    dialog = CreatePipeTableDialog(ctx, profile, instance, parent)
+    """Open the dialog, blank or filled with ``form`` (the input of a create that failed, and
+    ``failure`` why)."""
+    dialog = CreatePipeTableDialog(ctx, profile, instance, parent, form, failure)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if on_submitted is not None:
         dialog.submitted.connect(on_submitted)

@@ -1,5 +1,10 @@
 """Refresh one partition of a pipe table: a form built from the table's Hive partition columns, one
-field per column; AI Lake deletes that partition's rows and loads its files again."""
+field per column; AI Lake deletes that partition's rows and loads its files again.
+
+AI Lake's API names a table's partition columns but lists neither the folders of an object storage
+nor the partitions a table holds, so the values are typed, not picked. What the service then says
+is what the Activity entry says: a folder without parquet files fails the refresh with "no files
+found", never "succeeded"."""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...api import errors
 from ...api.ailake import AILakeClient, PipeTable
-from ...services.pipe_tables import check_refresh, partition_folder
+from ...services.pipe_tables import check_refresh, failure_reason, partition_folder
 from ...services.profiles import Profile
 from ..context import UiContext
 from .pipe_fields import ERROR_STYLE, FieldBox
@@ -45,7 +50,9 @@ class RefreshPartitionDialog(QDialog):
             f"The rows of one partition of <b>{html.escape(table.table_name)}</b> are deleted and the "
             "parquet files of its folder under "
             f"<b>{html.escape(table.source_storage_name)}/{html.escape(table.path_prefix)}</b> loaded again. "
-            "Give the value of each partition column as it is written in the folder names.",
+            "Give the value of each partition column as it is written in the folder names (AI Lake "
+            "does not list the folders of a storage); a refresh of a folder that holds no parquet file "
+            "fails.",
             self,
         )
         intro.setWordWrap(True)
@@ -133,7 +140,7 @@ class RefreshPartitionDialog(QDialog):
             )
         except errors.ApiError as e:
             self._refused = True
-            self.message.setText(f"AI Lake refused the refresh: {e.message.split(': ', 1)[-1]}")
+            self.message.setText(f"AI Lake refused the refresh: {failure_reason(e)}")
             self.message.show()
             return
         finally:

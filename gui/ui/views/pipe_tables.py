@@ -3,13 +3,16 @@
 The list pages in as the user scrolls (Qt's ``fetchMore``, one page per request, never blocking);
 the selected table's configuration and columns show on the right. Create, Delete, Refresh
 partition and ANALYZE each become an Activity entry that follows the AI Lake operation to its end
-(Cancel stops the waiting, not the operation), and the list follows what they did.
+(Cancel stops the waiting, not the operation), and the list follows what they did. A create that
+fails (refused at once, or as a failed operation) keeps its input: the line above the list offers
+"Edit and retry", and New… opens that input until it is sent again or dismissed.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,14 +42,20 @@ from PySide6.QtWidgets import (
 from ...api import errors
 from ...api.ailake import MAX_PAGE_SIZE, AILakeClient, PipeTable, PipeTableSummary
 from ...services.pipe_tables import (
+    CreateForm,
     PipeTablePages,
     describe_distribution,
     describe_key,
     describe_partition,
     describe_polling,
+    failure_reason,
     follow_operation,
     operation_summary,
     partition_folder,
+    plural,
+    refresh_failure,
+    refresh_summary,
+    words,
 )
 from ...services.profiles import Profile
 from ...services.tracker import AILAKE_OPERATION, TrackedJob
@@ -53,6 +63,7 @@ from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.analyze import AnalyzeDialog, analyze_tables
 from ..dialogs.pipe_create import CreatePipeTableDialog, create_pipe_table
+from ..dialogs.pipe_fields import ERROR_STYLE
 from ..dialogs.pipe_refresh import RefreshPartitionDialog, refresh_partition
 from ..models.pipe_tables import ColumnsModel, PipeTablesModel, column_rows
 from ..models.table import RecordFilterProxy, Role
@@ -65,6 +76,15 @@ PIPE_ACTIONS = {
     "refresh": "rows deleted and the partition's files loaded again",
     "analyze": "done",
 }
+
+
+@dataclass
+class FailedCreate:
+    """The input of a create that failed, kept so that it can be edited and sent again."""
+
+    form: CreateForm
+    table: str
+    reason: str
 
 
 class PipeTablesView(View):
@@ -86,6 +106,8 @@ class PipeTablesView(View):
         self._closed = False
         self._quiet_selection = False
         self._page_error = ""
+        # The input of the last create that failed, per (profile name, database instance).
+        self.failed_creates: dict[tuple[str, str], FailedCreate] = {}
         # The last dialog and confirmation opened (tests drive them).
         self.dialog: CreatePipeTableDialog | RefreshPartitionDialog | AnalyzeDialog | None = None
         self.confirm_box: QMessageBox | None = None
@@ -133,6 +155,30 @@ class PipeTablesView(View):
         for b in (self.new_button, self.delete_button, self.partition_button, self.analyze_button):
             actions.addWidget(b)
         actions.addStretch(1)
+
+        # -- the line that offers to edit a failed create and send it again -------------------------------
+        self.retry_bar = QFrame(self)
+        self.retry_bar.setObjectName("retryBar")
+        self.retry_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.retry_label = QLabel(self.retry_bar)
+        self.retry_label.setObjectName("retryLabel")
+        self.retry_label.setWordWrap(True)
+        self.retry_label.setStyleSheet(ERROR_STYLE)
+        self.retry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QPushButton("Edit and retry…", self.retry_bar)
+        self.retry_button.setObjectName("editAndRetry")
+        self.retry_button.setToolTip("Open the create form filled with what was typed")
+        self.retry_button.clicked.connect(self.edit_failed_create)
+        self.dismiss_button = QPushButton("Dismiss", self.retry_bar)
+        self.dismiss_button.setObjectName("dismissRetry")
+        self.dismiss_button.setToolTip("Forget the failed input: New… opens a blank form again")
+        self.dismiss_button.clicked.connect(self.dismiss_failed_create)
+        retry = QHBoxLayout(self.retry_bar)
+        retry.setContentsMargins(8, 4, 4, 4)
+        retry.addWidget(self.retry_label, 1)
+        retry.addWidget(self.retry_button)
+        retry.addWidget(self.dismiss_button)
+        self.retry_bar.hide()
 
         # -- the list -----------------------------------------------------------------------------------
         self.model = PipeTablesModel(self)
@@ -230,6 +276,7 @@ class PipeTablesView(View):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(actions)
+        lay.addWidget(self.retry_bar)
         lay.addWidget(self.splitter, 1)
         self._show_details(None)
         self._update_actions()
@@ -262,6 +309,7 @@ class PipeTablesView(View):
         if self.profile is not None and profile is not None and profile.name != self.profile.name:
             self.instance = None  # another organization: its instances differ
         super().set_profile(profile)
+        self._update_retry_bar()
 
     def refresh(self) -> None:
         if self.profile is None:
@@ -272,23 +320,71 @@ class PipeTablesView(View):
         self.ctx.run(self._reload(), key=self._key("list"), what="listing AI Lake database instances")
 
     def new_item(self) -> None:
+        """The create form: filled with the input of the last create that failed in this instance,
+        when there is one (the form offers to start blank), blank otherwise."""
         if self.profile is None or not self.instance:
             self.ctx.notify("Pick an AI Lake profile and a database instance first.")
             return
         profile, instance = self.profile, self.instance
+        failed = self.failed_creates.get((profile.name, instance))
+        dialog = create_pipe_table(
+            self.ctx,
+            profile,
+            instance,
+            self.window(),
+            form=failed.form if failed is not None else None,
+            failure=failed.reason if failed is not None else "",
+        )
 
         def submitted(op_id: str, name: str) -> None:
+            if dialog.from_failed:
+                self.failed_creates.pop((profile.name, instance), None)
+                self._update_retry_bar()
+            sent = dialog.sent_form.to_json() if dialog.sent_form is not None else ""
             title = f"Create pipe table {name} in {instance}"
-            self.follow(self._job(profile, instance, "create", op_id, title, table=name))
+            self.follow(self._job(profile, instance, "create", op_id, title, table=name, form=sent))
 
-        self.dialog = create_pipe_table(self.ctx, profile, instance, self.window(), on_submitted=submitted)
+        def closed() -> None:
+            # Cancelled after AI Lake refused the input: keep it for Edit and retry.
+            if dialog.refusal:
+                form = dialog.form()
+                reason = f"AI Lake refused it: {dialog.refusal}"
+                self._keep_failed(profile.name, instance, FailedCreate(form, form.table_name.strip(), reason))
+
+        dialog.submitted.connect(submitted)
+        dialog.rejected.connect(closed)
+        self.dialog = dialog
+
+    def edit_failed_create(self) -> None:
+        """The create form filled with the input of the create that failed."""
+        self.new_item()
+
+    def dismiss_failed_create(self) -> None:
+        if self.profile is not None and self.instance:
+            self.failed_creates.pop((self.profile.name, self.instance), None)
+        self._update_retry_bar()
+
+    def _keep_failed(self, profile: str, instance: str, failed: FailedCreate) -> None:
+        self.failed_creates[(profile, instance)] = failed
+        self._update_retry_bar()
+
+    def _update_retry_bar(self) -> None:
+        failed = None
+        if self.profile is not None and self.instance:
+            failed = self.failed_creates.get((self.profile.name, self.instance))
+        if failed is None:
+            self.retry_bar.hide()
+            return
+        name = failed.table or "a pipe table"
+        self.retry_label.setText(f"Creating {name} in {self.instance} failed: {failed.reason}")
+        self.retry_bar.show()
 
     def delete_selected(self) -> None:
         names = self.selected_names()
         if self.profile is None or not self.instance or not names:
             return
         profile, instance = self.profile, self.instance
-        listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        listed = words(names) if len(names) <= 8 else ", ".join(names[:8]) + f" and {len(names) - 8} more"
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Delete pipe tables",
@@ -399,14 +495,18 @@ class PipeTablesView(View):
         if self._pages is None:
             text = ""
         elif self.model.more or self.model.fetching:
-            of = f" of {total}" if total is not None else ""
-            text = f"{loaded}{of} pipe tables loaded — scroll down for more"
+            counted = (
+                f"{loaded} of {plural(total, 'pipe table')}"
+                if total is not None
+                else plural(loaded, "pipe table")
+            )
+            text = f"{counted} loaded — scroll down for more"
             if self.model.fetching:
-                text = f"{loaded}{of} pipe tables loaded — loading more…"
+                text = f"{counted} loaded — loading more…"
         else:
-            text = f"{loaded} pipe table{'s' if loaded != 1 else ''}"
+            text = plural(loaded, "pipe table")
             if self._page_error:
-                text += f" loaded — the next page failed ({self._page_error}); F5 to try again"
+                text += f" loaded — the next page failed ({self._page_error}); press F5 to try again"
         if self.filter.text().strip() and self._pages is not None:
             text = f"{self.proxy.rowCount()} match “{self.filter.text().strip()}” · {text}"
         self.count_label.setText(text)
@@ -444,7 +544,7 @@ class PipeTablesView(View):
             self.instance_combo.addItem(inst.name, inst.name)
             self.instance_combo.setItemData(
                 self.instance_combo.count() - 1,
-                f"id {inst.id}\n{len(inst.storage_ids)} object storage(s)",
+                f"Id {inst.id}\n{plural(len(inst.storage_ids), 'object storage')}",
                 Qt.ItemDataRole.ToolTipRole,
             )
         chosen = wanted if wanted in names else (names[0] if names else None)
@@ -480,6 +580,7 @@ class PipeTablesView(View):
         if instance != self.instance:
             self._show_details(None)
         self.instance = instance
+        self._update_retry_bar()
         pages = PipeTablePages(client, instance, min(self.page_size, MAX_PAGE_SIZE))
         self._page_error = ""
         keep, self._keep_rows = self._keep_rows, 0
@@ -585,7 +686,7 @@ class PipeTablesView(View):
         f["distribution"].setText(describe_distribution(table))
         f["partitioning"].setText(describe_partition(table))
         f["hive"].setText(", ".join(table.partition_columns) or "none (files directly under the prefix)")
-        f["polling"].setText(f"new files {describe_polling(table.polling_interval_seconds)}")
+        f["polling"].setText(describe_polling(table.polling_interval_seconds))
         f["properties"].setText(", ".join(f"{k} = {v}" for k, v in table.table_properties.items()) or "none")
         f["id"].setText(table.pipe_table_id)
         rows = column_rows(table)
@@ -626,13 +727,30 @@ class PipeTablesView(View):
             raise
         except errors.ApiError as e:
             await self.ctx.session.job_ended(job, e)
-            entry.fail(e.message, raw=e.raw)
-            self.ctx.notify(f"{entry.title} failed: {e.message}")
+            reason = failure_reason(e)
+            if job.action == "refresh":
+                reason = refresh_failure(reason, _partition_of(job))
+            entry.fail(reason, raw=e.raw)
+            self.ctx.notify(f"{entry.title} failed: {reason}")
+            if job.action == "create" and isinstance(e, errors.OperationFailed):
+                self._create_failed(job, reason)
             return
         await self.ctx.session.job_ended(job)
-        entry.succeed(operation_summary(op, job.done), raw=op.model_dump(mode="json", by_alias=True))
+        if job.action == "refresh":
+            result = refresh_summary(op, _partition_of(job), job.done)
+        else:
+            result = operation_summary(op, job.done)
+        entry.succeed(result, raw=op.model_dump(mode="json", by_alias=True))
         self.ctx.notify(f"{entry.title}: {entry.result}")
         await self._succeeded(profile, client, job)
+
+    def _create_failed(self, job: TrackedJob, reason: str) -> None:
+        """Keep the input of a create whose operation failed, for Edit and retry."""
+        form = CreateForm.from_json(job.context.get("form", ""))
+        if form is None:
+            return  # followed again from a console that did not keep the input
+        instance = job.context.get("instance", "")
+        self._keep_failed(job.profile, instance, FailedCreate(form, job.context.get("table", ""), reason))
 
     async def _succeeded(self, profile: Profile, client: AILakeClient, job: TrackedJob) -> None:
         """The list follows what the operation did, if it still shows that instance."""
@@ -700,9 +818,10 @@ class PipeTablesView(View):
         profile, instance = self.profile, self.instance
 
         def submitted(op_id: str, spec: dict[str, str]) -> None:
-            ordered = {c: spec[c] for c in table.partition_columns if c in spec}
-            title = f"Refresh {table.table_name} partition {partition_folder(ordered)}"
-            self.follow(self._job(profile, instance, "refresh", op_id, title, table=table.table_name))
+            folder = partition_folder({c: spec[c] for c in table.partition_columns if c in spec})
+            title = f"Refresh {table.table_name} partition {folder}"
+            name = table.table_name
+            self.follow(self._job(profile, instance, "refresh", op_id, title, table=name, partition=folder))
 
         self.dialog = refresh_partition(self.ctx, profile, instance, table, self.window(), submitted)
 
@@ -712,9 +831,15 @@ class PipeTablesView(View):
         profile, instance = self.profile, self.instance
 
         def submitted(op_id: str, names: list[str] | None) -> None:
-            what = ", ".join(names) if names else f"every table of {instance}"
+            what = words(names) if names else f"every table of {instance}"
             self.follow(self._job(profile, instance, "analyze", op_id, f"Analyze {what}"))
 
         self.dialog = analyze_tables(
             self.ctx, profile, instance, self.selected_names(), self.window(), submitted
         )
+
+
+def _partition_of(job: TrackedJob) -> str:
+    """The partition folder a refresh job is about (from its title when an earlier console did not
+    keep it apart)."""
+    return job.context.get("partition") or job.title.rpartition(" partition ")[2]
