@@ -20,7 +20,7 @@ from ...api.ailake import AILakeClient
 from ...services.pipe_tables import failure_reason, words
 from ...services.profiles import Profile
 from ..context import UiContext
-from .pipe_fields import ERROR_STYLE
+from ..style import set_tone
 
 
 def _names(names: Sequence[str], limit: int = 5) -> str:
@@ -69,7 +69,7 @@ class AnalyzeDialog(QDialog):
         (self.only_selected if self.selected else self.every_table).setChecked(True)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.message, "error")
         self.message.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.analyze_button = self.buttons.addButton("Analyze", QDialogButtonBox.ButtonRole.AcceptRole)

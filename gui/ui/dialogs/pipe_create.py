@@ -46,7 +46,8 @@ from ...services.pipe_tables import (
 )
 from ...services.profiles import Profile
 from ..context import UiContext
-from .pipe_fields import ERROR_STYLE, NOTE_STYLE, FieldBox, PairTable
+from ..style import set_tone
+from .pipe_fields import FieldBox, PairTable
 
 # What each field is called on screen, for the line that lists what is left to fix.
 LABELS = {
@@ -262,7 +263,7 @@ class CreatePipeTableDialog(QDialog):
         self.message = QLabel(self)
         self.message.setObjectName("serverMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.message, "error")
         self.message.hide()
         # Above the form from the start, so that it never moves the fields.
         self.retry_bar = QWidget(self)
@@ -270,7 +271,7 @@ class CreatePipeTableDialog(QDialog):
         self.retry_note = QLabel(self.retry_bar)
         self.retry_note.setObjectName("retryNote")
         self.retry_note.setWordWrap(True)
-        self.retry_note.setStyleSheet(NOTE_STYLE)
+        set_tone(self.retry_note, "warning")
         self.retry_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.blank_button = QPushButton("Start blank", self.retry_bar)
         self.blank_button.setObjectName("startBlank")
@@ -438,13 +439,13 @@ class CreatePipeTableDialog(QDialog):
             (label, reason), others = left[0], [lbl for lbl, _ in left[1:]]
             text = f"To fix: {label} ({reason.rstrip('.')})"
             self.todo.setText(text + (f"; also {words(others)}." if others else "."))
-            self.todo.setStyleSheet(ERROR_STYLE if not quiet else "")
+            set_tone(self.todo, None if quiet else "error")
         elif later:
             self.todo.setText(
                 f"Nothing left to fix that can be checked here: AI Lake checks {words(later)} when it "
                 "reads the files. Type the columns of the files above to check them now."
             )
-            self.todo.setStyleSheet(NOTE_STYLE)
+            set_tone(self.todo, "warning")
         else:
             self.todo.setText("Ready to create.")
             self.todo.setStyleSheet("")

@@ -27,7 +27,8 @@ from ...api.ailake import AILakeClient, PipeTable
 from ...services.pipe_tables import check_refresh, failure_reason, partition_folder
 from ...services.profiles import Profile
 from ..context import UiContext
-from .pipe_fields import ERROR_STYLE, FieldBox
+from ..style import set_tone
+from .pipe_fields import FieldBox
 
 
 class RefreshPartitionDialog(QDialog):
@@ -80,7 +81,7 @@ class RefreshPartitionDialog(QDialog):
         self.message = QLabel(self)
         self.message.setObjectName("serverMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.message, "error")
         self.message.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.refresh_button = self.buttons.addButton("Refresh", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -63,10 +63,10 @@ from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.analyze import AnalyzeDialog, analyze_tables
 from ..dialogs.pipe_create import CreatePipeTableDialog, create_pipe_table
-from ..dialogs.pipe_fields import ERROR_STYLE
 from ..dialogs.pipe_refresh import RefreshPartitionDialog, refresh_partition
 from ..models.pipe_tables import ColumnsModel, PipeTablesModel, column_rows
 from ..models.table import RecordFilterProxy, Role
+from ..style import set_tone
 from .base import View
 
 # What each kind of operation the view follows does, as its Activity entry says when it succeeds.
@@ -163,7 +163,7 @@ class PipeTablesView(View):
         self.retry_label = QLabel(self.retry_bar)
         self.retry_label.setObjectName("retryLabel")
         self.retry_label.setWordWrap(True)
-        self.retry_label.setStyleSheet(ERROR_STYLE)
+        set_tone(self.retry_label, "error")
         self.retry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = QPushButton("Edit and retry…", self.retry_bar)
         self.retry_button.setObjectName("editAndRetry")
