@@ -110,54 +110,104 @@ def _size(text: str) -> int:
 
 
 def _load_args(p: argparse.ArgumentParser) -> None:
+    # Every option says its default: what StarRocks does when the option is left out.
     p.add_argument("file", type=Path, help="the CSV or JSON file to load")
-    p.add_argument("--url", help="FE HTTP address, e.g. http://fe-host:8030 (or from --profile)")
-    p.add_argument("--user", help="user name (or from --profile)")
-    p.add_argument("--db", required=True)
-    p.add_argument("--table", required=True)
-    p.add_argument("--label", help="the transaction label; running again with it never loads twice")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--column-separator", metavar="S")
-    p.add_argument("--row-delimiter", metavar="S")
-    p.add_argument("--columns", help="column mapping, e.g. 'id, name, tmp, total = tmp * 2'")
-    p.add_argument("--where", help="a filter on the loaded rows")
-    p.add_argument("--max-filter-ratio", type=float, metavar="R")
-    p.add_argument("--strict-mode", action="store_true")
-    p.add_argument("--jsonpaths")
-    p.add_argument("--json-root")
-    p.add_argument("--strip-outer-array", action="store_true")
-    p.add_argument("--skip-header", type=int, metavar="N")
+    p.add_argument(
+        "--url",
+        help="FE HTTP address, e.g. http://fe-host:8030, without user or password (default: from --profile)",
+    )
+    p.add_argument("--user", help="user name (default: from --profile)")
+    p.add_argument("--db", required=True, help="the database (required)")
+    p.add_argument("--table", required=True, help="the table (required)")
+    p.add_argument(
+        "--label",
+        help="the transaction label; running again with it never loads twice (default: one made for this "
+        "file and kept in the journal, so the same command finds it again)",
+    )
+    p.add_argument("--format", choices=["csv", "json"], default="csv", help="(default: csv)")
+    p.add_argument(
+        "--column-separator",
+        metavar="S",
+        help="CSV column separator, e.g. , or '|' or '\\x01' (default: tab, as StarRocks)",
+    )
+    p.add_argument("--row-delimiter", metavar="S", help="CSV row delimiter (default: \\n, as StarRocks)")
+    p.add_argument(
+        "--columns",
+        help="column mapping, e.g. 'id, name, tmp, total = tmp * 2' (default: the file's "
+        "columns in the table's order)",
+    )
+    p.add_argument("--where", help="a filter on the loaded rows (default: every row)")
+    p.add_argument(
+        "--max-filter-ratio",
+        type=float,
+        metavar="R",
+        help="largest share of rows that may be filtered out, 0 to 1 (default: 0, as StarRocks: one "
+        "filtered row fails the load)",
+    )
+    p.add_argument(
+        "--strict-mode",
+        action="store_true",
+        help="filter out rows whose values fail conversion (default: off: such values load as NULL)",
+    )
+    p.add_argument(
+        "--jsonpaths", help='JSON: the fields to load, e.g. \'["$.id", "$.name"]\' (default: by name)'
+    )
+    p.add_argument("--json-root", help="JSON: the path of the rows inside each document (default: the root)")
+    p.add_argument(
+        "--strip-outer-array", action="store_true", help="JSON: the file is one array of rows (default: off)"
+    )
+    p.add_argument("--skip-header", type=int, metavar="N", help="CSV: skip the first N lines (default: 0)")
     p.add_argument(
         "--chunk-size",
         type=_size,
         default=None,
         metavar="BYTES",
-        help="cut the file into loads of about this size, on row boundaries (default 64M)",
+        help="cut the file into loads of about this size, on row boundaries (default: 64M)",
     )
-    p.add_argument("--timeout", type=int, metavar="S", help="the transaction's timeout in seconds")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        metavar="S",
+        help="the transaction's timeout in seconds (default: the FE's stream_load_default_timeout_second, "
+        "600 unless changed)",
+    )
     p.add_argument(
         "--give-up-after",
         type=float,
         default=600.0,
         metavar="S",
-        help="how long to keep retrying while the cluster does not answer (default 600)",
+        help="how long to keep trying without progress — cluster not answering, attempts that end "
+        "without moving the load on — before giving up (default: 600)",
     )
     secret = p.add_mutually_exclusive_group()
     secret.add_argument(
-        "--password-env", metavar="VAR", help="read the password from this environment variable"
+        "--password-env",
+        metavar="VAR",
+        help="read the password from this environment variable (default: STARROCKS_PASSWORD; it must be "
+        "set, empty for a user without password)",
     )
     secret.add_argument(
-        "--profile", metavar="NAME", help="a StarRocks cluster profile (password from the keyring)"
+        "--profile",
+        metavar="NAME",
+        help="a StarRocks cluster profile: address, user, TLS and BE map, password from the keyring "
+        "(default: none)",
     )
     p.add_argument(
         "--be-map",
         action="append",
         default=[],
         metavar="FROM=TO",
-        help="reach the BE the FE names FROM (host:port) at TO instead; repeatable",
+        help="reach the BE the FE names FROM (host:port) at TO instead; repeatable (default: none, or "
+        "the profile's)",
     )
-    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-    p.add_argument("--ca-bundle", metavar="PEM", help="trust the certificates in this file")
+    p.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (default: verify them)"
+    )
+    p.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        help="trust the certificates in this file (default: the system's, or the profile's)",
+    )
 
 
 def _run_load(args: argparse.Namespace) -> int:

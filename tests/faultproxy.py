@@ -10,7 +10,11 @@ matches a request, misbehaves the way networks and servers do:
 - ``status``: answer with this HTTP status without forwarding (a 5xx from a gateway);
 - ``delay``: wait this many seconds, then forward normally;
 - ``hold``: keep the request without forwarding it until the rule is released or the client goes
-  away (a request in flight when the client process dies).
+  away (a request in flight when the client process dies);
+- ``pause``: keep the request until the rule is released, then forward it normally (a test acts
+  while the request is on its way);
+- ``rewrite``: forward, then change the answer's body with ``pattern`` → ``replacement`` (regular
+  expression on bytes; Content-Length follows).
 
 The proxy runs its own event loop in a thread, so sync tests, async tests and subprocesses can
 all go through it.
@@ -28,11 +32,13 @@ from dataclasses import dataclass, field
 class Rule:
     method: str
     path: str  # regular expression matched against the request path (without query)
-    action: str  # cut | drop | status | delay | hold
+    action: str  # cut | drop | status | delay | hold | pause | rewrite
     skip: int = 0  # let this many matching requests through first
     times: int = 1  # then misbehave this many times
     status: int = 503
     seconds: float = 0.0
+    pattern: bytes = b""
+    replacement: bytes = b""
     seen: int = 0
     fired: int = 0
     released: threading.Event = field(default_factory=threading.Event)
@@ -144,6 +150,8 @@ class FaultProxy:
                     return
                 if rule is not None and rule.action == "delay":
                     await asyncio.sleep(rule.seconds)
+                if rule is not None and rule.action == "pause":
+                    await asyncio.get_running_loop().run_in_executor(None, rule.released.wait, 600)
                 if up_writer is None:
                     up_reader, up_writer = await asyncio.open_connection(self.up_host, self.up_port)
                 assert up_reader is not None
@@ -171,6 +179,8 @@ class FaultProxy:
                     return
                 if rule is not None and rule.action == "drop":
                     return
+                if rule is not None and rule.action == "rewrite":
+                    response = _rewrite(response, rule.pattern, rule.replacement)
                 writer.write(response)
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -216,6 +226,16 @@ async def _read_response(r: asyncio.StreamReader) -> bytes | None:
             if size == 0:
                 break
     return out
+
+
+def _rewrite(response: bytes, pattern: bytes, replacement: bytes) -> bytes:
+    head, sep, body = response.partition(b"\r\n\r\n")
+    body = re.sub(pattern, replacement, body)
+    lines = [
+        f"content-length: {len(body)}".encode() if line.lower().startswith(b"content-length:") else line
+        for line in head.split(b"\r\n")
+    ]
+    return b"\r\n".join(lines) + sep + body
 
 
 async def _pipe_both(
