@@ -295,6 +295,11 @@ class Loader:
         return StopAnswer(False, f"Stopping{name} before commit; its transaction will be {what}.")
 
     @property
+    def label(self) -> str:
+        """The label of the load running now ("" before the first begins)."""
+        return self._label
+
+    @property
     def stopping(self) -> bool:
         return self._stop_requested
 

@@ -41,6 +41,7 @@ from ..api.starrocks import (
 from ..api.starrocks.models import LABEL_RULE
 from .journal import Journal, JournalEntry
 from .loader import chunks
+from .words import plural
 
 # StarRocks' FE refuses a Stream Load timeout above max_stream_load_timeout_second (default 3 days).
 MAX_TXN_TIMEOUT_S = 259_200
@@ -372,6 +373,43 @@ def timeout_problems(timeout: int | None, idle_timeout: int | None) -> dict[str,
     return {}
 
 
+# -- the same file twice -----------------------------------------------------------------------------
+def file_ref(path: Path) -> dict[str, Any]:
+    """A file as the journal knows it: where, how big, last changed."""
+    st = path.stat()
+    return {"path": os.path.abspath(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+@dataclass
+class EarlierLoad:
+    file: Path
+    entry: JournalEntry
+
+    def describe(self) -> str:
+        e = self.entry
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.updated_at))
+        rows = f" ({plural(e.rows_loaded, 'row')})" if e.rows_loaded else ""
+        return f"{self.file.name} was loaded into {e.db}.{e.table} on {when} under the label {e.label}{rows}"
+
+
+def earlier_loads(
+    journal: Journal, fe_url: str, db: str, table: str, files: Sequence[Path]
+) -> list[EarlierLoad]:
+    """Files that a finished, visible load of this console (or of ``load``) already put into this
+    table, unchanged since (same path, size and modification time): loading one again would load
+    its rows twice."""
+    out: list[EarlierLoad] = []
+    for f in files:
+        try:
+            ref = file_ref(f)
+        except OSError:
+            continue
+        found = journal.loads_of_file(fe_url, db, table, ref["path"], ref["size"], ref["mtime_ns"])
+        if found:
+            out.append(EarlierLoad(f, found[0]))
+    return out
+
+
 # -- one transaction, step by step --------------------------------------------------------------------
 @dataclass
 class Piece:
@@ -539,6 +577,7 @@ class TxnStepper:
             file_mtime_ns=max((f.stat().st_mtime_ns for f in self.files), default=0),
             chunks_total=len(self.pieces),
             options=self.options.headers(),
+            files=[file_ref(f) for f in self.files],
         )
 
     async def load_next(self, progress: Progress | None = None) -> Answer:

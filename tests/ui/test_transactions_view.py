@@ -98,6 +98,13 @@ async def press(view: TransactionsView, button: Any) -> None:
     await wait_for(lambda: idle(view), 20)
 
 
+def load_again(view: TransactionsView) -> None:
+    """Answer "Load again" when asked about files loaded before."""
+    box = view.findChild(QMessageBox, "alreadyLoaded")
+    assert box is not None and box.isVisible()
+    next(b for b in box.buttons() if b.text() == "Load again").click()
+
+
 def confirm_yes(view: TransactionsView) -> None:
     box = view.findChild(QMessageBox, "confirmRollback")
     assert box is not None and box.isVisible()
@@ -445,16 +452,26 @@ async def test_all_at_once_loads_each_file_exactly_once_and_the_shortcuts_work(
     view.filter.setText(f"{label}-2")
     assert view.history_proxy.rowCount() == 1
     view.filter.clear()
-    # The same label again: the loader finds it loaded and sends nothing.
+    # The same files again: the journal knows them loaded, so the user is asked first.
     view.form.label.setText(label)
-    await press(view, view.steps.all_button)
-    assert "was already loaded; nothing was sent" in view.steps.answers.rows[0].headline
+    view.steps.all_button.click()
+    box = view.findChild(QMessageBox, "alreadyLoaded")
+    assert box is not None and box.isVisible()
+    assert f"one.csv was loaded into {db}.people on " in box.text()
+    assert f"under the label {label} (2 rows)" in box.text()
+    assert f"two.csv was loaded into {db}.people on " in box.text() and f"{label}-2 (1 row)" in box.text()
+    # Loading again is an explicit choice; with the same label the loader still sends nothing.
+    load_again(view)
+    await wait_for(lambda: idle(view) and view.steps.answers.rows, 20)
+    assert "was already loaded (2 rows); nothing was sent" in view.steps.answers.rows[0].headline
     assert count(sandbox, db) == 3
     # F5 refreshes; Ctrl+N while a transaction is open asks, then leaves it to the journal.
     loaded = wait_signal(view.loaded, 10)
     window.refresh_action.trigger()
     await loaded
-    await press(view, view.steps.begin_button)
+    view.steps.begin_button.click()  # the same files again: asked first, as for all at once
+    load_again(view)
+    await wait_for(lambda: idle(view), 20)
     left = view.stepper
     assert left is not None and left.open
     window.new_action.trigger()

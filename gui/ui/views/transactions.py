@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ...api import errors
 from ...api.starrocks import LoadOptions, StarRocksClient
 from ...services.journal import JournalEntry
-from ...services.loader import Loader, LoadFailed, LoadRequest
+from ...services.loader import Loader, LoadFailed, LoadRequest, LoadStopped
 from ...services.profiles import Profile
 from ...services.transactions import (
     Answer,
@@ -43,6 +43,7 @@ from ...services.transactions import (
     TxnSettings,
     TxnStepper,
     Unfinished,
+    earlier_loads,
     explain_error,
     finish_unfinished,
     human_bytes,
@@ -53,6 +54,7 @@ from ...services.transactions import (
     running_snapshot,
     still_listed_but_lost,
 )
+from ...services.words import join, plural
 from ..activity import ActivityEntry
 from ..context import UiContext
 from ..dialogs.txn_answer import show_answer
@@ -81,6 +83,7 @@ class TransactionsView(View):
         self.stepper: TxnStepper | None = None
         self._busy = False
         self._stop = False  # set by Cancel: the next progress report of a load stops it
+        self._cancel_current: Callable[[], None] | None = None  # Cancel of the running step
         self._in_flight: set[str] = set()  # labels the all-at-once loader is working on
         self._label_generated = True
         self._label_for = ""  # the table the generated label names
@@ -133,6 +136,7 @@ class TransactionsView(View):
         self.steps.commit_button.clicked.connect(self._on_commit)
         self.steps.rollback_button.clicked.connect(self._confirm_current_rollback)
         self.steps.all_button.clicked.connect(self._on_all)
+        self.steps.cancel_button.clicked.connect(self._cancel_clicked)
         self.steps.raw_requested.connect(lambda a: show_answer(a, self))
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(scroll)
@@ -349,13 +353,15 @@ class TransactionsView(View):
     def _fe_url(self) -> str | None:
         return self.profile.url.rstrip("/") if self.profile is not None and self.profile.url else None
 
-    async def _review_unfinished(self, client: StarRocksClient | None = None) -> None:
+    async def _review_unfinished(self, client: StarRocksClient | None = None, select: str = "") -> None:
         client = client or await self._client()
         skip = set(self._in_flight)
         if self.stepper is not None and self.stepper.open:
             skip.add(self.stepper.label)
         items = await review_unfinished(client, self.ctx.session.journal, skip)
         self.unfinished.set_items(items)
+        if select:
+            self.unfinished.select_label(select)
         self._reload_history()
 
     def refresh_running(self) -> None:
@@ -544,6 +550,7 @@ class TransactionsView(View):
         self.steps.prepare_button.setEnabled(idle and st is not None and st.phase == "open")
         self.steps.commit_button.setEnabled(idle and open_)
         self.steps.rollback_button.setEnabled(idle and open_)
+        self.steps.cancel_button.setVisible(self._busy and self._cancel_current is not None)
         locked = self._busy or open_
         self.form.set_locked(locked)
         self.db_combo.setEnabled(not locked)
@@ -597,11 +604,16 @@ class TransactionsView(View):
         if self._stop:
             raise asyncio.CancelledError("cancelled by the user")
 
+    def _cancel_clicked(self) -> None:
+        if self._cancel_current is not None:
+            self._cancel_current()
+
     async def _guard(self, coro: Any) -> None:
         try:
             await coro
         finally:
             self._busy = False
+            self._cancel_current = None
             self._describe()
             self._update()
 
@@ -610,8 +622,13 @@ class TransactionsView(View):
         if read is None or self.profile is None:
             return
         options, settings = read
-        self.steps.clear()
-        self._run_step(self._begin(options, settings), "beginning a transaction")
+        db, table = self.db_combo.currentText(), self.table_combo.currentText()
+
+        def begin() -> None:
+            self.steps.clear()
+            self._run_step(self._begin(options, settings), "beginning a transaction")
+
+        self._unless_loaded_before(self.form.file_paths(), db, table, begin)
 
     async def _begin(self, options: LoadOptions, settings: TxnSettings) -> None:
         client = await self._client()
@@ -648,6 +665,9 @@ class TransactionsView(View):
         entry = self.ctx.activity.start(f"Load {name} → {st.db}.{st.table} ({st.label})", kind="load")
         task = self._run_step(self._load(st, entry), f"loading {name}")
         entry.cancel = self._canceller(task)
+        self._cancel_current = entry.cancel
+        self.steps.cancel_button.setEnabled(True)
+        self._update()
         entry.update(0.0, "sending…")
 
     async def _load(self, st: TxnStepper, entry: ActivityEntry) -> None:
@@ -738,14 +758,71 @@ class TransactionsView(View):
         options, settings = read
         files = self.form.file_paths()
         db, table = self.db_combo.currentText(), self.table_combo.currentText()
+        self._unless_loaded_before(
+            files, db, table, lambda: self._start_all(files, db, table, options, settings)
+        )
+
+    def _unless_loaded_before(
+        self, files: list[Path], db: str, table: str, then: Callable[[], None]
+    ) -> None:
+        """Loading a file the journal shows already loaded into this table (unchanged since) would
+        load its rows twice: the user is asked first, and loading it again is their choice."""
+        if self.profile is None:
+            return
+        earlier = earlier_loads(self.ctx.session.journal, self.profile.url, db, table, files)
+        if not earlier:
+            then()
+            return
+        lines = "\n".join(f"• {e.describe()}." for e in earlier)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Already loaded",
+            f"{lines}\n\nLoading again adds the same rows a second time. Load again anyway?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("alreadyLoaded")
+        again = box.addButton("Load again", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: then() if box.clickedButton() is again else None)
+        self.already_box = box
+        box.open()
+
+    def _start_all(
+        self, files: list[Path], db: str, table: str, options: LoadOptions, settings: TxnSettings
+    ) -> None:
         self.steps.clear()
         self.stepper = None
         title = f"Load {files[0].name}" + (f" and {len(files) - 1} more" if len(files) > 1 else "")
         entry = self.ctx.activity.start(
             f"{title} → {db}.{table} exactly once ({settings.label})", kind="load"
         )
-        task = self._run_step(self._all(entry, files, db, table, options, settings), "loading exactly once")
-        entry.cancel = self._canceller(task)
+        loader_box: list[Loader] = []
+        self._run_step(
+            self._all(entry, files, db, table, options, settings, loader_box), "loading exactly once"
+        )
+
+        def stop() -> None:
+            # Not a task cancel: the loader stops at its next safe point, never after commit is sent.
+            if loader_box:
+                self._stop_all(entry, loader_box[0])
+
+        entry.cancel = stop
+        self._cancel_current = stop
+        self.steps.cancel_button.setEnabled(True)
+        self._update()
+
+    def _stop_all(self, entry: ActivityEntry, loader: Loader) -> None:
+        answer = loader.stop(rollback=False)
+        entry.update(None, answer.text)
+        self.steps.cancel_button.setEnabled(False)
+        self.steps.show_answer(
+            Answer("cancel", answer.text, "warning", label=loader.label)
+        )
+        if answer.too_late:
+            entry.cancel = None  # nothing left to stop: the entry ends with the cluster's answer
+            entry.update(None, "commit already sent; waiting for the cluster's answer")
 
     async def _all(
         self,
@@ -755,6 +832,7 @@ class TransactionsView(View):
         table: str,
         options: LoadOptions,
         settings: TxnSettings,
+        loader_box: list[Loader],
     ) -> None:
         client = await self._client()
         sizes = [f.stat().st_size for f in files]
@@ -764,7 +842,6 @@ class TransactionsView(View):
         last = [0.0]
 
         def report(sent: int, _size: int) -> None:
-            self._check_stop()
             now = time.monotonic()
             if now - last[0] < 0.05:
                 return
@@ -778,6 +855,7 @@ class TransactionsView(View):
             entry.update(done / total, f"{human_bytes(done)} of {human_bytes(total)}, {human_bytes(rate)}/s")
 
         loader = Loader(client, self.ctx.session.journal, progress=report)
+        loader_box.append(loader)
         rows = filtered = 0
         self.steps.state_label.setText(
             f"<b>Loading exactly once</b> into <b>{db}.{table}</b>: begin, every chunk, prepare and commit "
@@ -801,40 +879,12 @@ class TransactionsView(View):
             self._in_flight.add(label)
             try:
                 outcome = await loader.run(request)
-            except LoadFailed as e:
-                cause = e.__cause__
-                answer = (
-                    explain_error("loader", cause, label)
-                    if isinstance(cause, errors.ApiError)
-                    else Answer("loader", str(e), "error", label=label)
-                )
-                answer.headline = f"{f.name}: {answer.headline}"
-                answer.error_url = answer.error_url or e.outcome.error_url
-                if answer.raw is None:
-                    answer.raw = dataclasses.asdict(e.outcome)
-                entry.fail(answer.headline, raw=answer.raw)
-                self._answer(answer)
+            except LoadStopped as e:
+                self._stopped_all(entry, e, files[i + 1 :], label)
                 return
-            except asyncio.CancelledError:
-                entry.cancelled(f"stopped at {f.name}; its transaction may be left open")
-                # Offer what was left open as soon as this task has unwound.
-                self.background(self._review_unfinished(), "reading the journal")
-                self._answer(
-                    Answer(
-                        "cancel",
-                        f"Load all at once cancelled at {f.name}.",
-                        "warning",
-                        detail=(
-                            f"Its transaction ({label}) may be left open: it is offered for rollback "
-                            "under Unfinished transactions — or press Load all at once again with the "
-                            "same label: the "
-                            "loader asks the cluster where the label stands and commits, or rolls back "
-                            "and sends again, so the rows land once."
-                        ),
-                        label=label,
-                    )
-                )
-                raise
+            except (LoadFailed, ValueError) as e:
+                self._failed_all(entry, e, f, label, files[i + 1 :])
+                return
             finally:
                 self._in_flight.discard(label)
                 self._reload_history()
@@ -842,7 +892,10 @@ class TransactionsView(View):
             rows += outcome.rows_loaded
             filtered += outcome.rows_filtered
             if outcome.already_loaded:
-                headline = f"{f.name}: the label {label} was already loaded; nothing was sent (exactly once)."
+                headline = (
+                    f"{f.name}: the label {label} was already loaded ({outcome.rows_loaded:,} rows); "
+                    "nothing was sent (exactly once)."
+                )
             else:
                 headline = (
                     f"{f.name}: {outcome.rows_loaded:,} rows loaded, {outcome.rows_filtered:,} filtered, "
@@ -866,8 +919,54 @@ class TransactionsView(View):
         )
         latest = self.steps.latest()
         entry.succeed(f"{rows:,} rows loaded, {filtered:,} filtered", raw=latest.raw if latest else None)
-        self.ctx.notify(f"Loaded {len(files)} file(s) into {db}.{table}: {rows:,} rows.")
+        self.ctx.notify(f"Loaded {plural(len(files), 'file')} into {db}.{table}: {rows:,} rows.")
         self.new_label()
+
+    def _stopped_all(self, entry: ActivityEntry, e: LoadStopped, rest: list[Path], label: str) -> None:
+        """The user stopped the load before commit: say where, and what was left of it."""
+        state = e.outcome.state
+        left = (
+            "rolled back"
+            if e.rolled_back
+            else {
+                "PREPARED": "prepared, not committed: commit or roll it back under Unfinished transactions",
+                "PREPARE": "open: roll it back under Unfinished transactions",
+            }.get(state, f"in state {state}")
+        )
+        not_sent = f" {plural(len(rest), 'later file')} not sent." if rest else ""
+        entry.cancelled(f"stopped {e.where}; transaction {label} {left}.{not_sent}")
+        self.steps.show_answer(
+            Answer(
+                "cancel",
+                f"Stopped {e.where}; nothing was committed.",
+                "warning",
+                detail=f"Transaction {label} is {left}.{not_sent}",
+                raw=dataclasses.asdict(e.outcome),
+                label=label,
+            )
+        )
+        self.background(self._review_unfinished(select=label), "reading the journal")
+
+    def _failed_all(
+        self, entry: ActivityEntry, e: LoadFailed | ValueError, f: Path, label: str, rest: list[Path]
+    ) -> None:
+        if isinstance(e, ValueError):  # refused before anything was sent
+            answer = Answer("loader", f"{f.name}: {e}", "error", detail="Nothing was sent.", label=label)
+        else:
+            cause = e.__cause__
+            answer = (
+                explain_error("loader", cause, label)
+                if isinstance(cause, errors.ApiError) and not e.outcome.finished_by_other
+                else Answer("loader", str(e), "error", label=label)
+            )
+            answer.headline = f"{f.name}: {answer.headline}"
+            answer.error_url = answer.error_url or e.outcome.error_url
+            if answer.raw is None:
+                answer.raw = dataclasses.asdict(e.outcome)
+        if rest:
+            answer.detail = join(answer.detail, f"{plural(len(rest), 'later file')} not sent.")
+        entry.fail(answer.headline, raw=answer.raw)
+        self._answer(answer)
 
     # -- unfinished transactions --------------------------------------------------------------------
     def _confirm_unfinished_rollback(self, items: list[Unfinished]) -> None:
