@@ -36,7 +36,7 @@ from starlette.routing import BaseRoute, Route
 
 from .ailake import api as lakeapi
 from .engine import EngineError, TableDef, quote_ident
-from .http import json_response
+from .http import NOT_JSON, is_json, json_response
 from .starrocks import auth, ddl
 from .starrocks import sql as sqlapi
 
@@ -87,6 +87,8 @@ class Admin:
     async def sql(self, request: Request) -> Response:
         if auth.check(self.sb.config, request) is None:
             return auth.fe_unauthorized(request)
+        if not is_json(request):
+            return json_response({"status": "FAILED", "code": 1064, "msg": NOT_JSON}, status=415)
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:

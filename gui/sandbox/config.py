@@ -45,6 +45,17 @@ class SandboxConfig:
     sweep_seconds: float = 1.0
     # Lifetime of an IAM token (the real service issues 24 h tokens).
     token_seconds: float = 24 * 3600.0
+    # The BE's streaming_load_max_mb: the largest load body, and (the sandbox's own guard against
+    # compression bombs) the largest a compressed body may grow to once decompressed.
+    streaming_load_max_mb: int = 10240
+    # Connections each of the FE and BE addresses holds at once; more are closed on arrival.
+    max_connections: int = 512
+    # Seconds a client has, from connecting (or from the first byte of its next request), to send
+    # the request line and headers.
+    header_timeout: float = 30.0
+    # Stop when standard input reaches its end: the console keeps a pipe to the sandbox it starts,
+    # and the pipe closes when the console exits, however it exits.
+    exit_with_stdin: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:

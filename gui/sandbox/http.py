@@ -27,6 +27,17 @@ def basic_auth(request: Request) -> tuple[str, str] | None:
     return user, password
 
 
+def is_json(request: Request) -> bool:
+    """Whether the request says its body is JSON. Endpoints that take JSON refuse anything else: a
+    browser sends a form or text/plain post to another site without asking it first, with the
+    credentials it remembers for that site; a JSON post it sends only to a server that agrees."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+NOT_JSON = "Content-Type must be application/json"
+
+
 def json_response(
     body: Any,
     status: int = 200,

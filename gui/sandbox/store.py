@@ -8,14 +8,20 @@ Two kinds of state live there:
 
 DuckDB connections are not safe to share between threads, so every thread gets its own cursor;
 document writes are serialised by one lock because they are read-modify-write cycles.
+
+Every DuckDB connection the sandbox opens comes from ``connect``: SQL reaches DuckDB from the
+network (the HTTP SQL API, the admin switch, load expressions), so DuckDB must not read or write any
+file outside the sandbox's data folder, load extensions, or have that configuration changed back.
+The database file and its folder are made private to the user (0600/0700).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,12 +36,86 @@ STAGING_SCHEMA = "_staging"
 RESERVED_SCHEMAS = {"main", META_SCHEMA, STAGING_SCHEMA, "information_schema", "pg_catalog"}
 _FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# Applied after ``allowed_directories`` (DuckDB refuses to change that list once external access is
+# off) and ending with the lock, so no SQL can SET any of them back.
+_LOCKDOWN = (
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
+)
+
+
+def _dir_forms(folder: Path) -> set[str]:
+    """The spellings of a folder DuckDB may be handed (as given, absolute, symlinks resolved), each
+    ending with a separator so that ``/data`` does not also admit ``/data-other``."""
+    forms = {os.path.abspath(folder), str(folder.resolve())}
+    return {f.rstrip(os.sep) + os.sep for f in forms}
+
+
+def connect(path: Path | None, allowed: Sequence[Path]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (to the file ``path``, or in memory) that can read and write files only
+    under the ``allowed`` folders, cannot install or load extensions, and whose settings are locked.
+
+    Every DuckDB connection of the sandbox is opened here. DuckDB always keeps access to its own
+    database file and temporary folder.
+    """
+    if path is not None:
+        private_dir(path.parent)
+        con = duckdb.connect(str(path))
+        # The sandbox process runs with umask 077 (server.run), so DuckDB's later files (WAL,
+        # temporary folder) are private too; this covers a file made before, or in-process use.
+        private_file(path)
+    else:
+        con = duckdb.connect()
+    try:
+        folders = sorted({form for folder in allowed for form in _dir_forms(folder)})
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in folders)
+        con.execute(f"SET allowed_directories = [{listed}]")
+        for statement in _LOCKDOWN:
+            con.execute(statement)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def private_dir(folder: Path) -> None:
+    """Create ``folder`` and any missing parents readable by the user alone (0700). A folder that
+    already exists keeps its mode: it may be one the user chose and shares on purpose."""
+    missing: list[Path] = []
+    p = folder.absolute()
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        _chmod(d, 0o700)
+
+
+def private_file(path: Path) -> None:
+    if path.exists():
+        _chmod(path, 0o600)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except OSError:
+        pass  # a file system without modes (or a folder owned by someone else): nothing to tighten
+
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, allowed: Sequence[Path] | None = None) -> None:
+        """``allowed``: the folders DuckDB may read and write files in (default: the database
+        file's folder, the sandbox's data folder)."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._root = duckdb.connect(str(path))
+        self.allowed = list(allowed) if allowed is not None else [path.parent]
+        self._root = connect(path, self.allowed)
         self._local = threading.local()
         self.lock = threading.RLock()
         self._closed = False

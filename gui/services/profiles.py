@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .paths import config_dir
+from .paths import config_dir, private_dir
 
 Kind = Literal["huawei", "ailake", "starrocks"]
 KINDS: tuple[Kind, ...] = ("huawei", "ailake", "starrocks")
@@ -75,7 +75,7 @@ class ProfileStore:
         self._profiles = {p["name"]: Profile.from_json(p) for p in doc.get("profiles", [])}
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # mkstemp makes the file itself 0600
         body = {"profiles": [p.to_json() for p in self._profiles.values()]}
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".profiles-", suffix=".json")
         try:

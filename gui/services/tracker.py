@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..api import errors
-from .paths import data_dir
+from .paths import data_dir, private_dir
 
 HUAWEI_JOB = "huawei-job"
 AILAKE_OPERATION = "ailake-operation"
@@ -95,7 +95,7 @@ class JobTracker:
         return jobs
 
     def _write(self, jobs: list[TrackedJob]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # mkstemp makes the file itself 0600
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".jobs-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -245,7 +245,12 @@ def test_request_failures(sandbox: SandboxProcess) -> None:
     assert r.status_code == 401 and r.json()["msg"] == "Need auth information."
     r = admin(sandbox, "select 1", auth=("root", "nope"))
     assert r.status_code == 401
-    r = httpx.post(f"{sandbox.url}/_sandbox/sql", content=b"{not json", auth=sandbox.auth)
+    r = httpx.post(
+        f"{sandbox.url}/_sandbox/sql",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+        auth=sandbox.auth,
+    )
     assert r.status_code == 400 and r.json() == {
         "status": "FAILED",
         "code": 1064,

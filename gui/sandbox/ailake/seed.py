@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from ..store import connect, private_dir
 
 STORAGE_NAME = "sandbox-lake"
 INSTANCE_NAME = "demo"
@@ -74,9 +74,9 @@ def month_sql(month: str, rows: int, seed: int = 0) -> str:
 
 
 def write_parquet(path: Path, select_sql: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
-    con = duckdb.connect()
+    con = connect(None, [path.parent])
     try:
         target = str(tmp).replace("'", "''")
         con.execute(f"COPY ({select_sql}) TO '{target}' (FORMAT parquet)")

@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from .. import passwords
 from . import catalog, errors, jobs
 from .call import Call
 from .errors import ApiError
@@ -113,6 +114,7 @@ class Taurus:
         including a seeded instance the user deleted."""
         with self.store.lock:
             if self.store.get(META_KIND, "seed") is not None:
+                self._hash_stored_passwords()
                 return
             now = time.time()
             for t in catalog.taurus_instances(self.region, jobs.job_time(now - 86400 * 30)):
@@ -141,7 +143,7 @@ class Taurus:
             inst["users"] = [
                 {
                     "user_name": "report_reader",
-                    "password": "Reader#2026",
+                    "password": passwords.hash_secret("Reader#2026"),
                     "databases": ["demo"],
                     "dml": 1,
                     "ddl": 0,
@@ -149,6 +151,22 @@ class Taurus:
             ]
             self.store.put(SR_KIND, inst["id"], inst)
             self.store.put(META_KIND, "seed", {"at": now})
+
+    def _hash_stored_passwords(self) -> None:
+        """Instances written by an earlier version kept their passwords in plain text: hash them."""
+        for inst in self.store.list(SR_KIND):
+            changed = False
+            root = inst.get("root_password")
+            if isinstance(root, str) and not passwords.is_hashed(root):
+                inst["root_password"] = passwords.hash_secret(root)
+                changed = True
+            for u in inst.get("users", []):
+                pw = u.get("password")
+                if isinstance(pw, str) and not passwords.is_hashed(pw):
+                    u["password"] = passwords.hash_secret(pw)
+                    changed = True
+            if changed:
+                self.store.put(SR_KIND, inst["id"], inst)
 
     # -- jobs ----------------------------------------------------------------------------------
     def settle(self, now: float | None = None) -> None:
@@ -675,7 +693,7 @@ class Taurus:
             status="creating",
             created=now,
         )
-        inst["root_password"] = password
+        inst["root_password"] = passwords.hash_secret(password)
         self.store.put(SR_KIND, inst["id"], inst)
         job = jobs.new_job(
             self.store,
@@ -841,7 +859,13 @@ class Taurus:
         if any(u["user_name"] == name for u in inst["users"]):
             raise errors.param(f"database user {name} already exists")
         inst["users"].append(
-            {"user_name": name, "password": password, "databases": databases, "dml": dml, "ddl": ddl}
+            {
+                "user_name": name,
+                "password": passwords.hash_secret(password),
+                "databases": databases,
+                "dml": dml,
+                "ddl": ddl,
+            }
         )
         self.store.put(SR_KIND, inst["id"], inst)
         return 200, {"result": "success"}
@@ -854,14 +878,14 @@ class Taurus:
         if name == "root":
             if not valid_root_password(password):
                 raise ApiError(400, errors.ROOT_PASSWORD)
-            inst["root_password"] = password
+            inst["root_password"] = passwords.hash_secret(password)
         else:
             self._user(inst, name)
             if not valid_user_password(name, password):
                 raise errors.param("password is invalid")
             for u in inst["users"]:
                 if u["user_name"] == name:
-                    u["password"] = password
+                    u["password"] = passwords.hash_secret(password)
         self.store.put(SR_KIND, inst["id"], inst)
         return 200, {"result": "success"}
 

@@ -3,8 +3,8 @@ id, and the checks the API gateway makes on every TaurusDB call (token or AK/SK 
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import hmac
 import secrets
 import time
 import uuid
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import passwords
 from . import errors, signing
 from .errors import ApiError, KeystoneError
 
@@ -73,12 +74,8 @@ class Iam:
             raise KeystoneError(400, "The request body is invalid: methods must contain password.")
         if not all(isinstance(v, str) for v in (name, password, domain_name)) or not isinstance(scope, dict):
             raise KeystoneError(400, "The request body is invalid.")
-        ok = (
-            hmac.compare_digest(name, c.iam_user)
-            and hmac.compare_digest(password, c.iam_password)
-            and hmac.compare_digest(domain_name, c.iam_domain)
-        )
-        if not ok:
+        name_ok = passwords.same(name, c.iam_user) & passwords.same(domain_name, c.iam_domain)
+        if not (passwords.verify_secret(_stored(c.iam_password), password) and name_ok):
             raise KeystoneError(401, "The username or password is wrong.")
         project_id: str | None = None
         if "project" in scope:
@@ -166,7 +163,7 @@ class Iam:
             if auth is None:
                 raise errors.gateway_auth("verify aksk signature fail, malformed Authorization header")
             c = self.sb.config.huawei
-            if not hmac.compare_digest(auth.ak, c.ak):
+            if not passwords.same(auth.ak, c.ak):
                 raise errors.gateway_auth(f"Get secretKey failed,ak:{auth.ak},err:ak not exist")
             try:
                 signing.verify(auth, c.sk, method, raw_path, raw_query, headers, body)
@@ -200,3 +197,9 @@ class Iam:
             "projects": rows,
             "links": {"self": f"{self.sb.fe_url}/v3/projects", "previous": None, "next": None},
         }
+
+
+@functools.lru_cache(maxsize=4)
+def _stored(password: str) -> str:
+    """The IAM user's password as the service keeps it: a salted hash, made once per run."""
+    return passwords.hash_secret(password)

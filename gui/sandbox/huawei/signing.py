@@ -136,6 +136,7 @@ def verify(
         )
     canonical = canonical_request(method, raw_path, raw_query, headers, auth.signed_headers, body)
     expected = sign(secret, string_to_sign(canonical, sdk_date.strip()))
-    if not hmac.compare_digest(expected, auth.signature):
+    # Bytes: a header may carry any character, and compare_digest refuses non-ASCII text.
+    if not hmac.compare_digest(expected.encode(), auth.signature.encode("utf-8", "surrogateescape")):
         shown = canonical.replace("\n", "|")
         raise SignatureError(f"verify aksk signature fail,canonicalRequest:{shown}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
+import functools
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import passwords
 from ..http import basic_auth, json_response
 
 if TYPE_CHECKING:
@@ -22,9 +23,18 @@ def check(config: SandboxConfig, request: Request) -> str | None:
     user, password = creds
     # StarRocks accepts user@host style names ("root@%"); only the user part is checked here.
     name = user.split("@", 1)[0]
-    if hmac.compare_digest(name, config.fe_user) and hmac.compare_digest(password, config.fe_password):
+    # Both checks always run, so the time taken does not tell a wrong name from a wrong password.
+    name_ok = passwords.same(name, config.fe_user)
+    password_ok = passwords.check_mysql_native(_stored(config.fe_password), password)
+    if name_ok and password_ok:
         return name
     return None
+
+
+@functools.lru_cache(maxsize=4)
+def _stored(password: str) -> str:
+    """The user's password as the FE keeps it (its MySQL native hash)."""
+    return passwords.mysql_native(password)
 
 
 def fe_unauthorized(request: Request) -> Response:

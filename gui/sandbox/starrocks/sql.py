@@ -40,6 +40,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from ..engine import SrType, TableDef, quote_ident
+from ..http import NOT_JSON, is_json
 from ..store import META_SCHEMA, STAGING_SCHEMA
 from . import auth, ddl
 from . import metric_names as mn
@@ -79,6 +80,17 @@ _BLOCKED_FUNCTION_PREFIXES = (
 _BLOCKED_FUNCTIONS = {
     "glob", "query", "query_table", "getenv", "current_setting", "which_secret", "sniff_csv", "checkpoint",
     "force_checkpoint", "load_aws_credentials", "getvariable", "set_variable",
+}  # fmt: skip
+# StarRocks' table functions the sandbox runs (DuckDB has them with the same meaning).
+_TABLE_FUNCTIONS = frozenset({"unnest", "generate_series", "json_each"})
+_duck_table_names: frozenset[str] | None = None
+# Words that a "(" may follow without making a call.
+_NOT_FUNCTIONS = {
+    "IN", "VALUES", "AS", "OVER", "EXISTS", "ON", "USING", "FROM", "JOIN", "AND", "OR", "NOT", "SELECT",
+    "WITH", "LATERAL", "ALL", "ANY", "SOME", "WHERE", "HAVING", "WHEN", "THEN", "ELSE", "CASE", "BY",
+    "UNION", "EXCEPT", "INTERSECT", "IS", "LIKE", "BETWEEN", "ARRAY", "MAP", "STRUCT", "ROW", "DISTINCT",
+    "RECURSIVE", "LIMIT", "OFFSET", "INTERVAL", "FILTER", "WITHIN", "PARTITION", "ORDER", "QUALIFY",
+    "WINDOW", "RETURNS", "INTO",
 }  # fmt: skip
 _CLAUSE_WORDS = {
     "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "ON", "USING", "UNION", "EXCEPT", "INTERSECT",
@@ -731,6 +743,7 @@ class Executor:
         no_pop: set[int] = set()
         tables: list[tuple[str, str]] = []
         info: set[str] = set()
+        table_fn_at = -1  # sig index of the function inside a FROM ... TABLE(fn(...))
         ctx = [False]  # per parenthesis level: inside a FROM clause
         plain = [True]  # per parenthesis level: FROM there starts a FROM clause (not EXTRACT(x FROM y))
         k = 0
@@ -769,21 +782,16 @@ class Executor:
                 close = _matching(S, k + 1)
                 drop.update((k, k + 1, close))
                 no_pop.add(close)
+                table_fn_at = k + 2
                 k += 2
                 continue
             if (
-                t.kind == ddl.WORD
+                t.kind in (ddl.WORD, ddl.QIDENT)
                 and nxt is not None
                 and nxt.text == "("
-                and (prev is None or prev.text != ".")
+                and not (t.kind == ddl.WORD and t.value in _NOT_FUNCTIONS)
             ):
-                name = t.text.lower()
-                if (
-                    name in _BLOCKED_FUNCTIONS
-                    or name.startswith(_BLOCKED_FUNCTION_PREFIXES)
-                    or name.endswith("_scan")
-                ):
-                    raise analysis_error(f"No matching function with signature: {t.text}()", sql, t.pos)
+                self._check_call(S, k, is_ref or k == table_fn_at, sql)
             if is_ref and t.kind in (ddl.WORD, ddl.QIDENT) and not (nxt is not None and nxt.text == "("):
                 parts: list[str] = []
                 j = k
@@ -793,6 +801,8 @@ class Executor:
                         j += 2
                         continue
                     break
+                if j + 1 < len(S) and S[j + 1].text == "(":  # db.fn(...): a qualified table function
+                    self._check_call(S, j, True, sql)
                 text = self._table_ref(parts, db, ctes, sql, t.pos, tables, info)
                 if text is not None:
                     replace[k] = (j, text)
@@ -825,6 +835,51 @@ class Executor:
             else:
                 out.append(tok.text)
         return Translation("".join(out), tables, info)
+
+    def _check_call(self, S: list[ddl.Token], k: int, table_position: bool, sql: str) -> None:
+        """Refuse a call StarRocks would not resolve, however its name is spelled (bare, backquoted,
+        qualified): in FROM only StarRocks' table functions; elsewhere none of DuckDB's table
+        functions or the functions that reach files, settings or the sandbox's own catalog. None of
+        them exist in StarRocks, so the answer is its own for an unknown function."""
+        t = S[k]
+        name = (t.value if t.kind == ddl.QIDENT else t.text).lower()
+        qualified = k > 0 and S[k - 1].text == "."
+        start = k
+        while start >= 2 and S[start - 1].text == "." and S[start - 2].kind in (ddl.WORD, ddl.QIDENT):
+            start -= 2
+        if table_position:
+            # A table function is looked up by its bare name (FunctionName.getFunction()).
+            if qualified or name not in _TABLE_FUNCTIONS:
+                types = ",".join(_literal_types(S, k + 1, upper=True))
+                raise analysis_error(f"Unknown table function '{name}({types})'")
+            return
+        if (
+            qualified
+            # The sandbox has no UDFs, and DuckDB reads ``x.fn()`` as ``fn(x)``.
+            or name in _BLOCKED_FUNCTIONS
+            or name.startswith(_BLOCKED_FUNCTION_PREFIXES)
+            or name.endswith("_scan")
+            or name in self._duck_table_functions()
+        ):
+            types = ", ".join(_literal_types(S, k + 1, upper=False))
+            raise analysis_error(f"No matching function with signature: {name}({types})", sql, S[start].pos)
+
+    def _duck_table_functions(self) -> frozenset[str]:
+        """Names of DuckDB's table functions (file readers, catalog views, pragmas): none may be
+        called from SQL outside FROM, where only StarRocks' own are allowed."""
+        global _duck_table_names
+        if _duck_table_names is None:
+            with self.sb.store.cursor() as cur:
+                # A name that is also a scalar or aggregate function (repeat, range...) stays
+                # callable as one; DuckDB will not run the table function there.
+                rows = cur.execute(
+                    "SELECT lower(function_name) FROM duckdb_functions() "
+                    "WHERE function_type IN ('table', 'table_macro', 'pragma') EXCEPT "
+                    "SELECT lower(function_name) FROM duckdb_functions() "
+                    "WHERE function_type NOT IN ('table', 'table_macro', 'pragma')"
+                ).fetchall()
+            _duck_table_names = frozenset(str(r[0]) for r in rows) - _TABLE_FUNCTIONS
+        return _duck_table_names
 
     def _table_ref(
         self,
@@ -1522,6 +1577,47 @@ def _matching(toks: list[ddl.Token], open_at: int) -> int:
     return len(toks)
 
 
+def _literal_types(S: list[ddl.Token], open_at: int, upper: bool) -> list[str]:
+    """The types StarRocks gives the literal arguments of a call (``'x'`` varchar, ``1`` tinyint...),
+    as an error message lists them; an argument that is not a plain literal is left out."""
+    close = _matching(S, open_at)
+    args: list[list[ddl.Token]] = [[]]
+    depth = 0
+    for tok in S[open_at + 1 : close]:
+        if tok.text in ("(", "["):
+            depth += 1
+        elif tok.text in (")", "]"):
+            depth -= 1
+        if depth == 0 and tok.text == ",":
+            args.append([])
+        else:
+            args[-1].append(tok)
+    out: list[str] = []
+    for arg in args:
+        if len(arg) != 1:
+            continue
+        tok = arg[0]
+        kind = None
+        if tok.kind == ddl.STRING:
+            kind = "varchar"
+        elif tok.kind == ddl.NUMBER and re.fullmatch(r"\d+", tok.text):
+            n = int(tok.text)
+            kind = next(
+                (name for name, bits in (("tinyint", 7), ("smallint", 15), ("int", 31), ("bigint", 63))
+                 if n < 2**bits),
+                "largeint",
+            )  # fmt: skip
+        elif tok.kind == ddl.NUMBER:
+            kind = "double"
+        elif tok.is_word("TRUE", "FALSE"):
+            kind = "boolean"
+        elif tok.is_word("NULL"):
+            kind = "null_type"
+        if kind is not None:
+            out.append(kind.upper() if upper else kind)
+    return out
+
+
 def _find(sql: str, needle: str) -> int:
     if not needle:
         return -1
@@ -1660,6 +1756,10 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
             db is not None and db.lower() != "information_schema" and sb.engine.database(db) is None
         ):
             return error_response("set catalog or db failed", 403)
+        if not is_json(request):
+            # The FE reads the body whatever its type; the sandbox, reachable from the user's
+            # browser, does not run SQL sent as a form (see http.is_json).
+            return error_response(NOT_JSON, 415)
         raw = (await request.body()).decode("utf-8", "replace")
         try:
             body = json.loads(raw) if raw.strip() else None

@@ -13,21 +13,25 @@ Semantics follow StarRocks' FE ``TransactionLoadAction`` / ``TransactionWithoutC
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
 import logging
 import re
 import shutil
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import zstandard
 from starlette.requests import Request
 
 from ..engine import qualified
 from . import metric_names as m
-from .loader import LoadFailure, LoadParams, LoadStats, load_file, plan, staging_name
+from .loader import JSON_MAX_BYTES, LoadFailure, LoadParams, LoadStats, load_file, plan, staging_name
 from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords, now_ms
 
 if TYPE_CHECKING:
@@ -401,7 +405,12 @@ class TxnManager:
         txn_dir = self.work_dir / f"txn-{t.txn_id}"
         txn_dir.mkdir(exist_ok=True)
         body = txn_dir / f"load-{t.loads}.dat"
-        size = await _receive(request, body)
+        try:
+            size = await _receive(request, body, self.max_body_bytes)
+        except LoadFailure as e:
+            body.unlink(missing_ok=True)
+            await self.abort(t, e.message)
+            return be_reply(e.status, e.message)
         received_ms = int((time.monotonic() - started) * 1000)
         fresh = self.records.get(t.txn_id)
         if fresh is None or fresh.status != RUNNING:
@@ -463,7 +472,12 @@ class TxnManager:
             ReceivedDataTimeMs=received_ms,
         )
 
+    @property
+    def max_body_bytes(self) -> int:
+        return self.sb.config.streaming_load_max_mb * 1024 * 1024
+
     def _parse(self, t: Txn, p: Any, body: Path, txn_dir: Path) -> LoadStats:
+        check_decompressed(body, p.params, self.max_body_bytes)
         cur = self.sb.store.new_cursor()
         try:
             return load_file(cur, p, body, staging_name(t.txn_id), (t.loads + 1) << 40, txn_dir)
@@ -627,7 +641,11 @@ class TxnManager:
         body_path = txn_dir / "load-0.dat"
         self._busy.add(t.txn_id)
         try:
-            size = await _receive(request, body_path)
+            try:
+                size = await _receive(request, body_path, self.max_body_bytes)
+            except LoadFailure as e:
+                await self.abort(t, e.message)
+                return fail(e.message, t)
             received_ms = int((time.monotonic() - started) * 1000) - begin_ms
             table_def = self.sb.engine.table(db, table)
             assert table_def is not None
@@ -695,12 +713,85 @@ def _stream_counts(t: Txn | None, started: float) -> dict[str, Any]:
     }
 
 
-async def _receive(request: Request, path: Path) -> int:
-    """Write a request body to ``path`` as it arrives; returns its size."""
+def _too_large(limit: int, size: int) -> LoadFailure:
+    # The BE's check of a body against streaming_load_max_mb (StreamLoadAction::_on_header).
+    return LoadFailure("INTERNAL_ERROR", f"body exceed max size: {limit}, data: {size}")
+
+
+async def _receive(request: Request, path: Path, limit: int) -> int:
+    """Write a request body to ``path`` as it arrives; returns its size. A body over ``limit``
+    (announced by Content-Length, or found so while reading a chunked one) is refused."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, int(declared))
     size = 0
     with path.open("wb") as f:
         async for chunk in request.stream():
             if chunk:
-                f.write(chunk)
                 size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit, size)
+                f.write(chunk)
     return size
+
+
+_BLOCK = 1 << 20
+
+
+def check_decompressed(body: Path, params: LoadParams, limit: int) -> None:
+    """Refuse a compressed body that grows past ``limit`` (or, for JSON, past the JSON batch limit)
+    once decompressed. The BE checks only the size received, so a small compressed body could
+    otherwise expand to fill the memory or the disk; this is the sandbox's own guard. The stream is
+    decompressed a block at a time and nothing is kept; a damaged stream is left for the loader to
+    report in its own words."""
+    if not params.compression:
+        return
+    is_json = params.format == "json" and not params.ignore_json_size
+    cap = min(limit, JSON_MAX_BYTES) if is_json else limit
+    total = 0
+    try:
+        for block in _decompressed_blocks(body, params.compression):
+            total += len(block)
+            if total > cap:
+                break
+    except (OSError, EOFError, ValueError, zlib.error, zstandard.ZstdError):
+        return
+    if total <= cap:
+        return
+    if is_json and cap == JSON_MAX_BYTES:
+        raise LoadFailure(
+            "INTERNAL_ERROR",
+            f"The size of this batch exceed the max size [{JSON_MAX_BYTES}]  of json type data "
+            f" data [ more than {JSON_MAX_BYTES} once decompressed ]. "
+            "Set ignore_json_size to skip the check, although it may lead huge memory consuming.",
+        )
+    raise LoadFailure(
+        "INTERNAL_ERROR", f"body exceed max size: {limit}, data: more than {limit} once decompressed"
+    )
+
+
+def _decompressed_blocks(body: Path, compression: str) -> Iterator[bytes]:
+    """The decompressed stream in blocks of at most ``_BLOCK`` bytes (bounded memory whatever the
+    compression ratio)."""
+    with body.open("rb") as raw:
+        if compression in ("gzip", "bzip2", "zstd"):
+            reader: Any
+            if compression == "gzip":
+                reader = gzip.GzipFile(fileobj=raw)
+            elif compression == "bzip2":
+                reader = bz2.BZ2File(raw)
+            else:
+                reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            with reader:
+                while block := reader.read(_BLOCK):
+                    yield block
+        elif compression == "deflate":
+            z = zlib.decompressobj()
+            while not z.eof:
+                data = z.unconsumed_tail or raw.read(_BLOCK)
+                if not data:
+                    break
+                block = z.decompress(data, _BLOCK)
+                if block:
+                    yield block
+            # lz4 and anything else: the loader does not decompress them, so there is nothing to guard

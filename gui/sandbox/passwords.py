@@ -1,0 +1,63 @@
+"""Passwords as the emulated services keep them: never the plain text, compared in constant time on
+bytes (``hmac.compare_digest`` refuses ``str`` holding non-ASCII characters).
+
+- StarRocks keeps a MySQL native password: ``*`` + upper-case hex of SHA1(SHA1(password))
+  (MysqlPassword.makeScrambledPassword), and checks a plain password from HTTP Basic auth by
+  scrambling it the same way (checkPlainPass).
+- The cloud services' passwords (TaurusDB root and database users, the IAM user) are kept as
+  salted scrypt hashes: ``scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+_N, _R, _P = 2**14, 8, 1
+_PREFIX = "scrypt$"
+
+
+def same(given: str, expected: str) -> bool:
+    """Constant-time equality of two texts, whatever characters they hold."""
+    return hmac.compare_digest(_bytes(given), _bytes(expected))
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def mysql_native(password: str) -> str:
+    """The MySQL native password hash StarRocks stores for a user (empty for no password)."""
+    if not password:
+        return ""
+    stage1 = hashlib.sha1(password.encode("utf-8")).digest()
+    return "*" + hashlib.sha1(stage1).hexdigest().upper()
+
+
+def check_mysql_native(stored: str, password: str) -> bool:
+    return same(mysql_native(password), stored)
+
+
+def hash_secret(password: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P)
+    b64 = base64.b64encode
+    return f"{_PREFIX}{_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def is_hashed(value: str) -> bool:
+    return value.startswith(_PREFIX)
+
+
+def verify_secret(stored: str, password: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        expected = base64.b64decode(digest)
+        got = hashlib.scrypt(
+            password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
