@@ -21,8 +21,9 @@ from typing import Any, Protocol
 
 import duckdb
 
-from ..engine import Column, TableDef, quote_ident
+from ..engine import Column, SrType, TableDef, quote_ident
 from ..store import STAGING_SCHEMA
+from . import expr
 
 # Headers that shape how a body is read; every load of one transaction must send the same ones.
 LOAD_HEADERS = (
@@ -97,7 +98,8 @@ def unescape_separator(text: str) -> bytes:
 @dataclass
 class ColumnItem:
     name: str
-    expr: str | None = None  # "name = expr" items
+    expr: str | None = None  # the expression of a "name = expr" item
+    offset: int = 0  # where the expression starts in what the FE parses ("COLUMNS (" + header + ")")
 
 
 @dataclass
@@ -109,8 +111,9 @@ class LoadParams:
     compression: str | None = None
     column_separator: bytes = b"\t"
     row_delimiter: bytes = b"\n"
-    columns: list[ColumnItem] | None = None
+    columns: str | None = None  # the FE parses and checks these when it plans the load
     where: str | None = None
+    timezone: str | None = None
     max_filter_ratio: float = 0.0
     strict_mode: bool = False
     strip_outer_array: bool = False
@@ -128,10 +131,9 @@ class LoadParams:
     def from_headers(cls, headers: Any) -> LoadParams:
         raw = {h: headers[h] for h in LOAD_HEADERS if h in headers}
         p = cls(raw=raw)
+        check_format(headers)
         fmt = raw.get("format", "")
         if fmt:
-            if fmt.lower() not in FORMATS:
-                raise LoadFailure("INTERNAL_ERROR", f"unknown data format, format={fmt}")
             p.format, p.compression = FORMATS[fmt.lower()]
         enc, comp = raw.get("content-encoding", ""), raw.get("compression", "")
         if enc and comp:
@@ -173,9 +175,11 @@ class LoadParams:
         if raw.get("row_delimiter"):
             p.row_delimiter = unescape_separator(raw["row_delimiter"])
         if raw.get("columns", "").strip():
-            p.columns = parse_columns(raw["columns"])
+            p.columns = raw["columns"]
         if raw.get("where", "").strip():
-            p.where = raw["where"].strip()
+            p.where = raw["where"]
+        if raw.get("timezone"):
+            p.timezone = raw["timezone"]
         ratio = raw.get("max_filter_ratio", "")
         if ratio:
             try:
@@ -190,9 +194,11 @@ class LoadParams:
         p.escape = raw.get("escape") or None
         if raw.get("skip_header"):
             try:
-                p.skip_header = max(0, int(raw["skip_header"]))
+                p.skip_header = int(raw["skip_header"])
             except ValueError:
-                raise LoadFailure("ANALYSIS_ERROR", f"Invalid skip_header: {raw['skip_header']}") from None
+                raise LoadFailure("INVALID_ARGUMENT", "Invalid csv load skip_header format") from None
+            if p.skip_header < 0:
+                raise LoadFailure("INVALID_ARGUMENT", "skip_header must be equal or greater than 0")
         if raw.get("json_root"):
             p.json_root = raw["json_root"]
         if raw.get("jsonpaths"):
@@ -206,35 +212,80 @@ class LoadParams:
         return p
 
 
+def check_format(headers: Any) -> None:
+    """The BE's first look at a load's headers, before it begins a transaction."""
+    fmt = headers.get("format", "") or ""
+    if fmt and fmt.lower() not in FORMATS:
+        raise LoadFailure("INTERNAL_ERROR", f"unknown data format, format={fmt}")
+    if fmt.lower() == "json" and (headers.get("ignore_json_size", "") or "").lower() != "true":
+        length = headers.get("content-length", "") or ""
+        if length.isdigit() and int(length) > JSON_MAX_BYTES:
+            raise LoadFailure(
+                "INTERNAL_ERROR",
+                f"The size of this batch exceed the max size [{JSON_MAX_BYTES}]  of json type data "
+                f" data [ {length} ]. "
+                "Set ignore_json_size to skip the check, although it may lead huge memory consuming.",
+            )
+
+
+# The FE parses the header as "COLUMNS (" + header + ")": positions in its messages count from there.
+_COLUMNS_PREFIX = len("COLUMNS (")
+
+
 def parse_columns(text: str) -> list[ColumnItem]:
-    """Split ``a, b, tmp, c = upper(tmp)`` at top-level commas."""
+    """Split ``a, b, tmp, c = upper(tmp)`` into names and mapping expressions, as the FE's
+    ``COLUMNS (...)`` rule reads it: items at top-level commas, each a name or ``name = expr``."""
+    try:
+        tokens = expr.tokenize(text)
+    except expr.ExprError as e:
+        raise LoadFailure("ANALYSIS_ERROR", e.message) from None
     items: list[ColumnItem] = []
-    depth, quote, buf = 0, "", []
-    for ch in text + ",":
-        if quote:
-            buf.append(ch)
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch == "(":
+    group: list[expr.Token] = []
+    depth = 0
+    for tok in [*tokens, None]:
+        kind = tok.token_type if tok is not None else None
+        if kind in (expr.TokenType.L_PAREN, expr.TokenType.L_BRACKET):
             depth += 1
-        elif ch == ")":
+        elif kind in (expr.TokenType.R_PAREN, expr.TokenType.R_BRACKET):
             depth -= 1
-        elif ch == "," and depth == 0:
-            part = "".join(buf).strip()
-            buf = []
-            if not part:
-                raise LoadFailure("ANALYSIS_ERROR", f"Invalid columns header: {text}")
-            name, eq, expr = part.partition("=")
-            name = name.strip().strip("`")
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-                raise LoadFailure("ANALYSIS_ERROR", f"Invalid column name in columns header: '{name}'")
-            items.append(ColumnItem(name, expr.strip() if eq else None))
+        if tok is not None and not (kind == expr.TokenType.COMMA and depth == 0):
+            group.append(tok)
             continue
-        buf.append(ch)
+        end = tok.start if tok is not None else len(text)
+        items.append(_column_item(text, group, end, tok))
+        group = []
     return items
+
+
+def _column_item(text: str, group: list[expr.Token], end: int, after: expr.Token | None) -> ColumnItem:
+    def syntax(tok: expr.Token | None) -> LoadFailure:
+        col = _COLUMNS_PREFIX + (tok.start if tok is not None else len(text))
+        word = text[tok.start : tok.end + 1] if tok is not None else ")"
+        return LoadFailure("ANALYSIS_ERROR", expr.syntax_error(col, word).message)
+
+    if not group:
+        raise syntax(after)
+    name_tok = group[0]
+    if not (expr.is_identifier(name_tok)):
+        raise syntax(name_tok)
+    if len(group) == 1:
+        return ColumnItem(name_tok.text)
+    if group[1].token_type != expr.TokenType.EQ:
+        raise syntax(group[1])
+    if len(group) == 2:
+        raise syntax(after)
+    start = group[1].end + 1
+    return ColumnItem(name_tok.text, text[start:end], _COLUMNS_PREFIX + start)
+
+
+@dataclass
+class Target:
+    """How one table column gets its value."""
+
+    kind: str  # "field" (a source field), "expr" (a mapping), "default", "null"
+    sql: str = ""  # "field": the field's SQL; "expr": the compiled expression; "default": a literal
+    ty: expr.Ty = expr.VARCHAR  # the type of ``sql`` (source fields are strings)
+    direct: bool = False  # a value read straight from a field (strict mode checks those)
 
 
 @dataclass
@@ -244,35 +295,106 @@ class Plan:
     table: TableDef
     params: LoadParams
     source: list[str]  # names of the fields in the body, in order
-    targets: dict[str, str]  # table column -> SQL over the raw fields (text)
+    targets: dict[str, Target]  # table column -> how it gets its value
+    where: str | None = None  # the where filter over the converted columns (DuckDB SQL)
+
+
+def field_value(i: int) -> str:
+    """A field's text; an explicit ``\\N`` is NULL (a missing trailing field is NULL already)."""
+    return f"NULLIF({_field(i)}, '{_NULL_TEXT}')"
 
 
 def plan(table: TableDef, params: LoadParams) -> Plan:
-    """Check the ``columns``/``where`` headers against the table, as the FE plans a stream load."""
-    if params.columns is None:
+    """Check the ``columns``/``where`` headers against the table, as the FE plans a stream load:
+    parse both, check the time zone, then Load.initColumns' checks in its order, then analyze
+    each mapping (names first, then functions), then the where filter over the table's columns."""
+    items = parse_columns(params.columns) if params.columns is not None else None
+    if params.where is not None:
+        try:
+            expr.parse(params.where)
+        except expr.ExprError as e:
+            raise LoadFailure("ANALYSIS_ERROR", e.message) from None
+    tz = expr.DEFAULT_TIMEZONE
+    if params.timezone is not None:
+        try:
+            tz = expr.normalize_timezone(params.timezone)
+        except expr.ExprError as e:
+            raise LoadFailure("ANALYSIS_ERROR", e.message) from None
+    if items is None or not any(i.expr is None for i in items):
+        mappings = items or []
         source = [c.name for c in table.columns]
-        derived: dict[str, str] = {}
     else:
-        source = [i.name for i in params.columns if i.expr is None]
-        derived = {i.name.lower(): i.expr for i in params.columns if i.expr is not None}
-    by_lower = {s.lower(): s for s in source}
-    targets: dict[str, str] = {}
+        mappings = [i for i in items if i.expr is not None]
+        source = [i.name for i in items if i.expr is None]
+    seen: set[str] = set()
+    for item in items or []:
+        low = item.name.lower()
+        if item.expr is None:
+            if low in seen:
+                raise LoadFailure("ANALYSIS_ERROR", f"Duplicate column: {item.name}")
+            seen.add(low)
+    mapped: dict[str, ColumnItem] = {}
+    for item in mappings:
+        if item.name.lower() in mapped:
+            raise LoadFailure("ANALYSIS_ERROR", f"Duplicate column mapping: {item.name}")
+        if table.column(item.name) is None:
+            raise LoadFailure("ANALYSIS_ERROR", f"Mapping column is not in table. column: {item.name}")
+        mapped[item.name.lower()] = item
+    by_lower = {s.lower(): i for i, s in enumerate(source)}
     for col in table.columns:
         low = col.name.lower()
-        if low in derived:
-            targets[col.name] = f"({_rewrite_expr(derived[low], by_lower)})"
-        elif low in by_lower:
-            targets[col.name] = _field(source.index(by_lower[low]))
-        elif col.default is not None:
-            targets[col.name] = _literal(col.default)
-        elif col.nullable:
-            targets[col.name] = "NULL"
-        else:
+        if low not in mapped and low not in by_lower and col.default is None and not col.nullable:
             raise LoadFailure("ANALYSIS_ERROR", f"Column has no default value. column: {col.name}")
-    for name in derived:
-        if table.column(name) is None:
-            raise LoadFailure("ANALYSIS_ERROR", f"Unknown column '{name}' in '{table.name}'")
-    return Plan(table, params, source, targets)
+    inputs = {s.lower(): expr.Input(field_value(i), expr.VARCHAR) for i, s in enumerate(source)}
+    targets: dict[str, Target] = {}
+    for col in table.columns:
+        low = col.name.lower()
+        if low in mapped:
+            targets[col.name] = _mapping(col, mapped[low], inputs, tz)
+        elif low in by_lower:
+            targets[col.name] = Target("field", field_value(by_lower[low]), direct=True)
+        elif col.default is not None:
+            targets[col.name] = Target("default", _literal(col.default))
+        else:
+            targets[col.name] = Target("null")
+    where = _where(params.where, table, tz) if params.where is not None else None
+    return Plan(table, params, source, targets, where)
+
+
+def _mapping(col: Column, item: ColumnItem, inputs: dict[str, expr.Input], tz: str) -> Target:
+    assert item.expr is not None
+
+    def unknown(name: str) -> expr.ExprError:
+        return expr.ExprError(f"unknown reference column, column={col.name}, reference={name}")
+
+    try:
+        compiled = expr.compile_expr(item.expr, inputs, offset=item.offset, timezone=tz, unknown=unknown)
+    except expr.ExprError as e:
+        raise LoadFailure("ANALYSIS_ERROR", e.message) from None
+    return Target("expr", compiled.sql, compiled.ty, direct=compiled.ref is not None)
+
+
+def column_type(t: SrType) -> expr.Ty:
+    return expr.column_type(t.name, t.precision, t.scale, t.duckdb)
+
+
+def _where(text: str, table: TableDef, tz: str) -> str:
+    """The where filter over the converted columns; it may name table columns only."""
+    inputs = {c.name.lower(): expr.Input(quote_ident(c.name), column_type(c.sr_type)) for c in table.columns}
+
+    def unknown(name: str) -> expr.ExprError:
+        return expr.ExprError(
+            f"unknown column in where statement. the column '{name}' in where clause "
+            "must be in the target table."
+        )
+
+    try:
+        compiled = expr.compile_expr(text, inputs, timezone=tz, unknown=unknown)
+    except expr.ExprError as e:
+        raise LoadFailure("ANALYSIS_ERROR", e.message) from None
+    if compiled.ty.name not in ("BOOLEAN", "NULL"):
+        raise LoadFailure("ANALYSIS_ERROR", "where statement is not a valid statement return bool")
+    return compiled.sql
 
 
 def _field(i: int) -> str:
@@ -280,26 +402,7 @@ def _field(i: int) -> str:
 
 
 def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _rewrite_expr(expr: str, fields: dict[str, str]) -> str:
-    """Point identifiers of a ``columns`` expression at the raw fields they name."""
-    out: list[str] = []
-    pos = 0
-    for m in re.finditer(r"'(?:[^']|'')*'|`([^`]+)`|\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()", expr):
-        out.append(expr[pos : m.start()])
-        name = m.group(1) or m.group(2)
-        if name and name.lower() in fields:
-            src = fields[name.lower()]
-            out.append(_field(list(fields.values()).index(src)))
-        elif m.group(1):
-            out.append(quote_ident(m.group(1)))
-        else:
-            out.append(m.group(0))
-        pos = m.end()
-    out.append(expr[pos:])
-    return "".join(out)
+    return expr.literal(value)
 
 
 # -- reading bodies -------------------------------------------------------------------------------
@@ -548,60 +651,46 @@ def _json_text(v: Any) -> str | None:
 
 
 def _cast_sql(col: Column, raw: str) -> str:
-    t = col.sr_type
-    if t.is_string:
-        return raw
-    if t.name == "BOOLEAN":
-        return (
-            f"CASE lower(trim({raw})) WHEN 'true' THEN true WHEN 'false' THEN false "
-            f"ELSE TRY_CAST(TRY_CAST(trim({raw}) AS DOUBLE) <> 0 AS BOOLEAN) END"
-        )
-    if t.name in ("DATE", "DATETIME"):
-        # StarRocks also takes compact forms like 20240101 and 20240101083000.
-        compact = (
-            f"TRY_STRPTIME(trim({raw}), '%Y%m%d%H%M%S')"
-            if t.name == "DATETIME"
-            else f"TRY_STRPTIME(trim({raw}), '%Y%m%d')"
-        )
-        return f"COALESCE(TRY_CAST(trim({raw}) AS {t.duckdb}), TRY_CAST({compact} AS {t.duckdb}))"
-    if t.name == "JSON":
-        return f"TRY_CAST({raw} AS JSON)"
-    if t.name in ("HLL", "BITMAP", "PERCENTILE", "VARBINARY"):
-        return f"TRY_CAST({raw} AS BLOB)"
-    return f"TRY_CAST(trim({raw}) AS {t.duckdb})"
+    """A text field read as the column's type (StarRocks' CSV conversion)."""
+    return expr.from_varchar(raw, column_type(col.sr_type))
+
+
+def _column_values(col: Column, t: Target) -> tuple[str, str | None]:
+    """The column's value and, for a value read straight from a field, the field's text."""
+    if t.kind == "null":
+        return f"CAST(NULL AS {col.sr_type.duckdb})", None
+    src = f"({t.sql})"
+    if t.ty.is_string:
+        return _cast_sql(col, src), src if t.direct else None
+    return expr.cast_sql(src, t.ty, column_type(col.sr_type)), None
 
 
 def _convert(cur: duckdb.DuckDBPyConnection, p: Plan, raw: str, staging: str, seq_base: int) -> LoadStats:
     table = p.table
     width = len(p.source)
-    # Explicit "\N" in a field is NULL; a missing trailing field (padding) is NULL as well, and
-    # the extra field f{width} being present means the row had too many fields.
-    value_of = {f"f{i}": f"NULLIF(f{i}, '{_NULL_TEXT}')" for i in range(width)}
+    # Each column's value is computed once (inner select); the checks read it by name (outer).
+    # The extra field f{width} being present means the row had too many fields.
+    values: list[str] = []
     checks: list[str] = []
     selects: list[str] = []
-    for col in table.columns:
-        expr = p.targets[col.name]
-        if re.fullmatch(r"f\d+", expr):
-            src = value_of[expr]
-        else:
-            src = re.sub(r"\bf(\d+)\b", lambda m: value_of.get(m.group(0), m.group(0)), expr)
-            src = f"CAST({src} AS VARCHAR)" if expr != "NULL" else "NULL"
-        typed = _cast_sql(col, f"({src})")
-        name = quote_ident(col.name)
-        selects.append(f"{typed} AS {name}")
-        conv_fail = f"({src}) IS NOT NULL AND ({typed}) IS NULL"
-        if p.params.strict_mode:
+    for j, col in enumerate(table.columns):
+        typed, src = _column_values(col, p.targets[col.name])
+        value = f"__v{j}"
+        values.append(f"{typed} AS {value}")
+        selects.append(f"{value} AS {quote_ident(col.name)}")
+        if p.params.strict_mode and src is not None:
+            values.append(f"{src} AS __s{j}")
             checks.append(
-                f"WHEN {conv_fail} THEN 'Value ''' || left(({src}), 64) || ''' is invalid for column "
-                f"''{col.name}'' of type {col.sr_type.display}'"
+                f"WHEN __s{j} IS NOT NULL AND {value} IS NULL THEN 'Value ''' || left(__s{j}, 64) || ''' is "
+                f"invalid for column ''{col.name}'' of type {col.sr_type.display}'"
             )
         if not col.nullable:
-            checks.append(f"WHEN ({typed}) IS NULL THEN 'NULL value in non-nullable column ''{col.name}'''")
+            checks.append(f"WHEN {value} IS NULL THEN 'NULL value in non-nullable column ''{col.name}'''")
         limit = col.sr_type.max_bytes
         if limit is not None:
             checks.append(
-                f"WHEN octet_length(encode(({src}))) > {limit} THEN 'The length of input is too long than "
-                f"schema. column: {col.name}, input length: ' || octet_length(encode(({src}))) || ', "
+                f"WHEN octet_length(encode({value})) > {limit} THEN 'The length of input is too long than "
+                f"schema. column: {col.name}, input length: ' || octet_length(encode({value})) || ', "
                 f"schema length: {limit}'"
             )
     shape = []
@@ -621,32 +710,31 @@ def _convert(cur: duckdb.DuckDBPyConnection, p: Plan, raw: str, staging: str, se
     sep_sql = _literal(p.params.column_separator.decode("utf-8", "replace"))
     raw_line = f" || {sep_sql} || ".join(f"COALESCE(f{i}, '')" for i in range(width)) if width else "''"
     raw_line = f"{raw_line} || COALESCE({sep_sql} || f{width}, '')"
+    fields = "".join(f"f{i}, " for i in range(width + 1))
     conv = f"__conv_{raw}"
     try:
         cur.execute(
             f"CREATE TEMP TABLE {conv} AS SELECT {', '.join(selects)}, {reason} AS __reason, "
             f"CASE WHEN ({reason}) IS NOT NULL THEN {raw_line} END AS __raw_text, "
-            f"{seq_base} + __line AS __seq FROM {raw}"
+            f"{seq_base} + __line AS __seq FROM (SELECT {', '.join(values)}, {fields}__line FROM {raw})"
         )
     except duckdb.Error as e:
-        raise LoadFailure("ANALYSIS_ERROR", _analysis_message(e)) from None
+        raise LoadFailure("ANALYSIS_ERROR", _first_line(e)) from None
     try:
         stats = LoadStats()
         row = cur.execute(f"SELECT count(*), count(__reason) FROM {conv}").fetchone()
         assert row is not None
         stats.total, stats.filtered = int(row[0]), int(row[1])
         keep = "__reason IS NULL"
-        if p.params.where:
+        if p.where is not None:
             try:
-                where_sql = _rewrite_where(p.params.where, table)
-                cur.execute(
-                    f"SELECT count(*) FROM {conv} WHERE {keep} AND NOT COALESCE(({where_sql}), false)"
-                )
+                unsel = cur.execute(
+                    f"SELECT count(*) FROM {conv} WHERE {keep} AND NOT COALESCE(({p.where}), false)"
+                ).fetchone()
             except duckdb.Error as e:
-                raise LoadFailure("ANALYSIS_ERROR", _analysis_message(e)) from None
-            unsel = cur.fetchone()
+                raise LoadFailure("ANALYSIS_ERROR", _first_line(e)) from None
             stats.unselected = int(unsel[0]) if unsel else 0
-            keep = f"{keep} AND COALESCE(({where_sql}), false)"
+            keep = f"{keep} AND COALESCE(({p.where}), false)"
         stats.loaded = stats.total - stats.filtered - stats.unselected
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
         ensure_staging(cur, table, staging)
@@ -671,23 +759,5 @@ def staging_name(txn_id: int) -> str:
     return f"{STAGING_SCHEMA}.txn_{txn_id}"
 
 
-def _rewrite_where(where: str, table: TableDef) -> str:
-    names = {c.name.lower(): c.name for c in table.columns}
-
-    def ident(m: re.Match[str]) -> str:
-        word = m.group(0).strip("`")
-        return quote_ident(names[word.lower()]) if word.lower() in names else m.group(0)
-
-    return re.sub(r"`[^`]+`|\b[A-Za-z_][A-Za-z0-9_]*\b(?!\s*\()", ident, where)
-
-
 def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-
-
-def _analysis_message(e: Exception) -> str:
-    text = str(e)
-    m = re.search(r'Referenced column "([^"]+)" not found', text)
-    if m:
-        return f"Unknown column '{m.group(1)}'"
-    return _first_line(e)

@@ -31,7 +31,16 @@ from starlette.requests import Request
 
 from ..engine import qualified
 from . import metric_names as m
-from .loader import JSON_MAX_BYTES, LoadFailure, LoadParams, LoadStats, load_file, plan, staging_name
+from .loader import (
+    JSON_MAX_BYTES,
+    LoadFailure,
+    LoadParams,
+    LoadStats,
+    check_format,
+    load_file,
+    plan,
+    staging_name,
+)
 from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords, now_ms
 
 if TYPE_CHECKING:
@@ -603,72 +612,85 @@ class TxnManager:
 
     # -- BE: plain stream load ------------------------------------------------------------------
     async def stream_load(self, request: Request, db: str, table: str, user: str | None) -> dict[str, Any]:
-        """``PUT /api/{db}/{table}/_stream_load`` on the BE: one whole transaction."""
+        """``PUT /api/{db}/{table}/_stream_load`` on the BE: one whole transaction.
+
+        As StreamLoadAction does: the headers are checked and the transaction begun and planned
+        before any of the body is read; a refusal at that stage answers at once (LoadBytes 0,
+        LoadTimeMs 0: the BE measures a load's time only once its body was handled)."""
         headers = request.headers
         label = headers.get("label") or str(uuid.uuid4())
         started = time.monotonic()
-        timeout_s = DEFAULT_TXN_TIMEOUT_S
-        if headers.get("timeout", "").isdigit():
-            timeout_s = int(headers["timeout"])
         self.sb.metrics.inc(m.BE_STREAMING_LOAD_REQUESTS_TOTAL)
+        timing = {"begin": 0}
 
-        def fail(message: str, t: Txn | None = None, **extra: Any) -> dict[str, Any]:
-            body: dict[str, Any] = {
-                "TxnId": t.txn_id if t else -1,
-                "Label": label,
-                "Status": "Fail",
-                "Message": message,
-            }
-            body.update(_stream_counts(t, started))
-            body.update(extra)
+        def answer(status: str, message: str, t: Txn | None = None, handled: bool = False) -> dict[str, Any]:
+            load_ms = int((time.monotonic() - started) * 1000) if handled else 0
+            body = stream_load_body(
+                t.txn_id if t else -1, label, status, message, t, load_ms, timing["begin"]
+            )
+            if t is not None and t.error_url:
+                body["ErrorURL"] = t.error_url
             return body
 
+        timeout_s = DEFAULT_TXN_TIMEOUT_S
         try:
+            check_format(headers)
+            raw_timeout = headers.get("timeout")
+            if raw_timeout is not None and raw_timeout != "":
+                if not raw_timeout.isdigit() or int(raw_timeout) > 2**31 - 1:
+                    raise LoadFailure("INVALID_ARGUMENT", "Invalid timeout format")
+                timeout_s = int(raw_timeout)
             t = self._begin(db, table, label, user, "stream_load", timeout_s, 0)
         except _LabelExists as e:
-            return {
-                "TxnId": -1,
-                "Label": label,
-                "Status": "Label Already Exists",
-                "ExistingJobStatus": existing_job_status(e.txn),
-                "Message": f"Label [{label}] has already been used.",
-            }
+            body = answer("Label Already Exists", f"Label [{label}] has already been used.")
+            return with_existing_status(body, existing_job_status(e.txn))
         except LoadFailure as e:
-            return fail(e.message)
-        begin_ms = int((time.monotonic() - started) * 1000)
+            return answer("Fail", e.message)
+        timing["begin"] = int((time.monotonic() - started) * 1000)
+        t.extra["begin_txn_time_ms"] = timing["begin"]
+        table_def = self.sb.engine.table(db, table)
+        assert table_def is not None
+        try:
+            params = LoadParams.from_headers(headers)
+            plan_started = time.monotonic()
+            try:
+                p = plan(table_def, params)
+            finally:
+                t.plan_ms = int((time.monotonic() - plan_started) * 1000)
+        except LoadFailure as e:
+            await self.abort(t, e.message)
+            return answer("Fail", e.message, t)
         txn_dir = self.work_dir / f"txn-{t.txn_id}"
         txn_dir.mkdir(exist_ok=True)
         body_path = txn_dir / "load-0.dat"
         self._busy.add(t.txn_id)
         try:
+            receive_started = time.monotonic()
             try:
                 size = await _receive(request, body_path, self.max_body_bytes)
             except LoadFailure as e:
                 await self.abort(t, e.message)
-                return fail(e.message, t)
-            received_ms = int((time.monotonic() - started) * 1000) - begin_ms
-            table_def = self.sb.engine.table(db, table)
-            assert table_def is not None
+                return answer("Fail", e.message, t, handled=True)
+            t.load_bytes = size
+            t.received_ms = int((time.monotonic() - receive_started) * 1000)
+            write_started = time.monotonic()
             try:
-                params = LoadParams.from_headers(headers)
-                p = plan(table_def, params)
                 stats = await self.sb.store.run(self._parse, t, p, body_path, txn_dir)
             except LoadFailure as e:
                 await self.abort(t, e.message)
-                return fail(e.message, t)
+                return answer("Fail", e.message, t, handled=True)
+            t.write_ms = int((time.monotonic() - write_started) * 1000)
             t.loads, t.load_params = 1, params.raw
             t.rows_total, t.rows_loaded = stats.total, stats.loaded
             t.rows_filtered, t.rows_unselected = stats.filtered, stats.unselected
-            t.load_bytes, t.received_ms = size, received_ms
             self._write_error_log(t, stats.errors)
             selected = stats.total - stats.unselected
             if selected > 0 and stats.filtered / selected > params.max_filter_ratio:
                 await self.abort(t, "too many filtered rows")
-                extra = {"ErrorURL": t.error_url} if t.error_url else {}
-                return fail("too many filtered rows", t, **extra)
+                return answer("Fail", "too many filtered rows", t, handled=True)
             if selected == 0 and stats.total == 0:
                 await self.abort(t, "all partitions have no load data")
-                return fail("all partitions have no load data", t)
+                return answer("Fail", "all partitions have no load data", t, handled=True)
             publish_started = time.monotonic()
             await self.sb.store.run(self._publish, t)
             t.commit_publish_ms = int((time.monotonic() - publish_started) * 1000)
@@ -677,12 +699,7 @@ class TxnManager:
             self._busy.discard(t.txn_id)
             body_path.unlink(missing_ok=True)
         self.sb.metrics.inc(m.BE_STREAMING_LOAD_BYTES, size)
-        result: dict[str, Any] = {"TxnId": t.txn_id, "Label": label, "Status": "Success", "Message": "OK"}
-        result.update(_stream_counts(t, started))
-        result["BeginTxnTimeMs"] = begin_ms
-        if t.error_url:
-            result["ErrorURL"] = t.error_url
-        return result
+        return answer("Success", "OK", t, handled=True)
 
     # -- get_load_state ---------------------------------------------------------------------------
     def load_state(self, db: str, label: str) -> str:
@@ -696,16 +713,34 @@ class _LabelExists(Exception):
         self.txn = txn
 
 
-def _stream_counts(t: Txn | None, started: float) -> dict[str, Any]:
+def with_existing_status(body: dict[str, Any], existing: str) -> dict[str, Any]:
+    """to_json writes ExistingJobStatus right after a "Label Already Exists" Status."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        out[key] = value
+        if key == "Status":
+            out["ExistingJobStatus"] = existing
+    return out
+
+
+def stream_load_body(
+    txn_id: int, label: str, status: str, message: str, t: Txn | None, load_ms: int, begin_ms: int
+) -> dict[str, Any]:
+    """A plain Stream Load's answer as ``StreamLoadContext::to_json`` writes it: every key, in its
+    order, whatever the outcome (ErrorURL is added by the caller when there is an error log)."""
     t = t or Txn(txn_id=-1, label="", db="", table="")
     return {
+        "TxnId": txn_id,
+        "Label": label,
+        "Status": status,
+        "Message": message,
         "NumberTotalRows": t.rows_total,
         "NumberLoadedRows": t.rows_loaded,
         "NumberFilteredRows": t.rows_filtered,
         "NumberUnselectedRows": t.rows_unselected,
         "LoadBytes": t.load_bytes,
-        "LoadTimeMs": int((time.monotonic() - started) * 1000),
-        "BeginTxnTimeMs": 0,
+        "LoadTimeMs": load_ms,
+        "BeginTxnTimeMs": begin_ms,
         "StreamLoadPlanTimeMs": t.plan_ms,
         "ReadDataTimeMs": t.received_ms,
         "WriteDataTimeMs": t.write_ms,
