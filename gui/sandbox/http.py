@@ -38,6 +38,16 @@ def is_json(request: Request) -> bool:
 NOT_JSON = "Content-Type must be application/json"
 
 
+def load_headers(request: Request) -> dict[str, str]:
+    """The request's headers with their values read as UTF-8, as StarRocks' BE reads the bytes it is
+    sent (curl sends what the shell gives it: a `where` with 张三 arrives as UTF-8). Starlette's own
+    view decodes them as Latin-1. Names are lower case; a repeated header keeps its last value."""
+    out: dict[str, str] = {}
+    for name, value in request.headers.raw:
+        out[name.decode("latin-1").lower()] = value.decode("utf-8", errors="replace")
+    return out
+
+
 def json_response(
     body: Any,
     status: int = 200,

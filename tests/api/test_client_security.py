@@ -401,11 +401,6 @@ def test_control_characters_in_a_header_value_are_refused_before_anything_is_sen
     assert be.accepted == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sandbox reads header values as latin-1 (Starlette's default) where StarRocks' BE reads "
-    "the UTF-8 bytes curl sends; the wire bytes are checked in test_header_values_travel_as_utf8_like_curl_s",
-)
 def test_a_utf8_where_loads_the_right_row_in_the_sandbox(sandbox: SandboxProcess) -> None:
     db = "sec_" + uuid.uuid4().hex[:10]
     sandbox.admin_sql(f"CREATE DATABASE {db}")

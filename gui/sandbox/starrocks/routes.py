@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..http import basic_auth, json_response
+from ..http import basic_auth, json_response, load_headers
 from . import auth
 from . import metric_names as m
 from .txnmgr import FeError, TxnManager, be_reply
@@ -61,7 +61,7 @@ def fe_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
             # "being handled" counters: up while the FE works on the request, down after.
             sb.metrics.inc(metric[0])
         try:
-            result = mgr.fe_decide(op, request.headers)
+            result = mgr.fe_decide(op, load_headers(request))
         except FeError as e:
             return _fe_json({"Status": "FAILED", "Message": e.text})
         finally:
@@ -127,7 +127,7 @@ def be_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
                 return Response(status_code=405)
             user, _ = be_user(request)
             return _be_json(await mgr.be_load(request, user))
-        headers = request.headers
+        headers = load_headers(request)
         if not headers.get("label"):
             return _be_json(be_reply("INVALID_ARGUMENT", "empty label"))
         if headers.get("transaction_type"):

@@ -30,6 +30,7 @@ import zstandard
 from starlette.requests import Request
 
 from ..engine import qualified
+from ..http import load_headers
 from . import metric_names as m
 from .loader import (
     JSON_MAX_BYTES,
@@ -376,7 +377,7 @@ class TxnManager:
 
     # -- BE: load ---------------------------------------------------------------------------------
     async def be_load(self, request: Request, user: str | None) -> dict[str, Any]:
-        headers = request.headers
+        headers = load_headers(request)
         label = headers.get("label", "")
         if not label:
             return be_reply("INVALID_ARGUMENT", f"Invalid label {label}")
@@ -431,7 +432,7 @@ class TxnManager:
                 raise LoadFailure(
                     "NOT_AUTHORIZED", "Access denied for user; check the user name and password"
                 )
-            params = LoadParams.from_headers(request.headers)
+            params = LoadParams.from_headers(load_headers(request))
             if t.load_params is not None and t.load_params != params.raw:
                 raise LoadFailure("INTERNAL_ERROR", "load request not equal last.")
             table = self.sb.engine.table(t.db, t.table)
@@ -617,7 +618,7 @@ class TxnManager:
         As StreamLoadAction does: the headers are checked and the transaction begun and planned
         before any of the body is read; a refusal at that stage answers at once (LoadBytes 0,
         LoadTimeMs 0: the BE measures a load's time only once its body was handled)."""
-        headers = request.headers
+        headers = load_headers(request)
         label = headers.get("label") or str(uuid.uuid4())
         started = time.monotonic()
         self.sb.metrics.inc(m.BE_STREAMING_LOAD_REQUESTS_TOTAL)

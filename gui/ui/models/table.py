@@ -57,8 +57,12 @@ class Column(Generic[R]):
             return "" if value is None else value
         if role == Role.BADGE and self.badge is not None:
             return self.badge(record)
-        if role == Qt.ItemDataRole.ToolTipRole and self.tooltip is not None:
-            return self.tooltip(record) or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The whole text, for a cell too narrow to show it (unless the column says better).
+            if self.tooltip is not None:
+                return self.tooltip(record) or None
+            value = self.text(record)
+            return str(value) if value not in (None, "") else None
         if role == Qt.ItemDataRole.TextAlignmentRole and self.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -41,11 +41,10 @@ _STEP_BADGE = {
 
 
 def _clock(ts: float | None) -> str:
+    """Date and time: a journal outlives the day it was written."""
     if not ts:
         return ""
-    if time.time() - ts < 20 * 3600:
-        return time.strftime("%H:%M:%S", time.localtime(ts))
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
 def _files(entry: JournalEntry) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtWidgets import QHeaderView, QWidget
 
 from ..widgets.state_line import StateLine
+from ..widgets.tables import KEPT
 
 if TYPE_CHECKING:
     from ...services.profiles import Profile
@@ -135,5 +136,7 @@ class View(QWidget):
     def restore_state(self, state: dict[str, Any]) -> None:
         for name, header in self.headers().items():
             raw = state.get(name)
-            if isinstance(raw, str):
-                header.restoreState(QByteArray(bytes.fromhex(raw)))
+            if isinstance(raw, str) and header.restoreState(QByteArray(bytes.fromhex(raw))):
+                table = header.parentWidget()
+                if table is not None:
+                    table.setProperty(KEPT, True)  # the user's widths from the last run stay

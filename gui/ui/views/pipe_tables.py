@@ -67,6 +67,7 @@ from ..dialogs.pipe_refresh import RefreshPartitionDialog, refresh_partition
 from ..models.pipe_tables import ColumnsModel, PipeTablesModel, column_rows
 from ..models.table import RecordFilterProxy, Role
 from ..style import set_tone
+from ..widgets.tables import fit_columns, fit_when_filled
 from .base import View
 
 # What each kind of operation the view follows does, as its Activity entry says when it succeeds.
@@ -200,9 +201,7 @@ class PipeTablesView(View):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self.table.setColumnWidth(0, 150)
-        self.table.setColumnWidth(1, 130)
-        self.table.setColumnWidth(2, 70)
+        fit_when_filled(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count_label = QLabel(self)
@@ -256,8 +255,10 @@ class PipeTablesView(View):
         cols_header = self.columns_table.horizontalHeader()
         cols_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         cols_header.setStretchLastSection(True)
-        self.columns_table.setColumnWidth(0, 140)
-        self.columns_table.setColumnWidth(1, 120)
+        # The details of the table picked: columns as wide as its names and types, each time.
+        columns_model = self.columns_table.model()
+        if columns_model is not None:
+            columns_model.modelReset.connect(lambda: fit_columns(self.columns_table))
         self.columns_label = QLabel("Columns", right)
         right_lay = QVBoxLayout(right)
         right_lay.setContentsMargins(8, 0, 0, 0)

@@ -16,8 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -62,6 +62,7 @@ from ..models.table import RecordFilterProxy, Role
 from ..models.transactions import HistoryModel
 from ..style import span
 from ..widgets.badge import BadgeDelegate
+from ..widgets.tables import fit_when_filled, setup_table
 from ..widgets.txn_form import TxnForm
 from ..widgets.txn_running import RunningPanel
 from ..widgets.txn_steps import TxnStepsPanel
@@ -127,7 +128,9 @@ class TransactionsView(View):
         scroll.setObjectName("txnFormScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
-        scroll.setMinimumWidth(300)
+        # As narrow as the form allows, never narrower: fields are not cut off at the right.
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + bar)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps = TxnStepsPanel(self)
         self.steps.begin_button.clicked.connect(self._on_begin)
@@ -140,7 +143,18 @@ class TransactionsView(View):
         self.steps.raw_requested.connect(lambda a: show_answer(a, self))
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(scroll)
-        self.splitter.addWidget(self.steps)
+        # The steps pane scrolls too, so that a low window (700 px with the unfinished banner and the
+        # Activity panel) still fits.
+        steps_scroll = QScrollArea(self)
+        steps_scroll.setObjectName("txnStepsScroll")
+        steps_scroll.setWidgetResizable(True)
+        steps_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        steps_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        steps_scroll.setWidget(self.steps)
+        steps_scroll.setMinimumWidth(
+            self.steps.minimumSizeHint().width() + steps_scroll.verticalScrollBar().sizeHint().width()
+        )
+        self.splitter.addWidget(steps_scroll)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 6)
         self.splitter.setChildrenCollapsible(False)
@@ -152,17 +166,11 @@ class TransactionsView(View):
         self.history_table = QTableView(self)
         self.history_table.setObjectName("historyTable")
         self.history_table.setModel(self.history_proxy)
+        setup_table(self.history_table)
         self.history_table.setSortingEnabled(True)
         self.history_table.sortByColumn(8, Qt.SortOrder.DescendingOrder)
-        self.history_table.setWordWrap(False)
         self.history_table.setItemDelegateForColumn(3, BadgeDelegate(self.history_table))
-        self.history_table.verticalHeader().setVisible(False)
-        self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history_table.setAlternatingRowColors(True)
-        self.history_table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((180, 150, 130, 80, 70, 50, 60, 60, 70)):
-            self.history_table.setColumnWidth(col, width)
+        fit_when_filled(self.history_table)
         self.history_table.doubleClicked.connect(self._history_details)
 
         # -- Running transactions tab --------------------------------------------------------------

@@ -29,6 +29,7 @@ from ..models.transactions import RunningModel
 from ..style import tone_hex
 from .badge import BadgeDelegate
 from .state_line import StateLine
+from .tables import fit_when_filled
 
 
 class RunningPanel(QWidget):
@@ -105,8 +106,7 @@ class RunningPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((55, 160, 85, 75, 60, 85, 110, 125)):
-            self.table.setColumnWidth(col, width)
+        fit_when_filled(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._buttons())
         self.note = QLabel(self)
         self.note.setObjectName("runningNote")

@@ -21,6 +21,7 @@ from ..models.table import Role
 from ..models.transactions import UnfinishedModel
 from ..style import banner_css, set_tone
 from .badge import BadgeDelegate
+from .tables import fit_when_filled
 
 
 class UnfinishedPanel(QFrame):
@@ -48,8 +49,7 @@ class UnfinishedPanel(QFrame):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((210, 150, 90, 70, 80, 80)):
-            self.table.setColumnWidth(col, width)
+        fit_when_filled(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._buttons())
         self.commit_button = QPushButton("Commit", self)
         self.commit_button.setObjectName("commitUnfinished")
@@ -107,12 +107,13 @@ class UnfinishedPanel(QFrame):
         else:
             self.title.setText("<b>No unfinished transaction is left in the journal.</b>")
         self.table.setVisible(bool(items))
-        # As tall as its rows (up to five), so the Load tab below keeps the room.
-        shown = max(1, min(len(items), 5))
+        # As tall as its rows (up to three; more scroll), so the Load tab below keeps the room.
+        shown = max(1, min(len(items), 3))
         self.table.setFixedHeight(
-            self.table.horizontalHeader().height()
+            self.table.horizontalHeader().sizeHint().height()
             + shown * self.table.verticalHeader().defaultSectionSize()
-            + 4
+            + self.table.horizontalScrollBar().sizeHint().height()
+            + 2 * self.table.frameWidth()
         )
         self.commit_button.setVisible(bool(items))
         self.rollback_button.setVisible(bool(items))

@@ -1,0 +1,68 @@
+"""One way to set up the window's record tables: rows selected whole, no editing, alternating colours,
+columns as wide as what they show (up to a cap; the whole text is in each cell's tooltip), and the last
+column taking what is left."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+# A column wider than this shows its start and "…"; the tooltip has the rest.
+MAX_COLUMN = 320
+
+
+def setup_table(view: QTableView, *, multi: bool = False) -> None:
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+        if multi
+        else QAbstractItemView.SelectionMode.SingleSelection
+    )
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+
+
+def fit_columns(view: QTableView, cap: int = MAX_COLUMN) -> None:
+    """Each column as wide as its widest cell and its title (looked at over the first rows), at most
+    ``cap``; the user's own widths are then theirs to change."""
+    model = view.model()
+    if model is None:
+        return
+    header = view.horizontalHeader()
+    last = model.columnCount() - 1
+    for col in range(model.columnCount()):
+        if col == last and header.stretchLastSection():
+            continue
+        view.resizeColumnToContents(col)
+        if header.sectionSize(col) > cap:
+            header.resizeSection(col, cap)
+
+
+def fit_when_filled(view: QTableView, cap: int = MAX_COLUMN) -> None:
+    """Fit the columns once, when the first rows arrive, unless widths were restored from an earlier
+    run: after that the widths are the user's, and later rows do not undo them."""
+    model: QAbstractItemModel | None = view.model()
+    if model is None:
+        return
+
+    def maybe_fit(*_args: object) -> None:
+        if view.property(KEPT) or model.rowCount() == 0:
+            return
+        fit_columns(view, cap)
+        view.setProperty(KEPT, True)
+
+    def rows_inserted(parent: QModelIndex | QPersistentModelIndex, _first: int, _last: int) -> None:
+        if not parent.isValid():
+            maybe_fit()
+
+    model.modelReset.connect(maybe_fit)
+    model.rowsInserted.connect(rows_inserted)
+
+
+# Set on a table whose column widths are settled (fitted once, or restored from the last run).
+KEPT = "scWidthsKept"
