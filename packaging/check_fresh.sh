@@ -17,7 +17,9 @@
 # Usage (as root):  sh packaging/check_fresh.sh RELEASE [OUT_DIR]
 #   OUT_DIR (default /tmp/check_fresh-RELEASE) receives the logs, the screenshot and times.txt.
 #   CHROOTS=DIR  where the chroot is built (default /var/tmp/starrocks-console-chroots);
-#   KEEP=1 keeps it afterwards; DEBIAN_MIRROR / UBUNTU_MIRROR override the mirrors.
+#   KEEP=1 keeps it afterwards; DEBIAN_MIRROR / UBUNTU_MIRROR override the mirrors;
+#   CA_BUNDLE=FILE (default: $PIP_CERT) the CA certificates pip in the chroot trusts, for a network
+#   whose HTTPS goes through an intercepting proxy.
 set -eu
 
 if [ "${1:-}" = --inside ]; then
@@ -132,10 +134,19 @@ chroot "$root" chown -R dev:dev /home/dev/starrocks-console
 grep -h '^PRETTY_NAME' "$root/etc/os-release" | tee -a "$times"
 mark "sources, sudo, user dev, project copied"
 
+ca_bundle=${CA_BUNDLE:-${PIP_CERT:-}}
+pip_cert=""
+if [ -n "$ca_bundle" ]; then
+    cp "$ca_bundle" "$root/etc/check-fresh-ca.pem"
+    pip_cert=PIP_CERT=/etc/check-fresh-ca.pem
+fi
+
 # Runs $1 as dev in the project folder, with a fresh login's environment and no display.
 as_dev() {
+    # shellcheck disable=SC2086
     chroot --userspec=dev:dev "$root" env -i HOME=/home/dev USER=dev LOGNAME=dev LANG=C.UTF-8 \
-        PATH=/usr/local/bin:/usr/bin:/bin QT_QPA_PLATFORM=offscreen sh -c "cd ~/starrocks-console && $1"
+        PATH=/usr/local/bin:/usr/bin:/bin QT_QPA_PLATFORM=offscreen $pip_cert \
+        sh -c "cd ~/starrocks-console && $1"
 }
 no_calls() {
     if [ -s "$root$calls" ]; then
