@@ -179,7 +179,7 @@ cp "$root/tmp/instances.png" "$out/$release-instances.png"
 mark "screenshot of the Instances view"
 # What the console loads: the bindings, Core/Gui/Widgets/DBus, and the platform plugins for no
 # display, X11 and Wayland with what they load in turn (Qt modules the console never imports, such
-# as Qt Pdf or Qt Quick, may want more and are left out).
+# as Qt Pdf, Qt Quick or the virtual keyboard input method, may want more and are left out).
 # shellcheck disable=SC2016 # expanded by the shell inside the chroot
 as_dev 'q=$(.venv/bin/python -c "import os, PySide6; print(os.path.dirname(PySide6.__file__))") &&
     for f in "$q"/QtCore.abi3.so "$q"/QtGui.abi3.so "$q"/QtWidgets.abi3.so \
@@ -189,7 +189,8 @@ as_dev 'q=$(.venv/bin/python -c "import os, PySide6; print(os.path.dirname(PySid
         "$q"/Qt/plugins/platforms/libqxcb.so "$q"/Qt/plugins/platforms/libqwayland.so \
         "$q"/Qt/plugins/xcbglintegrations/*.so "$q"/Qt/plugins/wayland-shell-integration/*.so \
         "$q"/Qt/plugins/wayland-graphics-integration-client/*.so \
-        "$q"/Qt/plugins/wayland-decoration-client/*.so "$q"/Qt/plugins/platforminputcontexts/*.so; do
+        "$q"/Qt/plugins/wayland-decoration-client/*.so \
+        "$q"/Qt/plugins/platforminputcontexts/lib*[!d]platforminputcontextplugin.so; do
         [ -e "$f" ] || { echo "$f: no such file"; continue; }
         ldd "$f" | grep "not found" | sed "s|^|${f#"$q"/}: |"
     done' >"$out/1-ldd-not-found.log" 2>&1 || true
