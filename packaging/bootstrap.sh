@@ -78,7 +78,19 @@ sudo=""
 # Installs with apt one package for each need given, named as this release names it.
 apt_install() {
     what=""
-    for need in "$@"; do what="${what:+$what, }$(echo "${need%%=*}" | tr _ ' ')"; done
+    libs=0
+    others=""
+    for need in "$@"; do
+        case ${need%%=*} in
+            *.so.*)
+                libs=$((libs + 1))
+                [ "$libs" -gt 3 ] || what="${what:+$what, }${need%%=*}"
+                ;;
+            *) others="${others:+$others, }$(echo "${need%%=*}" | tr _ ' ')" ;;
+        esac
+    done
+    [ "$libs" -le 3 ] || what="$libs libraries Qt loads ($what...)"
+    what="$what${what:+${others:+, }}$others"
     if ! command -v apt-get >/dev/null 2>&1; then
         fail "missing: $what. Install them with this system's package manager, then run this again."
     fi
@@ -208,6 +220,7 @@ venv_works || fail ".venv/bin/python cannot run pip; remove .venv and run this a
 
 if [ "$mode" = test ]; then target=".[test]"; else target="."; fi
 step "installing the console and its dependencies into .venv (this takes ~20 s, more on a first download)..."
+started=$(date +%s)
 pip_log=.venv/pip-install.log
 : >"$pip_log"
 rc_file=$(mktemp "${TMPDIR:-/tmp}/starrocks-console-pip.XXXXXX")
@@ -284,4 +297,4 @@ installed=$(sed -n 's/^Successfully installed //p' "$pip_log" | wc -w)
 warnings=$(grep -c '^WARNING' "$pip_log" || true)
 note=""
 [ "$warnings" = 0 ] || note=", $warnings warning(s) from pip"
-step "  done: $installed package(s) installed or updated$note (pip's output: $pip_log)"
+step "  done in $(($(date +%s) - started)) s: $installed package(s) installed or updated$note (pip's output: $pip_log)"
