@@ -214,7 +214,7 @@ if [ -n "$needs" ]; then
     [ -z "$left" ] || fail "still missing after apt: $left"
     has_font || fail "still no scalable font after apt"
 else
-    step "system libraries, a font and python3 -m venv: all present"
+    step "nothing missing: no apt needed"
 fi
 venv_works || fail ".venv/bin/python cannot run pip; remove .venv and run this again"
 
