@@ -108,6 +108,8 @@ mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
 cp -L --remove-destination /etc/resolv.conf "$root/etc/resolv.conf"
+# sudo looks its host name up.
+printf '127.0.1.1 %s\n' "$(hostname)" >>"$root/etc/hosts"
 
 # The machine as a person would get it: full sources, an ordinary user who may sudo. Services are not
 # started inside a chroot (policy-rc.d), as usual for one.
