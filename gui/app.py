@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +64,32 @@ def _run(coro_factory: Any, theme: str = "system") -> int:
         return int(runner.run(coro_factory(app)))
 
 
-async def _start(args: argparse.Namespace, screenshot: bool = False) -> tuple[Any, Any, Any]:
+async def _start(args: argparse.Namespace, screenshot: bool = False) -> tuple[Any, Any, Any, Path | None]:
     """The session (with the sandbox's profiles when asked), the window, and the sandbox runner."""
     from .services.session import ConsoleSession, sandbox_profiles
     from .ui.activity import ActivityModel
     from .ui.context import UiContext
     from .ui.main_window import MainWindow
 
-    session = ConsoleSession()
+    private: Path | None = None
+    if screenshot:
+        # A private folder of this run's own (0700, a fresh name): nothing can be planted there.
+        private = Path(tempfile.mkdtemp(prefix="starrocks-console-shot-"))
+    if screenshot and getattr(args, "sandbox", False):
+        # On the sandbox a screenshot shows the sandbox only: none of the user's saved profiles,
+        # loads or jobs.
+        from .services.journal import Journal
+        from .services.profiles import ProfileStore
+        from .services.tracker import JobTracker
+
+        assert private is not None
+        session = ConsoleSession(
+            ProfileStore(private / "profiles.json"),
+            journal=Journal(private / "journal"),
+            jobs=JobTracker(private / "jobs.json"),
+        )
+    else:
+        session = ConsoleSession()
     runner = None
     if getattr(args, "sandbox", False):
         from .services.sandbox_runner import SandboxRunner
@@ -80,22 +100,18 @@ async def _start(args: argparse.Namespace, screenshot: bool = False) -> tuple[An
             session.add_ephemeral(profile, secrets)
     ctx = UiContext(session=session, activity=ActivityModel())
     settings = None
-    if screenshot:
+    if private is not None:
         from PySide6.QtCore import QSettings
 
         # A screenshot starts from defaults, not from the user's saved window state.
-        settings = QSettings(
-            str(Path(os.environ.get("TMPDIR", "/tmp")) / "starrocks-console-shot.ini"),
-            QSettings.Format.IniFormat,
-        )
-        settings.clear()
+        settings = QSettings(str(private / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(ctx, view_classes(), settings)
-    return ctx, window, runner
+    return ctx, window, runner, private
 
 
 def run_window(args: argparse.Namespace) -> int:
     async def main(app: Any) -> int:
-        ctx, window, runner = await _start(args)
+        ctx, window, runner, _private = await _start(args)
         done = asyncio.Event()
         window.closed.connect(done.set)
         app.aboutToQuit.connect(done.set)
@@ -140,7 +156,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     width, _, height = (args.size or "1280x800").partition("x")
 
     async def main(app: Any) -> int:
-        ctx, window, runner = await _start(args, screenshot=True)
+        ctx, window, runner, private = await _start(args, screenshot=True)
         try:
             window.resize(int(width), int(height))
             target = next(v for v in window.views if type(v).__name__ == VIEW_NAMES[args.view])
@@ -168,6 +184,8 @@ def run_screenshot(args: argparse.Namespace) -> int:
             await window.aclose()
             if runner is not None:
                 await runner.stop()
+            if private is not None:
+                shutil.rmtree(private, ignore_errors=True)
         return 0
 
     return _run(main, getattr(args, "theme", "system") or "system")

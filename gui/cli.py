@@ -204,6 +204,11 @@ def _load_args(p: argparse.ArgumentParser) -> None:
         "--insecure", action="store_true", help="do not verify TLS certificates (default: verify them)"
     )
     p.add_argument(
+        "--allow-plain-http-be",
+        action="store_true",
+        help="from an https FE, let the password follow its redirects to http:// BEs (default: refuse)",
+    )
+    p.add_argument(
         "--ca-bundle",
         metavar="PEM",
         help="trust the certificates in this file (default: the system's, or the profile's)",

@@ -73,6 +73,7 @@ def run_load(args: argparse.Namespace) -> int:
     url, user, password = args.url, args.user, None
     verify, ca = not args.insecure, args.ca_bundle
     be_map: dict[str, str] = {}
+    plain_http_be = bool(getattr(args, "allow_plain_http_be", False))
     password_from = ""
     if args.url and _user_info(args.url):
         # It would end up in the journal, in logs and in the process list: refused, not stripped,
@@ -92,6 +93,7 @@ def run_load(args: argparse.Namespace) -> int:
         verify = verify and profile.verify_tls
         ca = ca or profile.ca_bundle or None
         be_map.update(profile.be_map)
+        plain_http_be = plain_http_be or profile.allow_plain_http_be
         password = Credentials().get(profile.secret_key("password"))
         if password is None:
             return _fail(f"no password for profile {args.profile!r} in the keyring; set it in the console")
@@ -165,7 +167,9 @@ def run_load(args: argparse.Namespace) -> int:
     journal = Journal()
     try:
         try:
-            outcome = asyncio.run(_load(url, user, password, config, be_map, request, bar, journal))
+            outcome = asyncio.run(
+                _load(url, user, password, config, be_map, request, bar, journal, plain_http_be)
+            )
         finally:
             if bar:
                 bar.close()
@@ -208,8 +212,11 @@ async def _load(
     request: LoadRequest,
     bar: _Bar | None,
     journal: Journal,
+    plain_http_be: bool = False,
 ) -> LoadOutcome:
-    async with StarRocksClient(url, user, password, config, be_map=be_map) as client:
+    async with StarRocksClient(
+        url, user, password, config, be_map=be_map, allow_plain_http_be=plain_http_be
+    ) as client:
         return await Loader(client, journal, progress=bar).run(request)
 
 

@@ -180,3 +180,53 @@ async def console_window(tmp_path: Path, settings: QSettings) -> AsyncIterator[C
     for w in made:
         w.hide()
         await w.aclose()
+
+
+@pytest.fixture
+def keyring_without_collection(tmp_path: Path, secret_service: Any) -> Iterator[None]:
+    """A Secret Service that runs but has no default collection (a fresh account whose login keyring
+    was never made): secrets cannot be stored in it. The real one comes back after the test."""
+    home = tmp_path / "bare-keyring"
+    run = home / "run"
+    run.mkdir(parents=True, mode=0o700)
+    env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "share"), XDG_RUNTIME_DIR=str(run))
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().strip()
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    gk = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--components=secrets"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    old = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    import secretstorage
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with secretstorage.dbus_init() as conn:
+                if secretstorage.check_service_availability(conn):
+                    break
+        except Exception:
+            pass
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = old
+        for p in (gk, bus):
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()

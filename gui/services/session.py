@@ -72,10 +72,15 @@ class ConsoleSession:
             self.credentials.remember(profile.secret_key(key), value)
 
     async def save_profile(
-        self, profile: Profile, secrets: dict[str, str], old_name: str | None = None
+        self,
+        profile: Profile,
+        secrets: dict[str, str],
+        old_name: str | None = None,
+        to_keyring: bool = True,
     ) -> bool:
         """Save a profile and store its secrets (empty values keep what is stored). Returns whether
-        the secrets went to the OS keyring (False: kept for this session only)."""
+        the secrets went to the OS keyring (False: kept for this session only, as when
+        ``to_keyring`` says the keyring cannot take them)."""
         if old_name and old_name != profile.name:
             old = self.profile(old_name)
             if old is not None:
@@ -89,8 +94,13 @@ class ConsoleSession:
         self.profiles.put(profile)
         persistent = True
         for key, value in secrets.items():
-            if value:
+            if not value:
+                continue
+            if to_keyring:
                 persistent = await self.credentials.aset(profile.secret_key(key), value) and persistent
+            else:
+                self.credentials.remember(profile.secret_key(key), value)
+                persistent = False
         await self.drop_client(profile.name)
         return persistent
 
@@ -217,7 +227,13 @@ class ConsoleSession:
         if profile.kind == "starrocks":
             password = await self.secret(profile, "password")
             return await self._build(
-                StarRocksClient, profile.url, profile.user, password, cfg, be_map=profile.be_map
+                StarRocksClient,
+                profile.url,
+                profile.user,
+                password,
+                cfg,
+                be_map=profile.be_map,
+                allow_plain_http_be=profile.allow_plain_http_be,
             )
         if profile.kind == "ailake":
             token = await self.secret(profile, "token")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QStackedWidget,
     QTabWidget,
     QToolButton,
     QTreeView,
@@ -37,6 +38,7 @@ from .dialogs.profile import edit_profile
 from .notifications import NotificationsPanel
 from .style import set_tone
 from .views.base import View
+from .welcome import WelcomePane
 from .wheel import install_wheel_guard
 
 log = logging.getLogger("starrocks_console.ui")
@@ -216,12 +218,22 @@ class MainWindow(QMainWindow):
             view.profile_shown.connect(self._show_connection)
             self.views.append(view)
             self.tabs.addTab(view, view.title)
-        self.setCentralWidget(self.tabs)
+        # With no profile at all, a first-run pane stands where the views are.
+        self.welcome = WelcomePane(self.views, self)
+        self.welcome.sandbox_requested.connect(self.start_sandbox)
+        self.welcome.add_requested.connect(self._add_profile)
+        self.sandbox_runner: Any = None
+        self.centre = QStackedWidget(self)
+        self.centre.setObjectName("centre")
+        self.centre.addWidget(self.welcome)
+        self.centre.addWidget(self.tabs)
+        self.setCentralWidget(self.centre)
         # Left: connections.
         self.connections = ConnectionsPanel(ctx, self)
         self.connections.profile_selected.connect(self.use_profile)
         self.connections.profile_deleted.connect(self._profile_deleted)
         self.connections.profile_saved.connect(self._profile_saved)
+        self._update_centre()
         left = QDockWidget("Connections", self)
         left.setObjectName("connectionsDock")
         left.setWidget(self.connections)
@@ -264,6 +276,10 @@ class MainWindow(QMainWindow):
         ctx.notifications.changed.connect(self._notices_changed)
         self.tabs.currentChanged.connect(lambda _i: self._show_connection())
         self._actions(left, bottom)
+        for i, problem in enumerate(ctx.session.profiles.problems):
+            ctx.notifications.tell(("profiles", i), "Connection profiles", "reading the profiles", problem)
+        if ctx.session.profiles.problems:
+            self.notify(ctx.session.profiles.problems[0])
         self.resize(1280, 800)
         self._docks = (left, bottom)
         self._fresh_layout = True
@@ -345,6 +361,41 @@ class MainWindow(QMainWindow):
         where = profile.url or profile.region
         self.connection_label.setText(f"{view.title}: {profile.name} ({KIND_TITLES[profile.kind]}) — {where}")
 
+    def _add_profile(self, kind: str) -> None:
+        self.connections.add(kind)
+
+    def _update_centre(self) -> None:
+        """The views when there is any profile, else the first-run pane."""
+        has_any = bool(self.ctx.session.all_profiles())
+        self.centre.setCurrentWidget(self.tabs if has_any else self.welcome)
+
+    def start_sandbox(self) -> None:
+        """Start the local sandbox for this session and point the views at it (first-run pane)."""
+        if self.sandbox_runner is not None:
+            return
+        self.welcome.starting()
+        self.ctx.run(self._start_sandbox(), what="starting the sandbox")
+
+    async def _start_sandbox(self) -> None:
+        from ..services.sandbox_runner import SandboxRunner
+        from ..services.session import sandbox_profiles
+
+        runner = SandboxRunner()
+        try:
+            info = await runner.start()
+        except Exception as e:  # what went wrong is said on the pane, where the button was pressed
+            await runner.stop()
+            self.welcome.failed(str(e) or type(e).__name__)
+            return
+        self.sandbox_runner = runner
+        for profile, secrets in sandbox_profiles(info):
+            self.ctx.session.add_ephemeral(profile, secrets)
+        self.connections.reload()
+        self._update_centre()
+        self.select_startup_profiles()
+        self.connections.select("Sandbox StarRocks")
+        self.notify("The local sandbox is running; it stops when the console quits.")
+
     def _profile_deleted(self, name: str) -> None:
         for v in self.views:
             v.drop_profile(name)
@@ -352,6 +403,7 @@ class MainWindow(QMainWindow):
             if self.settings.value(f"profile/{kind}") == name:
                 self.settings.remove(f"profile/{kind}")
         self._show_connection()
+        self._update_centre()
 
     def _profile_saved(self, old: str, profile: Profile) -> None:
         if old:
@@ -360,6 +412,9 @@ class MainWindow(QMainWindow):
             if old != profile.name and self.settings.value(f"profile/{profile.kind}") == old:
                 self.settings.setValue(f"profile/{profile.kind}", profile.name)
         self._show_connection()
+        self._update_centre()
+        if not old:
+            self.use_profile(profile)  # a new profile is put to use at once
 
     def select_startup_profiles(self) -> None:
         """Use the profiles selected last time (or the first of each kind)."""
@@ -534,3 +589,6 @@ class MainWindow(QMainWindow):
             await v.aclose()
         await self.ctx.tasks.cancel_all()
         await self.ctx.session.aclose()
+        if self.sandbox_runner is not None:
+            await self.sandbox_runner.stop()
+            self.sandbox_runner = None

@@ -46,6 +46,10 @@ def when(t: float, now: float | None = None) -> str:
     return f"{day} {clock(t)}"
 
 
+class _Told(Exception):
+    """A message to tell as it is."""
+
+
 def failure_kind(exc: BaseException) -> str:
     """What a failure means for the data on screen, in two or three words."""
     if isinstance(exc, errors.ConnectionFailed):
@@ -54,6 +58,8 @@ def failure_kind(exc: BaseException) -> str:
         return "credentials refused"
     if isinstance(exc, errors.ServerError):
         return "the service fails"
+    if isinstance(exc, _Told):
+        return "found"
     return "failing"
 
 
@@ -61,11 +67,15 @@ def failure_detail(exc: BaseException) -> str:
     """The failure's own words (no traceback, no secrets: messages carry none)."""
     if isinstance(exc, errors.ApiError):
         return exc.message
+    if isinstance(exc, _Told):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
 def describe_failure(exc: BaseException) -> str:
     """One line about a failure, for a person."""
+    if isinstance(exc, _Told):
+        return str(exc)
     return f"{failure_kind(exc)}: {failure_detail(exc)}"
 
 
@@ -79,12 +89,15 @@ class Notice:
     first: float = field(default_factory=time.time)
     last: float = field(default_factory=time.time)
     recovered: float | None = None
+    told: bool = False  # a finding to read (a damaged file set aside), not a failure that retries
 
     @property
     def active(self) -> bool:
-        return self.recovered is None
+        return self.recovered is None and not self.told
 
     def state(self) -> str:
+        if self.told:
+            return "to read"
         return "failing" if self.active else "recovered"
 
 
@@ -96,7 +109,7 @@ class NotificationsModel(RecordTableModel[Notice]):
             Column[Notice](
                 "State",
                 lambda n: n.state(),
-                badge=lambda n: STATUS_COLORS["failed" if n.active else "ok"],
+                badge=lambda n: STATUS_COLORS["busy" if n.told else "failed" if n.active else "ok"],
             ),
             Column[Notice]("Where", lambda n: n.source, tooltip=lambda n: n.what),
             Column[Notice](
@@ -133,6 +146,15 @@ class NotificationsModel(RecordTableModel[Notice]):
         self.changed.emit()
         return notice
 
+    def tell(self, key: Hashable, source: str, what: str, message: str) -> Notice:
+        """Something found in the background that needs no retry but should be known (a damaged file
+        set aside): one row, counted like a failure."""
+        notice = self.report(key, source, what, _Told(message))
+        notice.told = True
+        self.upsert(notice)
+        self.changed.emit()
+        return notice
+
     def resolve(self, key: Hashable) -> None:
         """The source works again: its row says since when."""
         row = self.row_of(key)
@@ -148,7 +170,9 @@ class NotificationsModel(RecordTableModel[Notice]):
         return [n for n in self.rows if n.active]
 
     def clear_recovered(self) -> None:
+        """Recoveries and findings go; what still fails stays."""
         self.set_rows(self.active())
+        self.changed.emit()
         self.changed.emit()
 
 
@@ -174,7 +198,7 @@ class NotificationsPanel(QWidget):
         for col, width in enumerate((90, 220, 90, 55)):
             self.view.setColumnWidth(col, width)
         self.summary = QLabel(self)
-        self.clear_button = QPushButton("Clear recovered", self)
+        self.clear_button = QPushButton("Clear all but failing", self)
         self.clear_button.clicked.connect(model.clear_recovered)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
+from ...services.credentials import KeyringState
 from ...services.profiles import KIND_TITLES, SECRETS, Profile
 from ..context import UiContext
 from ..style import set_tone
@@ -149,6 +150,19 @@ class ProfileDialog(QDialog):
         self.tls_note = QLabel("Certificates will not be checked for this profile only.", self)
         set_tone(self.tls_note, "warning")
         form.addRow("", self.tls_note)
+        if kind == "starrocks":
+            # StarRocks writes http:// in the redirects of an https FE: the password follows them to
+            # the BEs only with this consent.
+            self.plain_be = QCheckBox("Let the password go to BEs over plain HTTP", self)
+            self.plain_be.setObjectName("allow_plain_http_be")
+            self.plain_be.setChecked(p.allow_plain_http_be)
+            self.plain_be.setToolTip(
+                "An https FE redirects loads to its BEs by http:// addresses. Without this, such a load "
+                "stops before anything is sent; with it, the password and the data cross the network "
+                "in clear to the BEs the cluster lists. Better: give the BEs https addresses in the BE "
+                "address map."
+            )
+            form.addRow("", self.plain_be)
         # BE address map
         if kind == "starrocks":
             self.be_map = QTableWidget(0, 2, self)
@@ -175,18 +189,12 @@ class ProfileDialog(QDialog):
             self.fields["be_map"] = Field(box, self)
             form.addRow("BE address map", self.fields["be_map"])
             self.be_map.itemChanged.connect(lambda _i: self.validate(quiet=True))
-        self.keyring_note = QLabel(self)
+        self.keyring_note = QLabel("Checking the keyring…", self)
+        self.keyring_note.setObjectName("keyringNote")
         self.keyring_note.setWordWrap(True)
-        if not ctx.session.credentials.persistent:
-            self.keyring_note.setText(
-                "No keyring is available here (install and unlock gnome-keyring or KWallet, or run in a "
-                "desktop session): what you enter is kept for this session only and asked again next time."
-            )
-            set_tone(self.keyring_note, "warning")
-        else:
-            self.keyring_note.setText(
-                f"Secrets are stored in the OS keyring ({ctx.session.credentials.backend_name()})."
-            )
+        set_tone(self.keyring_note, "muted")
+        self.keyring_state: KeyringState | None = None
+        self.keyring_checked = ctx.run(self._check_keyring(), what="checking the keyring")
         self.test_result = QLabel(self)
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
@@ -250,6 +258,7 @@ class ProfileDialog(QDialog):
             p.url = self.url.text().strip().rstrip("/")
         if self.kind == "starrocks":
             p.user = self.user.text().strip()
+            p.allow_plain_http_be = self.plain_be.isChecked()
             p.be_map = {
                 (self.be_map.item(r, 0) or QTableWidgetItem()).text().strip(): (
                     self.be_map.item(r, 1) or QTableWidgetItem()
@@ -292,7 +301,9 @@ class ProfileDialog(QDialog):
         for key in ("url", "iam_url"):
             value = getattr(p, key, "")
             required = key == "url" and self.kind != "huawei"
-            if (value or required) and not re.match(r"^https?://[^/\s:]+(:\d{1,5})?(/\S*)?$", value):
+            if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+                bad[key] = "no user or password in the address: they go in their own fields"
+            elif (value or required) and not re.match(r"^https?://[^/\s:@]+(:\d{1,5})?(/\S*)?$", value):
                 bad[key] = "an address like https://host:port (http:// only for a local or trusted network)"
         if self.kind == "starrocks":
             if not p.user:
@@ -326,6 +337,23 @@ class ProfileDialog(QDialog):
         if p.ca_bundle and not os.path.isfile(p.ca_bundle):
             bad["ca_bundle"] = "no such file"
         return bad
+
+    async def _check_keyring(self) -> None:
+        """Whether secrets can be stored is found when the dialog opens, before any is typed."""
+        state = await self.ctx.session.credentials.acheck()
+        self.keyring_state = state
+        if state.usable:
+            self.keyring_note.setText(
+                f"Secrets are stored in {state.name}" + (f" ({state.note})." if state.note else ".")
+            )
+            set_tone(self.keyring_note, "warning" if state.note else "muted")
+            return
+        self.keyring_note.setText(
+            f"Secrets cannot be stored in the keyring here: {state.why}. What you enter is kept for this "
+            "session only and asked again next time (install and unlock GNOME Keyring or KDE Wallet, or "
+            "run the console in a desktop session)."
+        )
+        set_tone(self.keyring_note, "warning")
 
     def validate(self, quiet: bool = False) -> bool:
         bad = self.problems()
@@ -373,7 +401,10 @@ class ProfileDialog(QDialog):
         profile = self.profile()
         try:
             persistent = await self.ctx.session.save_profile(
-                profile, self.secrets(), old_name=self.original.name if self.original else None
+                profile,
+                self.secrets(),
+                old_name=self.original.name if self.original else None,
+                to_keyring=self.keyring_state is None or self.keyring_state.usable,
             )
         finally:
             self.buttons.setEnabled(True)
