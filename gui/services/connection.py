@@ -7,6 +7,7 @@ from ..api.huawei import HuaweiCloudClient
 from ..api.starrocks import StarRocksClient
 from .profiles import SECRETS, Profile
 from .session import ConsoleSession
+from .words import plural
 
 
 async def test_profile(
@@ -30,7 +31,7 @@ async def test_profile(
             rows = await client.query("show databases")
             return (
                 f"connected: {health.get('online_backend_num', '?')}/{health.get('total_backend_num', '?')} "
-                f"backends alive, {len(rows)} databases"
+                f"backends alive, {plural(len(rows), 'database')}"
             )
         if isinstance(client, AILakeClient):
             instances = await client.list_database_instances().collect()

@@ -202,7 +202,7 @@ def explain_error(step: str, exc: BaseException, label: str = "") -> Answer:
         why = "it timed out" if "timeout" in msg.lower() else "it was aborted"
         return answer(
             f"The transaction is aborted: {why}.",
-            _join(_said(msg), "Nothing of it will be loaded; begin again (the label is free)."),
+            _join(_said(msg), "None of its rows will be loaded; begin again (the label is free)."),
         )
     if isinstance(exc, LoadRejected):
         return _explain_rejected(exc, answer)

@@ -32,6 +32,7 @@ from .. import __version__
 from ..api import errors
 from ..api.transport import redact
 from ..services.profiles import KIND_TITLES, KINDS, Profile
+from ..services.words import plural
 from .activity import ActivityEntry, ActivityPanel
 from .context import UiContext
 from .dialogs.profile import edit_profile
@@ -441,7 +442,7 @@ class MainWindow(QMainWindow):
             if not any(v.resume(job) for v in self.views):
                 log.warning("no view follows %s jobs (%s); left for a later start", job.kind, job.action)
         if jobs:
-            self.notify(f"Following {len(jobs)} job(s) left running by the last session")
+            self.notify(f"Following {plural(len(jobs), 'job')} left running by the last session")
 
     def _job_started(self, _entry: ActivityEntry) -> None:
         # A job the user just started is brought into sight, even when the panel was closed.
@@ -564,13 +565,18 @@ class MainWindow(QMainWindow):
             box = QMessageBox(
                 QMessageBox.Icon.Question,
                 "Quit",
-                f"{len(running)} job(s) still running. Quit anyway? Loads can be finished later "
-                "from the journal; cloud jobs carry on in the cloud and are followed again when "
-                "the console next starts.",
+                self._quit_text(),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 self,
             )
+            box.setObjectName("quitConfirm")
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            # The question follows the jobs while it is open: one that ends is no longer counted.
+            def follow(_entry: object) -> None:
+                box.setText(self._quit_text())
+
+            self.ctx.activity.entry_changed.connect(follow)
+            box.finished.connect(lambda _r: self.ctx.activity.entry_changed.disconnect(follow))
 
             def done(button: int) -> None:
                 if button == QMessageBox.StandardButton.Yes:
@@ -583,6 +589,15 @@ class MainWindow(QMainWindow):
         self.save_state()
         super().closeEvent(event)
         self.closed.emit()
+
+    def _quit_text(self) -> str:
+        running = len(self.ctx.activity.running())
+        if not running:
+            return "Every job has ended. Quit?"
+        return (
+            f"{plural(running, 'job')} still running. Quit anyway? Loads can be finished later from the "
+            "journal; cloud jobs carry on in the cloud and are followed again when the console next starts."
+        )
 
     async def aclose(self) -> None:
         for v in self.views:

@@ -97,6 +97,8 @@ async def test_cancel_before_commit_leaves_the_transaction_offered(
         # The user's choice: commit it from Unfinished; the rows are in, once.
         view.unfinished.commit_button.click()
         await wait_for(lambda: count(sb, db) == 5000, 20)
+        # The Load tab's last word on this transaction follows: no stale "left open".
+        await wait_for(lambda: view.steps.latest().headline.startswith("Committed"), 10)
         await wait_for(lambda: window.ctx.session.journal.get(proxy.url, db, label).step == "done", 10)
         await window.aclose()
     finally:
@@ -131,6 +133,10 @@ async def test_cancel_once_commit_is_sent_says_so_and_reports_the_final_state(
         assert count(sb, db) == 3000
         assert window.ctx.session.journal.get(proxy.url, db, label).step == "done"
         assert not view.unfinished.model.rows
+        # Other files: the finished load's 100 % and figures are not left describing them.
+        assert view.steps.progress.isVisible() and view.steps.progress.value() == 1000
+        view.form.add_files([csv(tmp_path / "more.csv", 10, start=5000)])
+        assert not view.steps.progress.isVisible() and view.steps.stats.text() == ""
         await window.aclose()
     finally:
         proxy.close()

@@ -168,3 +168,17 @@ async def test_views_follow_a_renamed_then_deleted_profile(
     # not cut off mid-request.
     assert window.ctx.notifications.rowCount() == 0, window.ctx.notifications.rows
     screenshot(window, "profile-deleted-dashboard-empty")
+
+
+@pytest.mark.asyncio
+async def test_the_quit_question_follows_the_jobs(console_window: Any, secret_service: Any) -> None:
+    window = console_window(view_classes())
+    job = window.ctx.activity.start("Load big.csv", kind="load", cancel=lambda: None)
+    window.close()
+    box = window.findChild(QMessageBox, "quitConfirm")
+    assert box is not None and box.isVisible()
+    assert box.text().startswith("1 job still running. Quit anyway?")
+    job.succeed("done")
+    assert box.text() == "Every job has ended. Quit?"
+    box.button(QMessageBox.StandardButton.No).click()
+    assert window.isVisible()

@@ -23,6 +23,7 @@ from ...api import errors
 from ...api.ailake import AILakeClient, ObjectStorageInfo
 from ...services.instances import check_provision
 from ...services.profiles import Profile
+from ...services.words import plural
 from ..context import UiContext
 from ..style import set_tone
 from ..widgets.field import Field
@@ -112,7 +113,7 @@ class ProvisionDatabaseDialog(QDialog):
         self.storage_list.blockSignals(False)
         self.state.setStyleSheet("color: palette(placeholder-text);")
         self.state.setText(
-            f"{len(self.storages)} object storage(s) in the organization; "
+            f"{plural(len(self.storages), 'object storage')} in the organization; "
             "tick those its pipe tables may read."
             if self.storages
             else "The organization has no object storage yet: the database can read none."

@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor, QFont
 
 from ...services.instances import LakeDatabaseRow, StarRocksRow, TaurusGroup, local_time
+from ...services.words import plural
 from ..widgets.badge import status_color
 from .table import Column, RecordTableModel
 
@@ -61,7 +62,7 @@ def _flavor_tip(node: StarRocksRow, which: str) -> str:
     group = node.fe if which == "fe" else node.be
     if group.count is None:
         return "details not read"
-    lines = [f"{group.count} {which.upper()} node(s)", group.flavor, group.spec_code]
+    lines = [plural(group.count, f"{which.upper()} node"), group.flavor, group.spec_code]
     if group.volume_type or group.volume_gb:
         lines.append(f"storage {group.volume_type} {group.volume_gb} GB")
     return "\n".join(x for x in lines if x)

@@ -48,6 +48,7 @@ from ...services import instances as svc
 from ...services.instances import LakeDatabaseRow, StarRocksRow, TaurusGroup, local_time
 from ...services.profiles import Profile
 from ...services.tracker import AILAKE_OPERATION, HUAWEI_JOB, TrackedJob, ends_the_job
+from ...services.words import plural
 from ..context import UiContext
 from ..dialogs.ailake_db_deprovision import DeprovisionDatabaseDialog
 from ..dialogs.ailake_db_provision import ProvisionDatabaseDialog
@@ -132,10 +133,6 @@ def _lake_job(profile: Profile, operation_id: str, title: str, action: str, name
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _plural(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _pairs_html(pairs: list[tuple[str, str]], columns: int = 2) -> str:
@@ -554,7 +551,7 @@ class InstancesView(View):
         rows = self.tree_model.rows()
         moving = sum(1 for r in rows if not r.settled)
         where = profile.region or ""
-        counts = f"{_plural(len(rows), 'StarRocks instance')} on {_plural(len(groups), 'TaurusDB instance')}"
+        counts = f"{plural(len(rows), 'StarRocks instance')} on {plural(len(groups), 'TaurusDB instance')}"
         self.hw_heading.setText(
             f"<b>{html.escape(profile.name)}</b> — {html.escape(where)}: {counts}"
             + (f", {moving} changing" if moving else "")
@@ -979,10 +976,10 @@ class InstancesView(View):
         n = len(snapshot.rows)
         self.lake_heading.setText(
             f"<b>{html.escape(profile.name)}</b> — {html.escape(profile.url)}: "
-            f"{_plural(n, 'database instance')}, {_plural(len(snapshot.storages), 'object storage')}"
+            f"{plural(n, 'database instance')}, {plural(len(snapshot.storages), 'object storage')}"
         )
         self.storages = snapshot.storages
-        self.status.emit(f"{profile.name}: {_plural(n, 'database instance')}")
+        self.status.emit(f"{profile.name}: {plural(n, 'database instance')}")
         self._lake_selection_changed()
         self._maybe_loaded(KEY_LAKE)
 

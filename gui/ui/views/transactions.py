@@ -121,7 +121,7 @@ class TransactionsView(View):
 
         # -- the Load tab --------------------------------------------------------------------------
         self.form = TxnForm(self)
-        self.form.changed.connect(self._update)
+        self.form.changed.connect(self._form_changed)
         self.form.label_edited.connect(self._label_edited)
         self.form.new_label_requested.connect(self.new_label)
         scroll = QScrollArea(self)
@@ -315,7 +315,8 @@ class TransactionsView(View):
         self._update()
         open_count = len(self.unfinished.model.rows)
         self.status.emit(
-            f"{profile.name}: {len(names)} databases, {self.history.rowCount()} journaled loads"
+            f"{profile.name}: {plural(len(names), 'database')}, "
+            f"{plural(self.history.rowCount(), 'load')} in the journal"
             + (f", {open_count} unfinished" if open_count else "")
         )
         self.loaded.emit()
@@ -341,6 +342,8 @@ class TransactionsView(View):
         if self.profile is None:
             return
         self.background(self._load_tables(), "listing tables")
+        if self.running.snapshot is not None and self.running.snapshot.db != self.db_combo.currentText():
+            self.running.clear()  # another database's transactions and outcomes
         if self.tabs.currentIndex() == TAB_RUNNING:
             self.refresh_running()
         self._describe()
@@ -473,7 +476,16 @@ class TransactionsView(View):
         self.db_combo.clear()
         self.table_combo.clear()
         self.unfinished.set_items([])
-        self.running.model.set_rows([])
+        self.unfinished.show_note("")
+        self.running.clear()
+        self._update()
+
+    def _form_changed(self) -> None:
+        """Other files or settings: the last load's progress and figures no longer describe them."""
+        st = self.stepper
+        if not self._busy and (st is None or not st.open):
+            self.steps.progress.hide()
+            self.steps.stats.setText("")
         self._update()
 
     # -- the current transaction's display ---------------------------------------------------------
@@ -503,7 +515,9 @@ class TransactionsView(View):
         )
         piece = st.next_piece
         if st.phase != "open":
-            self.steps.next_label.setText(f"{len(st.pieces)} piece(s), {human_bytes(st.total_bytes)} in all.")
+            self.steps.next_label.setText(
+                f"{plural(len(st.pieces), 'piece')}, {human_bytes(st.total_bytes)} in all."
+            )
         elif st.uncertain is not None:
             self.steps.next_label.setText(
                 f"Next: check whether the stopped {st.uncertain.describe()} arrived, then go on."
@@ -512,7 +526,7 @@ class TransactionsView(View):
             files_done = len({p.file for p in st.pieces[: st.next]})
             self.steps.next_label.setText(
                 f"Next: <b>{piece.describe()}</b>, {human_bytes(piece.length)} — piece {st.next + 1} of "
-                f"{len(st.pieces)} ({files_done} of {len(st.files)} file(s) sent)"
+                f"{len(st.pieces)} ({files_done} of {plural(len(st.files), 'file')} sent)"
             )
         else:
             self.steps.next_label.setText(
@@ -525,7 +539,7 @@ class TransactionsView(View):
         if not paths:
             return "Add the files to load (Files, on the left) to begin."
         size = sum(p.stat().st_size for p in paths if p.is_file())
-        return f"{len(paths)} file(s), {human_bytes(size)} chosen."
+        return f"{plural(len(paths), 'file')}, {human_bytes(size)} chosen."
 
     def _stats(self, sending: int = 0, rate: float | None = None) -> None:
         st = self.stepper
@@ -622,6 +636,8 @@ class TransactionsView(View):
         finally:
             self._busy = False
             self._cancel_current = None
+            if self.running.snapshot is not None and self.running.snapshot.db == self.db_combo.currentText():
+                self.refresh_running()  # the step changed what runs: the count must follow
             self._describe()
             self._update()
 
@@ -739,7 +755,7 @@ class TransactionsView(View):
         if st is None or not st.open:
             return
         self._confirm(
-            f"Roll back transaction {st.handle.txn_id if st.handle else ''} ({st.label})? Nothing of it "
+            f"Roll back transaction {st.handle.txn_id if st.handle else ''} ({st.label})? None of its rows "
             "will be loaded.",
             lambda: self._run_step(self._simple(st.rollback()), "rolling back"),
         )
@@ -908,7 +924,7 @@ class TransactionsView(View):
                 headline = (
                     f"{f.name}: {outcome.rows_loaded:,} rows loaded, {outcome.rows_filtered:,} filtered, "
                     f"visible ({outcome.seconds:.1f} s"
-                    + (f", {outcome.restarts} restart(s)" if outcome.restarts else "")
+                    + (f", {plural(outcome.restarts, 'restart')}" if outcome.restarts else "")
                     + ")."
                 )
             self.steps.show_answer(
@@ -982,7 +998,8 @@ class TransactionsView(View):
             return
         names = ", ".join(u.label for u in items[:5]) + ("…" if len(items) > 5 else "")
         self._confirm(
-            f"Roll back {len(items)} unfinished transaction(s) ({names})? Nothing of them will be loaded.",
+            f"Roll back {plural(len(items), 'unfinished transaction')} ({names})? None of their rows "
+            "will be loaded.",
             lambda: self._finish(items, "rollback"),
         )
 
@@ -1003,6 +1020,10 @@ class TransactionsView(View):
             )
             notes.append(f"{u.label}: {answer.headline}")
             failed = failed or not answer.ok
+            latest = self.steps.latest()
+            if latest is not None and latest.label == u.label and self.stepper is None:
+                # The Load tab's last word on this transaction ("left open…") is out of date now.
+                self.steps.show_answer(answer)
         self.unfinished.show_note("\n".join(notes), error=failed)
         await self._review_unfinished(client)
         self._reload_history()
@@ -1013,21 +1034,22 @@ class TransactionsView(View):
             return
         names = ", ".join(t.label for t in txns[:5]) + ("…" if len(txns) > 5 else "")
         self._confirm(
-            f"Roll back {len(txns)} transaction(s) in {self.db_combo.currentText()} ({names})? "
-            "Nothing of them will be loaded; whoever is sending to them gets an error.",
+            f"Roll back {plural(len(txns), 'transaction')} in {self.db_combo.currentText()} ({names})? "
+            "None of their rows will be loaded; whoever is sending to them gets an error.",
             lambda: self._start_bulk(txns),
         )
 
     def _start_bulk(self, txns: list[RunningTxn]) -> None:
         db = self.db_combo.currentText()
-        entry = self.ctx.activity.start(f"Roll back {len(txns)} transaction(s) in {db}", kind="rollback")
+        title = f"Roll back {plural(len(txns), 'transaction')} in {db}"
+        entry = self.ctx.activity.start(title, kind="rollback")
         task = self.ctx.run(self._bulk(entry, db, txns), key=f"{self._key}-bulk", what="rolling back")
         entry.cancel = task.cancel
 
     async def _bulk(self, entry: ActivityEntry, db: str, txns: list[RunningTxn]) -> None:
         client = await self._client()
         labels = [t.label for t in txns]
-        self.running.show_note(f"Rolling back {len(labels)} transaction(s)…")
+        self.running.show_note(f"Rolling back {plural(len(labels), 'transaction')}…")
 
         def each(i: int, result: Any) -> None:
             self.running.set_result(result.label, result.text)

@@ -37,6 +37,7 @@ from ...services.transactions import (
     human_bytes,
     timeout_problems,
 )
+from ...services.words import plural
 from .field import Field
 
 _REASONS = {
@@ -331,7 +332,7 @@ class TxnForm(QWidget):
             self.files_info.setText("No file chosen")
             return
         size = sum(os.path.getsize(p) for p in paths)
-        self.files_info.setText(f"{self.files.count()} file(s), {human_bytes(size)}")
+        self.files_info.setText(f"{plural(self.files.count(), 'file')}, {human_bytes(size)}")
 
     def set_locked(self, locked: bool) -> None:
         """While a transaction is open its settings are fixed: every load must repeat the first's."""

@@ -123,6 +123,15 @@ class RunningPanel(QWidget):
         lay.addWidget(self.note)
         self._buttons()
 
+    def clear(self) -> None:
+        """Another cluster or database: nothing of the last one stays on screen."""
+        self.snapshot = None
+        self.model.set_rows([])
+        self.summary.setText("Pick a database to see its running transactions.")
+        self.show_note("")
+        self.state_line.clear()
+        self._buttons()
+
     def thresholds(self) -> Thresholds:
         return Thresholds(
             idle_s=self.idle_spin.value(),
@@ -149,7 +158,8 @@ class RunningPanel(QWidget):
         stuck = sum(1 for t in rows if t.stuck)
         prepared = sum(1 for t in rows if t.state == "PREPARED")
         text = (
-            f"<b>{len(rows)}</b> open transaction(s) in <b>{snap.db}</b> "
+            f"<b>{len(rows)}</b> open {'transaction' if len(rows) == 1 else 'transactions'} "
+            f"in <b>{snap.db}</b> "
             f"({len(rows) - prepared} running, {prepared} prepared)"
         )
         text += (

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.transactions import Unfinished
+from ...services.words import plural
 from ..models.table import Role
 from ..models.transactions import UnfinishedModel
 from ..style import banner_css, set_tone
@@ -101,8 +102,10 @@ class UnfinishedPanel(QFrame):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         if items:
             self.title.setText(
-                f"<b>{len(items)} unfinished transaction(s) from the journal</b> (an earlier session or a "
-                f"load that did not finish) — " + "; ".join(parts or ["their state is unknown"]) + "."
+                f"<b>{plural(len(items), 'unfinished transaction')} from the journal</b> (an earlier "
+                "session or a load that did not finish) — "
+                + "; ".join(parts or ["their state is unknown"])
+                + "."
             )
         else:
             self.title.setText("<b>No unfinished transaction is left in the journal.</b>")
