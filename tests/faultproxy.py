@@ -92,6 +92,12 @@ class FaultProxy:
         async def stop() -> None:
             if self._server is not None:
                 self._server.close()
+            # Connections still open (a client's keep-alive) end here, on the proxy's own loop,
+            # not later when the collector finds them after the loop is gone.
+            serving = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in serving:
+                t.cancel()
+            await asyncio.gather(*serving, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -152,10 +152,7 @@ async def test_views_follow_a_renamed_then_deleted_profile(
     assert window.connections.select("lab-renamed")
     window.connections.delete_selected()
     box = await wait_for(
-        lambda: next(
-            (w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None
-        ),
-        5,
+        lambda: next((b for b in window.findChildren(QMessageBox) if b.isVisible()), None), 5
     )
     box.button(QMessageBox.StandardButton.Yes).click()
     await wait_for(lambda: txn.profile is None and dash.profile is None, 10)
