@@ -158,14 +158,20 @@ def huawei_job(client: HuaweiCloudClient, job_id: str) -> Callable[[], Awaitable
     return check
 
 
-def ailake_operation(client: AILakeClient, operation_id: str) -> Callable[[], Awaitable[Poll[Operation]]]:
-    """A look at an AI Lake operation (``pending`` → ``succeeded`` or ``failed``)."""
+def ailake_operation(
+    client: AILakeClient, operation_id: str, since: float | None = None
+) -> Callable[[], Awaitable[Poll[Operation]]]:
+    """A look at an AI Lake operation (``pending`` → ``succeeded`` or ``failed``), saying how long
+    it has been pending since ``since`` (a ``time.time()`` of its submission) when known."""
 
     async def check() -> Poll[Operation]:
         op = await client.get_operation(operation_id)
         if isinstance(op, FailedOperation):
             raise client.operation_failure(op)
         done = isinstance(op, SucceededOperation)
-        return Poll(done, op, 1.0 if done else None, op.status)
+        detail = op.status
+        if since is not None and not done:
+            detail = f"{op.status} for {int(time.time() - since)} s (operation {operation_id[:8]})"
+        return Poll(done, op, 1.0 if done else None, detail)
 
     return check

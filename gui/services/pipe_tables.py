@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -22,7 +21,6 @@ from ..api.ailake import (
     AILakeClient,
     ColumnInfo,
     CreatePipeTableRequest,
-    Operation,
     PipeTable,
     PipeTableSummary,
     RefreshPartitionRequest,
@@ -30,10 +28,6 @@ from ..api.ailake import (
     field_problems,
 )
 from .words import plural, sentence, words  # noqa: F401 (re-exported for the views)
-
-# Generous: creating a table loads every file under the prefix, which takes long on a big dataset.
-# Cancel in the Activity panel stops the waiting sooner; the operation itself goes on either way.
-OPERATION_TIMEOUT = 3600.0
 
 # The fields of the create form, by the JSON path the request models use in their problems.
 CREATE_FIELDS: tuple[str, ...] = (
@@ -491,25 +485,6 @@ class PipeTablePages:
 
 
 # -- operations -----------------------------------------------------------------------------------------
-
-
-async def follow_operation(
-    client: AILakeClient,
-    operation_id: str,
-    on_state: Callable[[str], None],
-    timeout: float | None = OPERATION_TIMEOUT,
-    since: float | None = None,
-) -> SucceededOperation:
-    """Wait for an operation to end, telling ``on_state`` where it stands at every poll (how long
-    since ``since``, a ``time.time()`` of its submission, when known). Raises OperationFailed with
-    the service's reason, OperationTimeout, or CancelledError when the awaiting task is cancelled
-    (the operation goes on in AI Lake)."""
-    started = time.time() if since is None else since
-
-    def progress(op: Operation) -> None:
-        on_state(f"{op.status} for {int(time.time() - started)} s (operation {op.id[:8]})")
-
-    return await client.wait(operation_id, progress=progress, timeout=timeout)
 
 
 def operation_summary(op: SucceededOperation, default: str = "done") -> str:

@@ -76,6 +76,7 @@ class UiContext:
         resumed: bool = False,
         on_progress: Callable[[Poll[T]], None] | None = None,
         cancelled_note: str = "stopped following; the job goes on in the cloud",
+        failure_text: Callable[[errors.ApiError], str] | None = None,
     ) -> Followed[T]:
         """Follow a cloud job in its Activity entry (from the coroutine that runs it): progress in
         the entry; a cut connection shown as an interruption and retried; the job's failure as a
@@ -119,7 +120,7 @@ class UiContext:
             return Followed(entry, None, e.cause)
         except errors.ApiError as e:
             await self.session.job_ended(job, e)
-            entry.fail(e.message, raw=e.raw or {"id": job.remote_id})
+            entry.fail(failure_text(e) if failure_text else e.message, raw=e.raw or {"id": job.remote_id})
             return Followed(entry, None, e)
         await self.session.job_ended(job)
         return Followed(entry, state, None)

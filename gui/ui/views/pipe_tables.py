@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.ailake import MAX_PAGE_SIZE, AILakeClient, PipeTable, PipeTableSummary
+from ...api.ailake import MAX_PAGE_SIZE, AILakeClient, PipeTable, PipeTableSummary, SucceededOperation
+from ...services import follower
 from ...services.pipe_tables import (
     CreateForm,
     PipeTablePages,
@@ -49,7 +50,6 @@ from ...services.pipe_tables import (
     describe_partition,
     describe_polling,
     failure_reason,
-    follow_operation,
     operation_summary,
     partition_folder,
     plural,
@@ -58,8 +58,7 @@ from ...services.pipe_tables import (
     words,
 )
 from ...services.profiles import Profile
-from ...services.tracker import AILAKE_OPERATION, TrackedJob
-from ..activity import ActivityEntry
+from ...services.tracker import AILAKE_OPERATION, TrackedJob, ends_the_job
 from ..context import UiContext
 from ..dialogs.analyze import AnalyzeDialog, analyze_tables
 from ..dialogs.pipe_create import CreatePipeTableDialog, create_pipe_table
@@ -276,6 +275,7 @@ class PipeTablesView(View):
         self.splitter.setSizes([520, 460])
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.state_line)
         lay.addLayout(actions)
         lay.addWidget(self.retry_bar)
         lay.addWidget(self.splitter, 1)
@@ -307,10 +307,16 @@ class PipeTablesView(View):
             self._wanted_instance = instance
 
     def set_profile(self, profile: Profile | None) -> None:
-        if self.profile is not None and profile is not None and profile.name != self.profile.name:
-            self.instance = None  # another organization: its instances differ
+        if self.profile is not None and (profile is None or profile.name != self.profile.name):
+            self.instance = None  # another organization (or none): its instances differ
+            self._pages = None
+            self.model.reset([], more=False)
+            self.instance_combo.clear()
+            self._show_details(None)
         super().set_profile(profile)
         self._update_retry_bar()
+        self._update_actions()
+        self._update_count()
 
     def refresh(self) -> None:
         if self.profile is None:
@@ -318,7 +324,7 @@ class PipeTablesView(View):
         self._wanted_table = self.current_name() or self._wanted_table
         # Reload as many rows as were on screen, so the place the user scrolled to is kept.
         self._keep_rows = self.model.rowCount()
-        self.ctx.run(self._reload(), key=self._key("list"), what="listing AI Lake database instances")
+        self.background(self._reload(), "listing pipe tables", task_key="list")
 
     def new_item(self) -> None:
         """The create form: filled with the input of the last create that failed in this instance,
@@ -457,10 +463,8 @@ class PipeTablesView(View):
             return
         if self.table_details is not None and self.table_details.table_name == record.table_name:
             return
-        self.ctx.run(
-            self._load_details(record.table_name),
-            key=self._key("details"),
-            what=f"reading pipe table {record.table_name}",
+        self.background(
+            self._load_details(record.table_name), "reading pipe table details", task_key="details"
         )
 
     def _selection_changed(self, *_: Any) -> None:
@@ -516,7 +520,8 @@ class PipeTablesView(View):
 
     # -- loading ---------------------------------------------------------------------------------------
     def _key(self, what: str) -> str:
-        return f"pipe-tables:{id(self)}:{what}"
+        """The task key of this view's ``what`` work ("list", "page", "details")."""
+        return self._task_prefix() + what
 
     async def _client(self, profile: Profile | None = None) -> AILakeClient:
         chosen = profile or self.profile
@@ -570,7 +575,7 @@ class PipeTablesView(View):
             return
         self._wanted_table = None
         self._keep_rows = 0
-        self.ctx.run(self._switch_instance(str(name)), key=self._key("list"), what=f"listing {name}")
+        self.background(self._switch_instance(str(name)), "listing pipe tables", task_key="list")
 
     async def _switch_instance(self, name: str) -> None:
         self.ctx.tasks.cancel(self._key("page"))
@@ -623,7 +628,7 @@ class PipeTablesView(View):
             self.model.fetch_stopped()
             return
         self._update_count()
-        self.ctx.run(self._next_page(pages), key=self._key("page"), what="loading more pipe tables")
+        self.background(self._next_page(pages), "loading more pipe tables", task_key="page")
 
     async def _next_page(self, pages: PipeTablePages) -> None:
         try:
@@ -696,15 +701,13 @@ class PipeTablesView(View):
         self._update_actions()
 
     # -- operations ------------------------------------------------------------------------------------
-    def follow(self, job: TrackedJob, resumed: bool = False) -> ActivityEntry:
-        """An Activity entry that follows the job's operation to its end; its Cancel stops the
-        waiting (and the following on later starts), not the operation."""
-        tasks: list[asyncio.Task[Any]] = []
-        entry = self.ctx.job_entry(job, "ailake", lambda: [t.cancel() for t in tasks])
-        again = "followed again after a restart; " if resumed else ""
-        entry.update(detail=f"{again}submitted (operation {job.remote_id[:8]})")
-        tasks.append(self.ctx.run(self._follow(entry, job, resumed), what=job.title))
-        return entry
+    def follow(self, job: TrackedJob, resumed: bool = False) -> None:
+        """Follow the job's operation to its end in an Activity entry; its Cancel stops the waiting
+        (and the following on later starts), not the operation. Background work: its outcome is in
+        the entry, never a dialog."""
+        self.ctx.run_background(
+            self._follow(job, resumed), f"follow/{job.id}", f"following {job.title}", source=job.title
+        )
 
     def resume(self, job: TrackedJob) -> bool:
         if job.kind != AILAKE_OPERATION or job.action not in PIPE_ACTIONS:
@@ -712,31 +715,35 @@ class PipeTablesView(View):
         self.follow(job, resumed=True)
         return True
 
-    async def _follow(self, entry: ActivityEntry, job: TrackedJob, resumed: bool) -> None:
-        if not resumed:
-            await self.ctx.session.remember_job(job)
-        try:
-            profile = self.ctx.session.profile(job.profile)
-            if profile is None:
-                raise errors.NotFound(f"profile {job.profile!r} no longer exists", service="ailake")
-            client = await self._client(profile)
-            op = await follow_operation(
-                client, job.remote_id, lambda text: entry.update(detail=text), since=job.started_at
-            )
-        except asyncio.CancelledError:
-            entry.cancelled(f"stopped waiting; operation {job.remote_id} goes on in AI Lake")
-            raise
-        except errors.ApiError as e:
-            await self.ctx.session.job_ended(job, e)
-            reason = failure_reason(e)
-            if job.action == "refresh":
-                reason = refresh_failure(reason, _partition_of(job))
-            entry.fail(reason, raw=e.raw)
-            self.ctx.notify(f"{entry.title} failed: {reason}")
-            if job.action == "create" and isinstance(e, errors.OperationFailed):
-                self._create_failed(job, reason)
+    async def _follow(self, job: TrackedJob, resumed: bool) -> None:
+        profile = self.ctx.session.profile(job.profile)
+        if profile is None:  # deleted meanwhile: its jobs went with it
+            await self.ctx.session.forget_job(job)
             return
-        await self.ctx.session.job_ended(job)
+        client = await self._client(profile)
+
+        def reason(e: errors.ApiError) -> str:
+            text = failure_reason(e)
+            return refresh_failure(text, _partition_of(job)) if job.action == "refresh" else text
+
+        followed = await self.ctx.follow(
+            job,
+            follower.ailake_operation(client, job.remote_id, since=job.started_at),
+            kind="ailake",
+            resumed=resumed,
+            cancelled_note=f"stopped waiting; operation {job.remote_id} goes on in AI Lake",
+            failure_text=reason,
+        )
+        entry = followed.entry
+        op = followed.state
+        if op is None:
+            failure = followed.failure
+            if failure is not None and ends_the_job(failure):
+                self.ctx.notify(f"{entry.title} failed: {entry.result}")
+                if job.action == "create" and isinstance(failure, errors.OperationFailed):
+                    self._create_failed(job, entry.result)
+            return
+        assert isinstance(op, SucceededOperation)  # the follower returns only a finished one
         if job.action == "refresh":
             result = refresh_summary(op, _partition_of(job), job.done)
         else:
