@@ -71,6 +71,11 @@ async def _start(args: argparse.Namespace, screenshot: bool = False) -> tuple[An
     from .ui.context import UiContext
     from .ui.main_window import MainWindow
 
+    from .services.paths import config_dir, data_dir, private_dir
+
+    # The window's settings (QSettings) are written into the config folder: the user's alone.
+    private_dir(config_dir())
+    private_dir(data_dir())
     private: Path | None = None
     if screenshot:
         # A private folder of this run's own (0700, a fresh name): nothing can be planted there.

@@ -141,7 +141,9 @@ class TxnStepsPanel(QWidget):
         lay.addLayout(progress_row)
         lay.addWidget(self.stats)
         lay.addWidget(self.answer_box)
-        lay.addWidget(QLabel("Answers of this transaction (double-click for the raw JSON):", self))
+        answers_title = QLabel("Answers of this transaction (double-click for the raw JSON):", self)
+        answers_title.setWordWrap(True)
+        lay.addWidget(answers_title)
         lay.addWidget(self.answers_view, 1)
         self.clear()
 
