@@ -66,12 +66,11 @@ def _run(coro_factory: Any, theme: str = "system") -> int:
 
 async def _start(args: argparse.Namespace, screenshot: bool = False) -> tuple[Any, Any, Any, Path | None]:
     """The session (with the sandbox's profiles when asked), the window, and the sandbox runner."""
+    from .services.paths import config_dir, data_dir, private_dir
     from .services.session import ConsoleSession, sandbox_profiles
     from .ui.activity import ActivityModel
     from .ui.context import UiContext
     from .ui.main_window import MainWindow
-
-    from .services.paths import config_dir, data_dir, private_dir
 
     # The window's settings (QSettings) are written into the config folder: the user's alone.
     private_dir(config_dir())
