@@ -4,6 +4,7 @@ and reports the cluster's final answer; a file loaded before is not loaded again
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,13 @@ async def test_cancel_before_commit_leaves_the_transaction_offered(
         view.tabs.setCurrentIndex(TAB_HISTORY)
         row = next(e for e in view.history.rows if e.label == label)
         assert row.step in OPEN_STEPS
+        # History reads whole: its time with the date, its numbers in columns as wide as they are.
+        at = view.history_proxy.index(0, 8).data()
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", at), at
+        metrics = view.history_table.fontMetrics()
+        for col in (0, 5, 7, 8):
+            text = view.history_proxy.index(0, col).data()
+            assert view.history_table.columnWidth(col) >= metrics.horizontalAdvance(text), (col, text)
         assert (window.width(), window.height()) == (1024, 700)  # the banner made nothing grow
         screenshot(window, "load-cancelled-before-commit")
 
