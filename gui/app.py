@@ -16,21 +16,7 @@ from typing import Any
 # qasync picks the first Qt binding it finds unless told (qasync #115/#127 era pitfall).
 os.environ.setdefault("QT_API", "pyside6")
 
-VIEW_NAMES = {
-    "instances": "InstancesView",
-    "pipe-tables": "PipeTablesView",
-    "transactions": "TransactionsView",
-    "dashboard": "DashboardView",
-}
-
-
-def view_classes() -> list[type[Any]]:
-    from .ui.views.dashboard import DashboardView
-    from .ui.views.instances import InstancesView
-    from .ui.views.pipe_tables import PipeTablesView
-    from .ui.views.transactions import TransactionsView
-
-    return [InstancesView, PipeTablesView, TransactionsView, DashboardView]
+from .views import by_slug, view_classes
 
 
 def _application(theme: str = "system") -> Any:
@@ -163,14 +149,14 @@ def run_screenshot(args: argparse.Namespace) -> int:
         ctx, window, runner, private = await _start(args, screenshot=True)
         try:
             window.resize(int(width), int(height))
-            target = next(v for v in window.views if type(v).__name__ == VIEW_NAMES[args.view])
+            spec = by_slug(args.view)
+            target = next(v for v in window.views if type(v).__name__ == spec.class_name)
             window.tabs.setCurrentWidget(target)
             loaded = asyncio.get_running_loop().create_future()
             target.loaded.connect(lambda: None if loaded.done() else loaded.set_result(True))
             window.show()
             window.select_startup_profiles()
-            kinds = {"instances": "huawei", "pipe-tables": "ailake"}.get(args.view, "starrocks")
-            first = next((p for p in ctx.session.all_profiles() if p.kind == kinds), None)
+            first = next((p for p in ctx.session.all_profiles() if p.kind == spec.kinds[0]), None)
             if first is not None:
                 window.connections.select(first.name)
                 window.tabs.setCurrentWidget(target)

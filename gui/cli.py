@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from .views import slugs
 
 
 def _sandbox_args(p: argparse.ArgumentParser) -> None:
@@ -258,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the window offscreen on one view, with its data loaded, to a PNG.",
     )
     shot.add_argument(
-        "--view", required=True, choices=["instances", "pipe-tables", "transactions", "dashboard"]
+        "--view", required=True, choices=slugs()
     )
     shot.add_argument("--out", required=True, type=Path, metavar="FILE.png")
     shot.add_argument("--sandbox", action="store_true", help="on a fresh local sandbox")

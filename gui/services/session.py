@@ -149,9 +149,9 @@ class ConsoleSession:
         return [j for j in jobs if self.is_saved(j.profile)]
 
     # -- clients ---------------------------------------------------------------------------------
-    async def client(self, profile: Profile) -> Any:
-        """The profile's client (StarRocksClient, HuaweiCloudClient or AILakeClient), built anew
-        when the profile's settings changed since the last one was built."""
+    async def client(self, profile: Profile) -> ServiceClient:
+        """The profile's client, built anew when the profile's settings changed since the last one
+        was built (``starrocks``, ``huawei`` and ``ailake`` give it typed)."""
         async with self._lock:
             existing = self._clients.get(profile.name)
             if existing is not None and existing[0] == profile and not existing[1].closed:
@@ -161,6 +161,32 @@ class ConsoleSession:
             made = await self._make(profile)
             self._clients[profile.name] = (profile, made)
             return made
+
+    async def starrocks(self, profile: Profile) -> StarRocksClient:
+        """The StarRocks cluster profile's client."""
+        client = await self.client(self._of_kind(profile, "starrocks"))
+        assert isinstance(client, StarRocksClient)
+        return client
+
+    async def huawei(self, profile: Profile) -> HuaweiCloudClient:
+        """The Huawei Cloud profile's client."""
+        client = await self.client(self._of_kind(profile, "huawei"))
+        assert isinstance(client, HuaweiCloudClient)
+        return client
+
+    async def ailake(self, profile: Profile) -> AILakeClient:
+        """The AI Lake profile's client."""
+        client = await self.client(self._of_kind(profile, "ailake"))
+        assert isinstance(client, AILakeClient)
+        return client
+
+    @staticmethod
+    def _of_kind(profile: Profile, kind: str) -> Profile:
+        if profile.kind != kind:
+            raise errors.InvalidRequest(
+                f"profile {profile.name!r} is a {profile.kind} profile, not a {kind} one", service=kind
+            )
+        return profile
 
     async def drop_client(self, name: str) -> None:
         """Forget a profile's client; calls still running on it finish before it is closed (a

@@ -16,12 +16,12 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from qt_helpers import wait_for, wait_signal
 
-from gui.app import view_classes
 from gui.services.credentials import Credentials
 from gui.services.profiles import Profile, ProfileStore
 from gui.services.session import ConsoleSession
 from gui.ui.dialogs.profile import ProfileDialog
 from gui.ui.views.transactions import TransactionsView
+from gui.views import view_classes
 
 ROOT = Path(__file__).resolve().parents[2]
 

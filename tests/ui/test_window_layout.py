@@ -14,7 +14,6 @@ from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from qt_helpers import wait_for, wait_signal
 
-from gui.app import view_classes
 from gui.services.profiles import Profile
 from gui.ui.dialogs.profile import ProfileDialog
 from gui.ui.style import banner_css
@@ -22,6 +21,7 @@ from gui.ui.theme import apply_theme
 from gui.ui.views.dashboard import DashboardView
 from gui.ui.views.instances import InstancesView
 from gui.ui.views.transactions import TransactionsView
+from gui.views import view_classes
 
 SELECT = {
     "InstancesView": "Sandbox Huawei Cloud",

@@ -78,7 +78,7 @@ class DeprovisionDatabaseDialog(QDialog):
         self.ctx.run(self._load(), key=f"deprovision-dialog/{id(self)}", what="reading the pipe tables")
 
     async def _client(self) -> AILakeClient:
-        client: AILakeClient = await self.ctx.session.client(self.profile)
+        client = await self.ctx.session.ailake(self.profile)
         return client
 
     async def _load(self) -> None:

@@ -92,7 +92,7 @@ class ProvisionDatabaseDialog(QDialog):
         self.ctx.run(self._load(), key=f"provision-dialog/{id(self)}", what="loading object storages")
 
     async def _client(self) -> AILakeClient:
-        client: AILakeClient = await self.ctx.session.client(self.profile)
+        client = await self.ctx.session.ailake(self.profile)
         return client
 
     async def _load(self) -> None:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.ailake import AILakeClient
 from ...services.pipe_tables import failure_reason, words
 from ...services.profiles import Profile
 from ..context import UiContext
@@ -93,7 +92,7 @@ class AnalyzeDialog(QDialog):
 
     async def _submit(self, names: list[str] | None) -> None:
         try:
-            client: AILakeClient = await self.ctx.session.client(self.profile)
+            client = await self.ctx.session.ailake(self.profile)
             op_id = await client.analyze_statistics(self.instance, names)
         except errors.ApiError as e:
             self.message.setText(f"AI Lake refused it: {failure_reason(e)}")

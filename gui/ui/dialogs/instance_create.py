@@ -343,7 +343,7 @@ class CreateInstanceWizard(QWizard):
         self.ctx.run(self._load(), key=f"create-wizard/{id(self)}", what="loading flavors and storage types")
 
     async def _client(self) -> HuaweiCloudClient:
-        client: HuaweiCloudClient = await self.ctx.session.client(self.profile)
+        client = await self.ctx.session.huawei(self.profile)
         return client
 
     async def _load(self) -> None:

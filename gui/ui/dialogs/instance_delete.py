@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...api import errors
-from ...api.huawei import HuaweiCloudClient
 from ...services.instances import StarRocksRow
 from ...services.profiles import Profile
 from ..context import UiContext
@@ -85,7 +84,7 @@ class DeleteInstanceDialog(QDialog):
 
     async def _delete(self) -> None:
         try:
-            client: HuaweiCloudClient = await self.ctx.session.client(self.profile)
+            client = await self.ctx.session.huawei(self.profile)
             job_id = await client.delete_starrocks_instance(self.row.taurus_id, self.row.id)
         except errors.ApiError as e:
             self._busy = False

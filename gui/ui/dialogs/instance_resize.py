@@ -82,7 +82,7 @@ class ResizeInstanceDialog(QDialog):
         self.ctx.run(self._load(), key=f"resize-dialog/{id(self)}", what="loading flavors")
 
     async def _client(self) -> HuaweiCloudClient:
-        client: HuaweiCloudClient = await self.ctx.session.client(self.profile)
+        client = await self.ctx.session.huawei(self.profile)
         return client
 
     async def _load(self) -> None:

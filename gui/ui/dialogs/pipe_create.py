@@ -33,7 +33,6 @@ from ...api.ailake import (
     DEFAULT_TABLE_PROPERTIES,
     KEY_TYPES,
     TIME_UNITS,
-    AILakeClient,
     CreatePipeTableRequest,
 )
 from ...services.pipe_tables import (
@@ -464,7 +463,7 @@ class CreatePipeTableDialog(QDialog):
     # -- object storages --------------------------------------------------------------------------------
     async def _load_storages(self) -> None:
         try:
-            client: AILakeClient = await self.ctx.session.client(self.profile)
+            client = await self.ctx.session.ailake(self.profile)
             storages = await client.list_object_storages().collect()
         except errors.ApiError as e:
             # Typing the name stays possible when the list cannot be read.
@@ -579,7 +578,7 @@ class CreatePipeTableDialog(QDialog):
     async def _submit(self, request: CreatePipeTableRequest) -> None:
         columns = self.form().typed_columns()
         try:
-            client: AILakeClient = await self.ctx.session.client(self.profile)
+            client = await self.ctx.session.ailake(self.profile)
             op_id = await client.create_pipe_table(self.instance, request, columns=columns)
         except errors.ApiError as e:
             reason = failure_reason(e)

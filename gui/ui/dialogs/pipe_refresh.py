@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.ailake import AILakeClient, PipeTable
+from ...api.ailake import PipeTable
 from ...services.pipe_tables import check_refresh, failure_reason, partition_folder
 from ...services.profiles import Profile
 from ..context import UiContext
@@ -132,7 +132,7 @@ class RefreshPartitionDialog(QDialog):
 
     async def _submit(self, spec: dict[str, str]) -> None:
         try:
-            client: AILakeClient = await self.ctx.session.client(self.profile)
+            client = await self.ctx.session.ailake(self.profile)
             op_id = await client.refresh_partition(
                 self.instance,
                 self.table.table_name,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtWidgets import QHeaderView, QWidget
 
+from ...views import by_class
 from ..widgets.state_line import StateLine
 from ..widgets.tables import KEPT
 
@@ -27,11 +28,19 @@ class View(QWidget):
     screen (tests and the screenshot command wait for it).
     """
 
+    # From the view registry (gui/views.py), set on each subclass by its class name.
     title = "View"
     kinds: tuple[str, ...] = ()
+    slug = ""
     loaded = Signal()
     status = Signal(str)  # a one-line state for the status bar ("3 instances", "loading…")
     profile_shown = Signal()  # current_profile() may have changed (e.g. another section on screen)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = by_class(cls.__name__)
+        if spec is not None:
+            cls.title, cls.kinds, cls.slug = spec.title, spec.kinds, spec.slug
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.starrocks import MetricSample, StarRocksClient
+from ...api.starrocks import MetricSample
 from ...services.profiles import Profile
 from ..context import UiContext
 from ..models.table import Column, RecordTableModel
@@ -60,9 +60,6 @@ class _Tile(QFrame):
 
 
 class DashboardView(View):
-    title = "Dashboard"
-    kinds = ("starrocks",)
-
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("dashboardView")
@@ -140,7 +137,7 @@ class DashboardView(View):
 
     async def _load(self, profile: Profile) -> None:
         self.status.emit(f"{profile.name}: loading…")
-        client: StarRocksClient = await self.ctx.session.client(profile)
+        client = await self.ctx.session.starrocks(profile)
         health = await client.health()
         backends = await client.records("show backends")
         samples = await client.metrics()

@@ -181,9 +181,6 @@ class _TreeProxy(QSortFilterProxyModel):
 
 
 class InstancesView(View):
-    title = "Instances"
-    kinds = ("huawei", "ailake")
-
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("instancesView")
@@ -512,7 +509,7 @@ class InstancesView(View):
         )
 
     async def _huawei(self, profile: Profile) -> HuaweiCloudClient:
-        client: HuaweiCloudClient = await self.ctx.session.client(profile)
+        client = await self.ctx.session.huawei(profile)
         return client
 
     async def _load_huawei(self, profile: Profile) -> None:
@@ -956,7 +953,7 @@ class InstancesView(View):
         )
 
     async def _lake(self, profile: Profile) -> AILakeClient:
-        client: AILakeClient = await self.ctx.session.client(profile)
+        client = await self.ctx.session.ailake(profile)
         return client
 
     async def _load_lake(self, profile: Profile) -> None:

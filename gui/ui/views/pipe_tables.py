@@ -88,8 +88,6 @@ class FailedCreate:
 
 
 class PipeTablesView(View):
-    title = "Pipe tables"
-    kinds = ("ailake",)
     # Rows per request; the list asks for the next page when its last row scrolls into view.
     page_size = 100
     details_loaded = Signal(object)  # the PipeTable shown, for tests
@@ -526,7 +524,7 @@ class PipeTablesView(View):
     async def _client(self, profile: Profile | None = None) -> AILakeClient:
         chosen = profile or self.profile
         assert chosen is not None
-        client: AILakeClient = await self.ctx.session.client(chosen)
+        client = await self.ctx.session.ailake(chosen)
         return client
 
     async def _reload(self) -> None:

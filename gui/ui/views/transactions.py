@@ -75,9 +75,6 @@ TAB_LOAD, TAB_HISTORY, TAB_RUNNING = 0, 1, 2
 
 
 class TransactionsView(View):
-    title = "Load transactions"
-    kinds = ("starrocks",)
-
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("transactionsView")
@@ -289,7 +286,7 @@ class TransactionsView(View):
     # -- loading the view's data ------------------------------------------------------------------
     async def _client(self) -> StarRocksClient:
         assert self.profile is not None
-        client: StarRocksClient = await self.ctx.session.client(self.profile)
+        client = await self.ctx.session.starrocks(self.profile)
         return client
 
     async def _refresh(self) -> None:
