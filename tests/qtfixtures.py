@@ -38,10 +38,21 @@ def _qasync_loop() -> qasync.QEventLoop:
     return loop
 
 
+# Fixtures that mean a test drives Qt.
+_QT_FIXTURES = {"qtbot", "qapp", "console_window", "screenshot", "qtmodeltester"}
+
+
 def pytest_asyncio_loop_factories(
     config: Any, item: Any
 ) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
-    return {"qasync": _qasync_loop}
+    """The qasync loop where Qt is used (the window tests); a plain asyncio loop elsewhere (the
+    clients, the services), as they run outside the window."""
+    uses_qt = "tests/ui/" in str(getattr(item, "path", "")).replace("\\", "/") or bool(
+        _QT_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+    if uses_qt:
+        return {"qasync": _qasync_loop}
+    return {"asyncio": asyncio.new_event_loop}
 
 
 @pytest.fixture(scope="session", autouse=True)

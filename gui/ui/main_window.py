@@ -9,186 +9,32 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QDockWidget,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
-    QPushButton,
     QStackedWidget,
     QTabWidget,
     QToolButton,
-    QTreeView,
-    QVBoxLayout,
-    QWidget,
 )
 
 from .. import __version__
-from ..api import errors
-from ..api.transport import redact
 from ..services.profiles import KIND_TITLES, KINDS, Profile
 from ..services.words import plural
 from .activity import ActivityEntry, ActivityPanel
+from .connections import ConnectionsPanel
 from .context import UiContext
-from .dialogs.profile import edit_profile
 from .notifications import NotificationsPanel
+from .presenter import ask_to_quit, show_entry, show_error
 from .style import set_tone
 from .views.base import View
 from .welcome import WelcomePane
 from .wheel import install_wheel_guard
 
 log = logging.getLogger("starrocks_console.ui")
-PROFILE_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-class ConnectionsPanel(QWidget):
-    """Profiles grouped by kind; picking one points the views at it."""
-
-    profile_selected = Signal(object)
-    profile_deleted = Signal(str)
-    profile_saved = Signal(str, object)  # the name it had ("" for a new one), the profile as saved
-
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.model = QStandardItemModel(self)
-        self.tree = QTreeView(self)
-        self.tree.setObjectName("connectionsTree")
-        self.tree.setModel(self.model)
-        self.tree.setHeaderHidden(True)
-        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tree.selectionModel().currentChanged.connect(self._current_changed)
-        self.tree.doubleClicked.connect(lambda _i: self.edit_selected())
-        add = QToolButton(self)
-        add.setObjectName("addProfile")
-        add.setText("Add")
-        add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(add)
-        for kind in KINDS:
-            action = menu.addAction(f"{KIND_TITLES[kind]}…")
-            action.triggered.connect(lambda _checked=False, k=kind: self.add(k))
-        add.setMenu(menu)
-        self.edit_button = QPushButton("Edit", self)
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.delete_button = QPushButton("Delete", self)
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.test_button = QPushButton("Test", self)
-        self.test_button.clicked.connect(self.test_selected)
-        row = QHBoxLayout()
-        for w in (add, self.edit_button, self.delete_button, self.test_button):
-            row.addWidget(w)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.tree)
-        lay.addLayout(row)
-        self.reload()
-
-    def reload(self, select: str | None = None) -> None:
-        chosen = self.selected()
-        current = select or (chosen.name if chosen else None)
-        self.model.clear()
-        for kind in KINDS:
-            group = QStandardItem(KIND_TITLES[kind])
-            group.setSelectable(False)
-            font = group.font()
-            font.setBold(True)
-            group.setFont(font)
-            for p in self.ctx.session.all_profiles():
-                if p.kind != kind:
-                    continue
-                item = QStandardItem(p.name + ("  (sandbox)" if p.sandbox else ""))
-                item.setData(p.name, PROFILE_ROLE)
-                item.setToolTip(p.url or p.region)
-                group.appendRow(item)
-            self.model.appendRow(group)
-        self.tree.expandAll()
-        if current:
-            self.select(current)
-        self._update_buttons()
-
-    def select(self, name: str) -> bool:
-        for r in range(self.model.rowCount()):
-            group = self.model.item(r)
-            for c in range(group.rowCount()):
-                child = group.child(c)
-                if child.data(PROFILE_ROLE) == name:
-                    self.tree.setCurrentIndex(child.index())
-                    return True
-        return False
-
-    def selected(self) -> Profile | None:
-        idx = self.tree.currentIndex()
-        name = idx.data(PROFILE_ROLE) if idx.isValid() else None
-        return self.ctx.session.profile(name) if name else None
-
-    def _current_changed(self, *_: Any) -> None:
-        self._update_buttons()
-        profile = self.selected()
-        if profile is not None:
-            self.profile_selected.emit(profile)
-
-    def _update_buttons(self) -> None:
-        p = self.selected()
-        for b in (self.edit_button, self.delete_button, self.test_button):
-            b.setEnabled(p is not None)
-        self.edit_button.setEnabled(p is not None and not p.sandbox)
-        self.delete_button.setEnabled(p is not None and not p.sandbox)
-
-    # -- actions ---------------------------------------------------------------------------------
-    def add(self, kind: str) -> None:
-        edit_profile(self.ctx, kind, None, self.window(), on_saved=lambda p: self._saved("", p))
-
-    def edit_selected(self) -> None:
-        p = self.selected()
-        if p is not None and not p.sandbox:
-            edit_profile(self.ctx, p.kind, p, self.window(), on_saved=lambda np: self._saved(p.name, np))
-
-    def _saved(self, old: str, profile: Profile) -> None:
-        self.reload(select=profile.name)
-        self.profile_saved.emit(old, profile)
-
-    def delete_selected(self) -> None:
-        p = self.selected()
-        if p is None or p.sandbox:
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Delete profile",
-            f"Delete the profile {p.name!r} and its stored secrets?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self.window(),
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def done(button: int) -> None:
-            if button == QMessageBox.StandardButton.Yes:
-                self.ctx.run(self._delete(p.name), what="deleting a profile")
-
-        box.finished.connect(done)
-        box.open()
-
-    async def _delete(self, name: str) -> None:
-        await self.ctx.session.delete_profile(name)
-        self.reload()
-        self.profile_deleted.emit(name)
-        self.ctx.notify(f"Deleted profile {name}.")
-
-    def test_selected(self) -> None:
-        p = self.selected()
-        if p is not None:
-            self.ctx.run(self._test(p), key=f"test-{p.name}", what=f"testing {p.name}")
-
-    async def _test(self, p: Profile) -> None:
-        from ..services.connection import test_profile
-
-        self.ctx.notify(f"Testing {p.name}…")
-        result = await test_profile(self.ctx.session, p, {}, p)
-        self.ctx.notify(f"{p.name}: {result}")
 
 
 class MainWindow(QMainWindow):
@@ -208,18 +54,29 @@ class MainWindow(QMainWindow):
         ctx.show_error = self.show_error
         ctx.notify = self.notify
         ctx.tasks.on_error = self.show_error
-        # Centre: the views.
+        self._build_centre(views)
+        self._build_docks()
+        self._build_status_bar()
+        self._actions(self.connections_dock, self.activity_dock)
+        self._tell_problems()
+        self.resize(1280, 800)
+        self._docks = (self.connections_dock, self.activity_dock)
+        self._fresh_layout = True
+        self._restore()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _build_centre(self, views: Sequence[type[View]]) -> None:
+        """The views' tabs, and the first-run pane that stands there while there is no profile."""
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("views")
         self.tabs.setDocumentMode(True)
         self.views: list[View] = []
         for cls in views:
-            view = cls(ctx, self.tabs)
+            view = cls(self.ctx, self.tabs)
             view.status.connect(self._view_status)
             view.profile_shown.connect(self._show_connection)
             self.views.append(view)
             self.tabs.addTab(view, view.title)
-        # With no profile at all, a first-run pane stands where the views are.
         self.welcome = WelcomePane(self.views, self)
         self.welcome.sandbox_requested.connect(self.start_sandbox)
         self.welcome.add_requested.connect(self._add_profile)
@@ -229,8 +86,13 @@ class MainWindow(QMainWindow):
         self.centre.addWidget(self.welcome)
         self.centre.addWidget(self.tabs)
         self.setCentralWidget(self.centre)
-        # Left: connections.
-        self.connections = ConnectionsPanel(ctx, self)
+
+    def _build_docks(self) -> None:
+        """Connections on the left, Activity (jobs and notifications) at the bottom; both can be
+        closed (View menu, Ctrl+Shift+C / Ctrl+Shift+A) to give a small screen to the views."""
+        feature = QDockWidget.DockWidgetFeature
+        closable = feature.DockWidgetMovable | feature.DockWidgetClosable
+        self.connections = ConnectionsPanel(self.ctx, self)
         self.connections.profile_selected.connect(self.use_profile)
         self.connections.profile_deleted.connect(self._profile_deleted)
         self.connections.profile_saved.connect(self._profile_saved)
@@ -238,16 +100,11 @@ class MainWindow(QMainWindow):
         left = QDockWidget("Connections", self)
         left.setObjectName("connectionsDock")
         left.setWidget(self.connections)
-        # Both docks can be closed (View menu, Ctrl+Shift+C / Ctrl+Shift+A) to give a small screen to
-        # the views.
-        left.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
+        left.setFeatures(closable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, left)
-        # Bottom: the Activity panel.
-        self.activity_panel = ActivityPanel(ctx.activity, self)
+        self.activity_panel = ActivityPanel(self.ctx.activity, self)
         self.activity_panel.details_requested.connect(self.show_activity_details)
-        self.notifications_panel = NotificationsPanel(ctx.notifications, self)
+        self.notifications_panel = NotificationsPanel(self.ctx.notifications, self)
         self.bottom_tabs = QTabWidget(self)
         self.bottom_tabs.setObjectName("bottomTabs")
         self.bottom_tabs.setDocumentMode(True)
@@ -256,14 +113,12 @@ class MainWindow(QMainWindow):
         bottom = QDockWidget("Activity", self)
         bottom.setObjectName("activityDock")
         bottom.setWidget(self.bottom_tabs)
-        bottom.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
+        bottom.setFeatures(closable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, bottom)
-        self.activity_dock = bottom
-        self.connections_dock = left
-        ctx.activity.entry_started.connect(self._job_started)
-        # Status bar.
+        self.activity_dock, self.connections_dock = bottom, left
+        self.ctx.activity.entry_started.connect(self._job_started)
+
+    def _build_status_bar(self) -> None:
         self.connection_label = QLabel("No connection selected", self)
         self.connection_label.setObjectName("connectionState")
         self.notices_button = QToolButton(self)
@@ -274,17 +129,18 @@ class MainWindow(QMainWindow):
         self.notices_button.hide()
         self.statusBar().addPermanentWidget(self.notices_button)
         self.statusBar().addPermanentWidget(self.connection_label)
-        ctx.notifications.changed.connect(self._notices_changed)
+        self.ctx.notifications.changed.connect(self._notices_changed)
         self.tabs.currentChanged.connect(lambda _i: self._show_connection())
-        self._actions(left, bottom)
-        for i, problem in enumerate(ctx.session.profiles.problems):
-            ctx.notifications.tell(("profiles", i), "Connection profiles", "reading the profiles", problem)
-        if ctx.session.profiles.problems:
-            self.notify(ctx.session.profiles.problems[0])
-        self.resize(1280, 800)
-        self._docks = (left, bottom)
-        self._fresh_layout = True
-        self._restore()
+
+    def _tell_problems(self) -> None:
+        """What was found damaged at start (the profiles file) is told, not raised."""
+        problems = self.ctx.session.profiles.problems
+        for i, problem in enumerate(problems):
+            self.ctx.notifications.tell(
+                ("profiles", i), "Connection profiles", "reading the profiles", problem
+            )
+        if problems:
+            self.notify(problems[0])
 
     # -- menus and shortcuts ------------------------------------------------------------------------
     def _actions(self, left: QDockWidget, bottom: QDockWidget) -> None:
@@ -473,48 +329,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text, 10000)
 
     def show_error(self, exc: BaseException, what: str = "") -> None:
-        """One presenter for every failure: a status bar line and a details dialog (redacted)."""
-        if isinstance(exc, errors.ApiError):
-            headline = exc.message
-            detail_lines = [str(exc)]
-            if exc.request_id:
-                detail_lines.append(f"request id: {exc.request_id}")
-            if exc.raw is not None:
-                detail_lines.append(
-                    json.dumps(redact(exc.raw), indent=2, default=str, ensure_ascii=False)[:4000]
-                )
-        else:
-            log.error("unexpected error while %s", what or "working", exc_info=exc)
-            headline = f"{type(exc).__name__}: {exc}"
-            detail_lines = [headline]
-        prefix = f"{what[:1].upper()}{what[1:]} failed: " if what else ""
-        self.statusBar().showMessage(prefix + headline, 15000)
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "StarRocks Console",
-            prefix + headline,
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setObjectName("errorDialog")
-        box.setDetailedText("\n\n".join(detail_lines))
-        if isinstance(exc, errors.ApiError) and exc.hint:
-            box.setInformativeText(exc.hint[:1].upper() + exc.hint[1:] + ".")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        """One presenter for every failure of what the user pressed (status bar + details)."""
+        show_error(self, exc, what)
 
     def show_activity_details(self, entry: ActivityEntry) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            entry.title,
-            f"{entry.state}: {entry.result or entry.detail}",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        if entry.raw is not None:
-            box.setDetailedText(json.dumps(redact(entry.raw), indent=2, default=str, ensure_ascii=False))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        show_entry(self, entry)
 
     # -- state ------------------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -559,45 +378,18 @@ class MainWindow(QMainWindow):
             self.resizeDocks([left], [250], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        running = self.ctx.activity.running()
-        if running and not getattr(self, "_confirmed_close", False):
+        if self.ctx.activity.running() and not getattr(self, "_confirmed_close", False):
             event.ignore()
-            box = QMessageBox(
-                QMessageBox.Icon.Question,
-                "Quit",
-                self._quit_text(),
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                self,
-            )
-            box.setObjectName("quitConfirm")
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            # The question follows the jobs while it is open: one that ends is no longer counted.
-            def follow(_entry: object) -> None:
-                box.setText(self._quit_text())
 
-            self.ctx.activity.entry_changed.connect(follow)
-            box.finished.connect(lambda _r: self.ctx.activity.entry_changed.disconnect(follow))
+            def quit_anyway() -> None:
+                self._confirmed_close = True
+                QTimer.singleShot(0, self.close)
 
-            def done(button: int) -> None:
-                if button == QMessageBox.StandardButton.Yes:
-                    self._confirmed_close = True
-                    QTimer.singleShot(0, self.close)
-
-            box.finished.connect(done)
-            box.open()
+            ask_to_quit(self, self.ctx.activity, quit_anyway)
             return
         self.save_state()
         super().closeEvent(event)
         self.closed.emit()
-
-    def _quit_text(self) -> str:
-        running = len(self.ctx.activity.running())
-        if not running:
-            return "Every job has ended. Quit?"
-        return (
-            f"{plural(running, 'job')} still running. Quit anyway? Loads can be finished later from the "
-            "journal; cloud jobs carry on in the cloud and are followed again when the console next starts."
-        )
 
     async def aclose(self) -> None:
         for v in self.views:
