@@ -124,7 +124,7 @@ class CreatePipeTableDialog(QDialog):
         self._build_columns()
         self._build_loading()
         self._build_frame()
-        self.resize(1060, 860)
+        self._fit_screen(parent)
         self._layout_rows()
         failed = service.failed_create(instance)
         if failed is not None:
@@ -280,6 +280,12 @@ class CreatePipeTableDialog(QDialog):
         outer.addWidget(scroll, 1)
         outer.addWidget(self.message)
         outer.addLayout(bottom)
+
+    def _fit_screen(self, parent: QWidget | None) -> None:
+        """Room for both columns, within the screen (on a 1024×700 one the buttons stay in sight:
+        the form scrolls)."""
+        screen = (parent or self).screen().availableGeometry()
+        self.resize(min(1060, screen.width() - 24), min(860, screen.height() - 48))
 
     def _layout_rows(self) -> None:
         """Only the fields the chosen variants have."""
