@@ -1,32 +1,44 @@
-"""AI Lake pipe tables without Qt: the pages of the list, the create form turned into a checked
-request, the refresh form, following an operation to its end, and the words the view shows for a
-table's configuration.
+"""AI Lake pipe tables without Qt: ``PipeTablesService`` (one per AI Lake profile) lists the
+database instances and, page by page, their pipe tables; reads a table; sends a create, a delete, a
+partition refresh and ANALYZE, each as a ``TrackedJob`` to follow with the one follower (the service
+gives its ``check``); and keeps the input of the last create that failed in each instance, for Edit
+and retry.
 
-The view feeds plain strings in and gets requests or ``{field: reason}`` back, so every rule lives
-in the client's request models (``gui.api.ailake.models``) and is checked the same way in tests.
+Beside it, the rules of the forms: the create form turned into a checked request, the refresh form,
+and the words a table's configuration and an operation's result are said in. Forms go in as plain
+strings and come back as requests or ``{field: reason}``, so every rule lives in the client's request
+models (``gui.api.ailake.models``) and is checked the same way in tests.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..api import errors
-from ..api.ailake import (
-    AILakeClient,
+from ..api.ailake import AILakeClient
+from ..api.ailake.models import (
+    MAX_PAGE_SIZE,
     ColumnInfo,
     CreatePipeTableRequest,
+    DatabaseInstance,
+    ObjectStorageInfo,
+    Operation,
     PipeTable,
     PipeTableSummary,
     RefreshPartitionRequest,
     SucceededOperation,
     field_problems,
 )
+from .follower import Poll, ailake_operation
+from .profiles import Profile
+from .session import ConsoleSession
+from .tracker import AILAKE_OPERATION, TrackedJob, ends_the_job
 from .words import plural, sentence, words  # noqa: F401 (re-exported for the views)
 
 # The fields of the create form, by the JSON path the request models use in their problems.
@@ -483,6 +495,14 @@ class PipeTablePages:
         self._next += 1
         return fresh
 
+    async def first(self, at_least: int = 0) -> list[PipeTableSummary]:
+        """The first page, and the pages after it until ``at_least`` tables are in (a reload keeps
+        the rows that were on screen, so the place the user scrolled to stays)."""
+        rows = await self.next_page()
+        while not self.done and len(rows) < at_least:
+            rows += await self.next_page()
+        return rows
+
 
 # -- operations -----------------------------------------------------------------------------------------
 
@@ -552,3 +572,228 @@ def describe_polling(seconds: int | None) -> str:
     if seconds % 60 == 0:
         return f"new files every {seconds // 60} min"
     return f"new files every {seconds} s"
+
+
+# -- the service ----------------------------------------------------------------------------------------
+
+# What each kind of operation the service sends does, as its Activity entry says when it succeeds.
+PIPE_ACTIONS = {
+    "create": "created and its files loaded",
+    "delete": "dropped",
+    "refresh": "rows deleted and the partition's files loaded again",
+    "analyze": "done",
+}
+
+
+@dataclass
+class FailedCreate:
+    """The input of a create that failed, kept so that it can be edited and sent again."""
+
+    form: CreateForm
+    table: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why AI Lake refused a request at once, for people."""
+
+    reason: str  # the service's own words, lists as words, as a sentence
+    hint: str | None = None  # what to try, when known
+    where: str | None = None  # the create form's field the refusal names
+
+    @classmethod
+    def of(cls, error: errors.ApiError) -> Refusal:
+        return cls(failure_reason(error), error.hint, refused_field(error.message))
+
+
+def summary_of(table: PipeTable) -> PipeTableSummary:
+    """The list's row of a table read whole."""
+    return PipeTableSummary(
+        pipe_table_id=table.pipe_table_id,
+        table_name=table.table_name,
+        path_prefix=table.path_prefix,
+        columns=table.columns,
+    )
+
+
+def is_pipe_job(job: TrackedJob) -> bool:
+    """Whether the job is an operation the pipe-table service sent (and follows)."""
+    return job.kind == AILAKE_OPERATION and job.action in PIPE_ACTIONS
+
+
+def partition_of(job: TrackedJob) -> str:
+    """The partition folder a refresh job is about (from its title when an earlier console did not
+    keep it apart)."""
+    return job.context.get("partition") or job.title.rpartition(" partition ")[2]
+
+
+class PipeTablesService:
+    """The pipe tables of one AI Lake profile (one organization), as the Pipe tables view and its
+    dialogs read and change them. Every change is an AI Lake operation, returned as the
+    ``TrackedJob`` to follow with ``check``. Failures are the client's errors, as they came."""
+
+    def __init__(self, session: ConsoleSession, profile: Profile) -> None:
+        self.session = session
+        # Replaced when the profile is saved again (other settings, another name).
+        self.profile = profile
+        # The input of the last create that failed, by database instance.
+        self._failed: dict[str, FailedCreate] = {}
+        # Hears the instance whose failed create was kept, replaced or forgotten.
+        self.on_failed_changed: Callable[[str], None] | None = None
+
+    async def _client(self) -> AILakeClient:
+        # Asked for each call: the session builds a new client once the profile has other settings.
+        return await self.session.ailake(self.profile)
+
+    # -- reading ------------------------------------------------------------------------------------
+    async def database_instances(self) -> list[DatabaseInstance]:
+        """The organization's database instances, every page."""
+        client = await self._client()
+        return await client.list_database_instances(page_size=MAX_PAGE_SIZE).collect()
+
+    async def pages(self, instance: str, page_size: int) -> PipeTablePages:
+        """The instance's pipe tables, to read one page at a time (at most the service's largest
+        page size per request)."""
+        return PipeTablePages(await self._client(), instance, min(page_size, MAX_PAGE_SIZE))
+
+    async def details(self, instance: str, name: str) -> PipeTable:
+        """The table's whole configuration; NotFound once it no longer exists."""
+        client = await self._client()
+        return await client.get_pipe_table(instance, name)
+
+    async def object_storages(self) -> list[ObjectStorageInfo]:
+        """The storages a pipe table can read from (its ``sourceStorageName`` is one's name)."""
+        client = await self._client()
+        return await client.list_object_storages().collect()
+
+    # -- changes --------------------------------------------------------------------------------------
+    async def create(
+        self, instance: str, form: CreateForm, *, retrying: FailedCreate | None = None
+    ) -> TrackedJob:
+        """Send the create the form describes. A form with problems is not sent (InvalidRequest,
+        ``raw`` lists each field and its reason). AI Lake refusing it at once is kept as the
+        instance's failed create, then raised. Once accepted, ``retrying`` (the failed create the
+        form was filled from, or refused as) is forgotten, unless another failure replaced it."""
+        request, problems = form.check()
+        if request is None:
+            raise errors.InvalidRequest(
+                f"cannot create pipe table '{form.table_name.strip()}' in '{instance}': "
+                + "; ".join(f"{where}: {reason}" for where, reason in problems.items()),
+                service="ailake",
+                hint="correct the fields named and send it again",
+                raw=[{"field": where, "message": reason} for where, reason in problems.items()],
+            )
+        name = request.table_name
+        try:
+            client = await self._client()
+            op_id = await client.create_pipe_table(instance, request, columns=form.typed_columns())
+        except errors.ApiError as e:
+            self._keep_failed(instance, FailedCreate(form, name, f"AI Lake refused it: {failure_reason(e)}"))
+            raise
+        if retrying is not None and self._failed.get(instance) is retrying:
+            self.forget_failed_create(instance)
+        title = f"Create pipe table {name} in {instance}"
+        return self._job(instance, "create", op_id, title, table=name, form=form.to_json())
+
+    async def delete(
+        self, instance: str, names: Sequence[str], on_submitted: Callable[[TrackedJob], None] | None = None
+    ) -> list[TrackedJob]:
+        """One delete operation per table, sent one after the other; ``on_submitted`` hears each
+        as AI Lake accepts it, so a refusal half-way does not hide the deletes already running."""
+        client = await self._client()
+        jobs = []
+        for name in names:
+            op_id = await client.delete_pipe_table(instance, name)
+            job = self._job(instance, "delete", op_id, f"Delete pipe table {name} of {instance}", table=name)
+            jobs.append(job)
+            if on_submitted is not None:
+                on_submitted(job)
+        return jobs
+
+    async def refresh_partition(self, instance: str, table: PipeTable, spec: Mapping[str, str]) -> TrackedJob:
+        """Delete the rows of one Hive partition of ``table`` and load its files again."""
+        client = await self._client()
+        op_id = await client.refresh_partition(
+            instance, table.table_name, spec, partition_columns=table.partition_columns
+        )
+        folder = partition_folder({c: spec[c] for c in table.partition_columns if c in spec})
+        name = table.table_name
+        return self._job(
+            instance, "refresh", op_id, f"Refresh {name} partition {folder}", table=name, partition=folder
+        )
+
+    async def analyze(self, instance: str, names: Sequence[str] | None) -> TrackedJob:
+        """ANALYZE the named tables, or every table of the instance (``names`` None or empty)."""
+        client = await self._client()
+        op_id = await client.analyze_statistics(instance, list(names) if names else None)
+        what = words(names) if names else f"every table of {instance}"
+        return self._job(instance, "analyze", op_id, f"Analyze {what}")
+
+    def _job(self, instance: str, action: str, op_id: str, title: str, **context: str) -> TrackedJob:
+        return TrackedJob(
+            kind=AILAKE_OPERATION,
+            profile=self.profile.name,
+            remote_id=op_id,
+            title=title,
+            action=action,
+            context={"instance": instance, **context},
+            done=PIPE_ACTIONS[action],
+        )
+
+    # -- following an operation --------------------------------------------------------------------------
+    def check(self, job: TrackedJob) -> Callable[[], Awaitable[Poll[Operation]]]:
+        """One look at the job's operation, for the follower."""
+
+        async def look() -> Poll[Operation]:
+            client = await self._client()
+            return await ailake_operation(client, job.remote_id, since=job.started_at)()
+
+        return look
+
+    def failure_text(self, job: TrackedJob, error: errors.ApiError) -> str:
+        """The result line of the job when it failed: AI Lake's reason, and for a refresh of a
+        partition without files, that."""
+        reason = failure_reason(error)
+        return refresh_failure(reason, partition_of(job)) if job.action == "refresh" else reason
+
+    def result_text(self, job: TrackedJob, op: Operation) -> str:
+        """The result line of the job when it succeeded, in AI Lake's own figures."""
+        if not isinstance(op, SucceededOperation):
+            return job.done
+        if job.action == "refresh":
+            return refresh_summary(op, partition_of(job), job.done)
+        return operation_summary(op, job.done)
+
+    def job_failed(self, job: TrackedJob, failure: errors.ApiError, reason: str) -> bool:
+        """Whether the failure ended the job (False: only the following stopped, the job goes on).
+        A create whose operation failed keeps its input, with ``reason``, for Edit and retry."""
+        if not ends_the_job(failure):
+            return False
+        if job.action == "create" and isinstance(failure, errors.OperationFailed):
+            form = CreateForm.from_json(job.context.get("form", ""))
+            if form is not None:  # None: followed again from a console that did not keep the input
+                failed = FailedCreate(form, job.context.get("table", ""), reason)
+                self._keep_failed(job.context.get("instance", ""), failed)
+        return True
+
+    # -- the failed creates ---------------------------------------------------------------------------------
+    def failed_create(self, instance: str) -> FailedCreate | None:
+        """The input of the last create that failed in the instance, until sent again or forgotten."""
+        return self._failed.get(instance)
+
+    def failed_creates(self) -> dict[str, FailedCreate]:
+        """Every instance's failed create, by instance."""
+        return dict(self._failed)
+
+    def forget_failed_create(self, instance: str) -> None:
+        if self._failed.pop(instance, None) is not None:
+            self._failed_changed(instance)
+
+    def _keep_failed(self, instance: str, failed: FailedCreate) -> None:
+        self._failed[instance] = failed
+        self._failed_changed(instance)
+
+    def _failed_changed(self, instance: str) -> None:
+        if self.on_failed_changed is not None:
+            self.on_failed_changed(instance)

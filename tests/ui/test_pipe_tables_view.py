@@ -7,20 +7,18 @@ Activity panel."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from conftest import SandboxProcess
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from qt_helpers import entry_titled, finished, wait_for, wait_signal
 
 from gui.api.ailake import AILakeClient, PipeTable
-from gui.services.credentials import Credentials
 from gui.services.pipe_tables import (
     CreateForm,
     check_refresh,
@@ -34,11 +32,8 @@ from gui.services.pipe_tables import (
     sentence,
     words,
 )
-from gui.services.profiles import ProfileStore
-from gui.services.session import ConsoleSession, sandbox_profiles
 from gui.services.tracker import AILAKE_OPERATION, TrackedJob
-from gui.ui.activity import CANCELLED, FAILED, SUCCEEDED, ActivityModel
-from gui.ui.context import UiContext
+from gui.ui.activity import CANCELLED, FAILED, SUCCEEDED
 from gui.ui.dialogs.analyze import AnalyzeDialog
 from gui.ui.dialogs.pipe_create import CreatePipeTableDialog
 from gui.ui.dialogs.pipe_refresh import RefreshPartitionDialog
@@ -50,21 +45,14 @@ OpenWindow = Callable[..., Any]
 
 
 @pytest_asyncio.fixture
-async def open_window(tmp_path: Path, settings: QSettings, secret_service: Any) -> AsyncIterator[OpenWindow]:
+async def open_window(console_window: Any, secret_service: Any) -> OpenWindow:
     """A window with the Pipe tables view on a sandbox, the AI Lake profile selected and its first
     page on screen."""
-    windows: list[MainWindow] = []
 
     async def open_(
         sandbox: SandboxProcess, page_size: int | None = None
     ) -> tuple[MainWindow, PipeTablesView]:
-        session = ConsoleSession(ProfileStore(tmp_path / f"profiles{len(windows)}.json"), Credentials())
-        for profile, secrets in sandbox_profiles(sandbox.info):
-            session.add_ephemeral(profile, secrets)
-        window = MainWindow(UiContext(session=session, activity=ActivityModel()), [PipeTablesView], settings)
-        windows.append(window)
-        window.resize(1280, 800)
-        window.show()
+        window = console_window([PipeTablesView], sandbox=sandbox)
         view = window.view(PipeTablesView)
         assert isinstance(view, PipeTablesView)
         if page_size is not None:
@@ -74,10 +62,7 @@ async def open_window(tmp_path: Path, settings: QSettings, secret_service: Any) 
         await loaded
         return window, view
 
-    yield open_
-    for w in windows:
-        w.hide()
-        await w.aclose()
+    return open_
 
 
 def lake(sp: SandboxProcess) -> AILakeClient:
@@ -218,7 +203,7 @@ async def test_create_refused_then_created(
     dialog.table_name.setText("sales_copy")  # another name clears the service's reason
     assert dialog.validate(), dialog.problems()
     accepted: list[tuple[str, str]] = []
-    dialog.submitted.connect(lambda op_id, name: accepted.append((op_id, name)))
+    dialog.submitted.connect(lambda job: accepted.append((job.remote_id, job.context["table"])))
     dialog.create_button.click()
     entry = await finished(window, "Create pipe table sales_copy")
     assert entry.state == SUCCEEDED, entry.result
@@ -419,7 +404,7 @@ async def test_list_pages_in_as_the_user_scrolls(
         ]
         await asyncio.gather(*(c.wait(op, timeout=120) for op in ops))
     window, view = await open_window(sp, page_size=5)
-    pages = view._pages
+    pages = view.list_pane.pages
     assert pages is not None and pages.total == 31
     # The view asks for pages while its last row is in sight, then waits for the user.
     await wait_for(lambda: not view.model.fetching and view.model.rowCount() > 5, 10)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,8 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...services.pipe_tables import failure_reason, words
-from ...services.profiles import Profile
+from ...services.pipe_tables import PipeTablesService, Refusal
+from ...services.tracker import TrackedJob
+from ...services.words import words
 from ..context import UiContext
 from ..style import set_tone
 
@@ -29,21 +29,22 @@ def _names(names: Sequence[str], limit: int = 5) -> str:
 
 
 class AnalyzeDialog(QDialog):
-    """Emits ``submitted(operation_id, table_names)``; ``table_names`` is None for every table."""
+    """Emits ``submitted(job)``, the TrackedJob of the ANALYZE operation, once AI Lake has
+    accepted it."""
 
-    submitted = Signal(str, object)
+    submitted = Signal(object)
 
     def __init__(
         self,
         ctx: UiContext,
-        profile: Profile,
+        service: PipeTablesService,
         instance: str,
         selected: Sequence[str],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.profile = profile
+        self.service = service
         self.instance = instance
         self.selected = list(selected)
         self.setObjectName("analyzeDialog")
@@ -92,27 +93,26 @@ class AnalyzeDialog(QDialog):
 
     async def _submit(self, names: list[str] | None) -> None:
         try:
-            client = await self.ctx.session.ailake(self.profile)
-            op_id = await client.analyze_statistics(self.instance, names)
+            job = await self.service.analyze(self.instance, names)
         except errors.ApiError as e:
-            self.message.setText(f"AI Lake refused it: {failure_reason(e)}")
+            self.message.setText(f"AI Lake refused it: {Refusal.of(e).reason}")
             self.message.show()
             return
         finally:
             self.analyze_button.setEnabled(True)
-        self.submitted.emit(op_id, names)
+        self.submitted.emit(job)
         self.accept()
 
 
 def analyze_tables(
     ctx: UiContext,
-    profile: Profile,
+    service: PipeTablesService,
     instance: str,
     selected: Sequence[str],
     parent: QWidget | None,
-    on_submitted: Any = None,
+    on_submitted: Callable[[TrackedJob], None] | None = None,
 ) -> AnalyzeDialog:
-    dialog = AnalyzeDialog(ctx, profile, instance, selected, parent)
+    dialog = AnalyzeDialog(ctx, service, instance, selected, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if on_submitted is not None:
         dialog.submitted.connect(on_submitted)

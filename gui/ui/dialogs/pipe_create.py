@@ -1,52 +1,48 @@
 """Create a pipe table: every field of AI Lake's CreatePipeTableRequest, each checked where it is
 typed against the client's request model, with the reason on the line kept under the field. The
-service's refusal is shown at the field it names; an accepted request is handed to the view as an
-operation id, with the form as typed (``sent_form``) so that a create that fails later can be
-edited and sent again. The dialog can open filled with such a form, and start blank from there."""
+service's refusal is shown at the field it names. An accepted create is handed to the view as the
+job to follow. The dialog opens filled with the input of the instance's last create that failed,
+when the service keeps one, and can start blank from there."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from ...api import errors
-from ...api.ailake import (
+from ...api.ailake.models import (
     AGGREGATION_FUNCTIONS,
     COLUMN_FUNCTIONS,
     DEFAULT_TABLE_PROPERTIES,
     KEY_TYPES,
     TIME_UNITS,
-    CreatePipeTableRequest,
 )
 from ...services.pipe_tables import (
     CREATE_FIELDS,
     CreateForm,
-    failure_reason,
+    FailedCreate,
+    PipeTablesService,
+    Refusal,
     name_list,
-    refused_field,
-    words,
 )
-from ...services.profiles import Profile
+from ...services.tracker import TrackedJob
+from ...services.words import words
 from ..context import UiContext
-from ..style import set_tone
-from .pipe_fields import FieldBox, PairTable
+from ..style import Tone, set_tone
+from .pipe_fields import FailedNote, FieldGroups, PairTable, StoragePicker
 
 # What each field is called on screen, for the line that lists what is left to fix.
 LABELS = {
@@ -71,67 +67,97 @@ LABELS = {
     "pollingIntervalSeconds": "Polling interval",
     "tableProperties": "Table properties",
 }
+# The groups of the form, in the dialog's two columns.
+LEFT = ("Source and name", "Key", "Distribution")
+RIGHT = ("Partitioning", "Column types and expressions", "Loading and properties")
+# What the aggregations field says while only AI Lake can check it (the columns were not typed).
+LATER_AGGREGATIONS = "Every non-key column needs one; AI Lake checks this when it reads the files"
+
+
+def todo_line(bad: dict[str, str], later: Sequence[str], quiet: bool) -> tuple[str, Tone | None]:
+    """The line by the buttons and its tone: what is left to fix (in red once Create was pressed),
+    else what only AI Lake can check, else ready."""
+    left = [(LABELS[k], bad[k]) for k in CREATE_FIELDS if k in bad]
+    left += [(key, reason) for key, reason in bad.items() if key not in LABELS]
+    if left:
+        (label, reason), others = left[0], [lbl for lbl, _ in left[1:]]
+        text = f"To fix: {label} ({reason.rstrip('.')})"
+        return text + (f"; also {words(others)}." if others else "."), None if quiet else "error"
+    if later:
+        return (
+            f"Nothing left to fix that can be checked here: AI Lake checks {words(later)} when it "
+            "reads the files. Type the columns of the files above to check them now.",
+            "warning",
+        )
+    return "Ready to create.", None
 
 
 class CreatePipeTableDialog(QDialog):
-    """Emits ``submitted(operation_id, table_name)`` once AI Lake has accepted the request."""
+    """Emits ``submitted(job)``, the TrackedJob of the create, once AI Lake has accepted it."""
 
-    submitted = Signal(str, str)
+    submitted = Signal(object)
     storages_loaded = Signal()
 
     def __init__(
-        self,
-        ctx: UiContext,
-        profile: Profile,
-        instance: str,
-        parent: QWidget | None = None,
-        form: CreateForm | None = None,
-        failure: str = "",
+        self, ctx: UiContext, service: PipeTablesService, instance: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.profile = profile
+        self.service = service
         self.instance = instance
-        # The form sent when AI Lake accepted it; what AI Lake said when it refused it at once.
-        self.sent_form: CreateForm | None = None
+        # What AI Lake said when it refused the form at once ("" until it does).
         self.refusal = ""
-        # Filled with the input of a create that failed (and not started blank since).
-        self.from_failed = False
-        self._wanted_storage = ""
-        self._storages_read = False
+        # The failed create this form goes on from (filled from it, or refused as it): forgotten
+        # once the form is accepted.
+        self.retrying: FailedCreate | None = None
         self.setWindowTitle(f"New pipe table in {instance}")
         self.setObjectName("createPipeTableDialog")
-        self.fields: dict[str, FieldBox] = {}
-        self.forms: dict[str, QFormLayout] = {}
-        self.groups: dict[str, QGroupBox] = {}
+        self.parts = FieldGroups(self, self._edited, self._changed)
+        self.fields, self.forms, self.groups = self.parts.fields, self.parts.forms, self.parts.groups
         self._touched: set[str] = set()
         # The service's reasons, each with the value it refused: shown until that value changes.
         self._refused: dict[str, tuple[Any, str]] = {}
+        self._build_source()
+        self._build_key()
+        self._build_partitioning()
+        self._build_distribution()
+        self._build_columns()
+        self._build_loading()
+        self._build_frame()
+        self._fit_screen(parent)
+        self._layout_rows()
+        failed = service.failed_create(instance)
+        if failed is not None:
+            self.fill(failed.form, failed.reason)
+            self.retrying = failed
+        self.validate(quiet=True)
+        self.ctx.run(
+            self._load_storages(), key=f"pipe-create-storages-{id(self)}", what="listing object storages"
+        )
 
-        # -- source and name ------------------------------------------------------------------------
-        source = self._group("Source and name")
-        self.storage = QComboBox(self)
-        self.storage.setObjectName("sourceStorageName")
-        self.storage.addItem("Loading object storages…", "")
+    # -- building -----------------------------------------------------------------------------------------
+    def _build_source(self) -> None:
+        f, form = self.parts, self.parts.group("Source and name")
+        self.storage = StoragePicker(self)
         self.storage.currentIndexChanged.connect(lambda _i: self._edited("sourceStorageName"))
         self.storage.editTextChanged.connect(lambda _t: self._edited("sourceStorageName"))
-        self._row(source, "sourceStorageName", "Object storage", self.storage)
-        self.path_prefix = self._line(
-            source,
+        f.row(form, "sourceStorageName", "Object storage", self.storage)
+        self.path_prefix = f.line(
+            form,
             "pathPrefix",
             "Path prefix",
             "e.g. sales/ or sales/year=2024/",
             note="Every parquet file at one depth: directly under it, or under Hive folders (month=01/).",
         )
-        self.table_name = self._line(
-            source,
+        self.table_name = f.line(
+            form,
             "tableName",
             "Table name",
             "e.g. sales_2024",
             note="A lowercase letter, then at most 62 lowercase letters, digits, _ or -.",
         )
-        self.columns = self._line(
-            source,
+        self.columns = f.line(
+            form,
             "columns",
             "Columns of the files",
             "optional: order_id BIGINT, amount DECIMAL(12,2), year, month",
@@ -140,12 +166,12 @@ class CreatePipeTableDialog(QDialog):
             "fails on what does not fit.",
         )
 
-        # -- key ----------------------------------------------------------------------------------------
-        key = self._group("Key")
-        self.key_type = self._combo(
-            key, "keyConfig.type", "Key type", [("service default (duplicate)", "")] + _same(KEY_TYPES)
+    def _build_key(self) -> None:
+        f, form = self.parts, self.parts.group("Key")
+        self.key_type = f.combo(
+            form, "keyConfig.type", "Key type", [("service default (duplicate)", "")] + _same(KEY_TYPES)
         )
-        self.key_columns = self._line(key, "keyConfig.columns", "Key columns", "default: the first column")
+        self.key_columns = f.line(form, "keyConfig.columns", "Key columns", "default: the first column")
         self.aggregations = PairTable(["Column", "Aggregation"], [None, AGGREGATION_FUNCTIONS], self)
         self.fill_aggregations = QPushButton("A row per non-key column", self.aggregations)
         self.fill_aggregations.setObjectName("fillAggregations")
@@ -153,100 +179,73 @@ class CreatePipeTableDialog(QDialog):
         self.fill_aggregations.clicked.connect(self._fill_aggregations)
         self.aggregations.buttons.insertWidget(2, self.fill_aggregations)
         self.aggregations.changed.connect(lambda: self._edited("aggregationOverrides"))
-        self._row(
-            key,
-            "aggregationOverrides",
-            "Aggregations",
-            self.aggregations,
-            note="An aggregate key needs one for every non-key column.",
-            lines=2,
-        )
+        note = "An aggregate key needs one for every non-key column."
+        f.row(form, "aggregationOverrides", "Aggregations", self.aggregations, note=note, lines=2)
         self.key_type.currentIndexChanged.connect(lambda _i: self._layout_rows())
 
-        # -- partitioning -------------------------------------------------------------------------------
-        part = self._group("Partitioning")
-        self.partition_type = self._combo(
-            part,
-            "partitionConfig.type",
-            "Partition by",
-            [("nothing (one partition)", ""), ("columns", "column"), ("date_trunc", "dateTrunc")]
-            + [("time_slice", "timeSlice")],
+    def _build_partitioning(self) -> None:
+        f, form = self.parts, self.parts.group("Partitioning")
+        kinds = [("nothing (one partition)", ""), ("columns", "column"), ("date_trunc", "dateTrunc")]
+        self.partition_type = f.combo(
+            form, "partitionConfig.type", "Partition by", kinds + [("time_slice", "timeSlice")]
         )
-        self.partition_columns = self._line(part, "partitionConfig.columns", "Columns", "e.g. year, month")
-        self.partition_column = self._line(
-            part, "partitionConfig.column", "Column", "a DATE or DATETIME column"
-        )
-        self.partition_unit = self._combo(
-            part, "partitionConfig.unit", "Time unit", [("", "")] + _same(TIME_UNITS)
-        )
-        self.partition_slices = self._line(part, "partitionConfig.slices", "Units per slice", "e.g. 7")
+        self.partition_columns = f.line(form, "partitionConfig.columns", "Columns", "e.g. year, month")
+        self.partition_column = f.line(form, "partitionConfig.column", "Column", "a DATE or DATETIME column")
+        units = [("", "")] + _same(TIME_UNITS)
+        self.partition_unit = f.combo(form, "partitionConfig.unit", "Time unit", units)
+        self.partition_slices = f.line(form, "partitionConfig.slices", "Units per slice", "e.g. 7")
         self.partition_type.currentIndexChanged.connect(lambda _i: self._layout_rows())
 
-        # -- distribution -------------------------------------------------------------------------------
-        dist = self._group("Distribution")
-        self.distribution_type = self._combo(
-            dist,
+    def _build_distribution(self) -> None:
+        f, form = self.parts, self.parts.group("Distribution")
+        self.distribution_type = f.combo(
+            form,
             "distributionConfig.type",
             "Distribute by",
             [("service default (hash)", ""), ("hash", "hash"), ("random", "random")],
             note="Random distribution is for duplicate-key tables only.",
         )
-        self.buckets = self._line(dist, "distributionConfig.buckets", "Buckets", "default: 1")
-        self.distribution_columns = self._line(
-            dist, "distributionConfig.columns", "Hash columns", "default: the first column"
+        self.buckets = f.line(form, "distributionConfig.buckets", "Buckets", "default: 1")
+        self.distribution_columns = f.line(
+            form, "distributionConfig.columns", "Hash columns", "default: the first column"
         )
         self.distribution_type.currentIndexChanged.connect(lambda _i: self._layout_rows())
 
-        # -- columns ------------------------------------------------------------------------------------
-        cols = self._group("Column types and expressions")
+    def _build_columns(self) -> None:
+        f, form = self.parts, self.parts.group("Column types and expressions")
         self.overrides = PairTable(["Column", "SQL type"], [None, None], self)
         self.overrides.changed.connect(lambda: self._edited("columnOverrides"))
-        self._row(
-            cols,
-            "columnOverrides",
-            "Type overrides",
-            self.overrides,
-            note="Replace an inferred type, e.g. year → INT, event_date → DATE.",
-        )
+        note = "Replace an inferred type, e.g. year → INT, event_date → DATE."
+        f.row(form, "columnOverrides", "Type overrides", self.overrides, note=note)
         self.expressions = PairTable(
             ["Target column", "Function", "Source column"], [None, COLUMN_FUNCTIONS, None], self
         )
         self.expressions.changed.connect(lambda: self._edited("columnExpressions"))
-        self._row(
-            cols,
-            "columnExpressions",
-            "Expressions",
-            self.expressions,
-            note="Loads function(source) as the target column, e.g. HLL_HASH(user_id).",
-        )
+        note = "Loads function(source) as the target column, e.g. HLL_HASH(user_id)."
+        f.row(form, "columnExpressions", "Expressions", self.expressions, note=note)
 
-        # -- loading ------------------------------------------------------------------------------------
-        load = self._group("Loading and properties")
-        self.max_varchar = self._line(load, "maxVarcharLength", "Max VARCHAR length", "0 = no cap")
-        self.polling = self._line(
-            load,
-            "pollingIntervalSeconds",
-            "Polling interval (s)",
-            "0 or empty = the service's default",
+    def _build_loading(self) -> None:
+        f, form = self.parts, self.parts.group("Loading and properties")
+        self.max_varchar = f.line(form, "maxVarcharLength", "Max VARCHAR length", "0 = no cap")
+        self.polling = f.line(
+            form, "pollingIntervalSeconds", "Polling interval (s)", "0 or empty = the service's default"
         )
         self.properties = PairTable(["Property", "Value"], [None, None], self)
         for name, value in DEFAULT_TABLE_PROPERTIES.items():
             self.properties.add_row(name, value)
         self.properties.changed.connect(lambda: self._edited("tableProperties"))
-        self._row(load, "tableProperties", "Table properties", self.properties)
+        f.row(form, "tableProperties", "Table properties", self.properties)
 
-        # -- the dialog ---------------------------------------------------------------------------------
-        left = QVBoxLayout()
-        for title in ("Source and name", "Key", "Distribution"):
-            left.addWidget(self.groups[title])
-        left.addStretch(1)
-        right = QVBoxLayout()
-        for title in ("Partitioning", "Column types and expressions", "Loading and properties"):
-            right.addWidget(self.groups[title])
-        right.addStretch(1)
+    def _build_frame(self) -> None:
+        """The groups in two columns, scrolled; the failed input's note above, the service's
+        message, the line of what is left to fix and the buttons below."""
         columns = QHBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
+        for titles in (LEFT, RIGHT):
+            side = QVBoxLayout()
+            for title in titles:
+                side.addWidget(self.groups[title])
+            side.addStretch(1)
+            columns.addLayout(side, 1)
         body = QWidget(self)
         body.setLayout(columns)
         scroll = QScrollArea(self)
@@ -264,23 +263,6 @@ class CreatePipeTableDialog(QDialog):
         self.message.setWordWrap(True)
         set_tone(self.message, "error")
         self.message.hide()
-        # Above the form from the start, so that it never moves the fields.
-        self.retry_bar = QWidget(self)
-        self.retry_bar.setObjectName("retryBar")
-        self.retry_note = QLabel(self.retry_bar)
-        self.retry_note.setObjectName("retryNote")
-        self.retry_note.setWordWrap(True)
-        set_tone(self.retry_note, "warning")
-        self.retry_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.blank_button = QPushButton("Start blank", self.retry_bar)
-        self.blank_button.setObjectName("startBlank")
-        self.blank_button.setToolTip("Empty every field; the failed input stays available in the view")
-        self.blank_button.clicked.connect(self.start_blank)
-        retry = QHBoxLayout(self.retry_bar)
-        retry.setContentsMargins(0, 0, 0, 0)
-        retry.addWidget(self.retry_note, 1)
-        retry.addWidget(self.blank_button)
-        self.retry_bar.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.create_button = self.buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setObjectName("createButton")
@@ -290,81 +272,34 @@ class CreatePipeTableDialog(QDialog):
         bottom.addWidget(self.todo, 1)
         bottom.addWidget(self.buttons, 0, Qt.AlignmentFlag.AlignBottom)
         outer = QVBoxLayout(self)
+        # Above the form from the start, so that showing it never moves the fields.
+        self.retry_bar = FailedNote(self)
+        self.retry_note, self.blank_button = self.retry_bar.note, self.retry_bar.blank_button
+        self.blank_button.clicked.connect(self.start_blank)
         outer.addWidget(self.retry_bar)
         outer.addWidget(scroll, 1)
         outer.addWidget(self.message)
         outer.addLayout(bottom)
-        self.resize(1060, 860)
-        self._layout_rows()
-        if form is not None:
-            self.fill(form, failure)
-        self.validate(quiet=True)
-        self.ctx.run(
-            self._load_storages(), key=f"pipe-create-storages-{id(self)}", what="listing object storages"
-        )
 
-    # -- building ---------------------------------------------------------------------------------------
-    def _group(self, title: str) -> QFormLayout:
-        box = QGroupBox(title, self)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.forms[title] = form
-        self.groups[title] = box
-        return form
-
-    def _row(
-        self, form: QFormLayout, key: str, label: str, editor: QWidget, note: str = "", lines: int = 1
-    ) -> FieldBox:
-        box = FieldBox(editor, self, note, lines)
-        self.fields[key] = box
-        form.addRow(label, box)
-        return box
-
-    def _line(
-        self,
-        form: QFormLayout,
-        key: str,
-        label: str,
-        placeholder: str = "",
-        note: str = "",
-        lines: int = 1,
-    ) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setObjectName(key)
-        edit.setPlaceholderText(placeholder)
-        edit.textEdited.connect(lambda _t: self._edited(key))
-        edit.textChanged.connect(lambda _t: self.validate(quiet=True))
-        self._row(form, key, label, edit, note, lines)
-        return edit
-
-    def _combo(
-        self, form: QFormLayout, key: str, label: str, items: Sequence[tuple[str, str]], note: str = ""
-    ) -> QComboBox:
-        combo = QComboBox(self)
-        combo.setObjectName(key)
-        for text, data in items:
-            combo.addItem(text, data)
-        combo.currentIndexChanged.connect(lambda _i: self._edited(key))
-        self._row(form, key, label, combo, note)
-        return combo
+    def _fit_screen(self, parent: QWidget | None) -> None:
+        """Room for both columns, within the screen (on a 1024×700 one the buttons stay in sight:
+        the form scrolls)."""
+        screen = (parent or self).screen().availableGeometry()
+        self.resize(min(1060, screen.width() - 24), min(860, screen.height() - 48))
 
     def _layout_rows(self) -> None:
         """Only the fields the chosen variants have."""
-        key_form = self.forms["Key"]
-        key_form.setRowVisible(self.fields["keyConfig.columns"], bool(self.key_type.currentData()))
-        key_form.setRowVisible(
-            self.fields["aggregationOverrides"], self.key_type.currentData() == "aggregate"
-        )
-        part_form = self.forms["Partitioning"]
+        show, key = self.parts.show_row, self.key_type.currentData()
+        show("Key", "keyConfig.columns", bool(key))
+        show("Key", "aggregationOverrides", key == "aggregate")
         kind = self.partition_type.currentData()
-        part_form.setRowVisible(self.fields["partitionConfig.columns"], kind == "column")
+        show("Partitioning", "partitionConfig.columns", kind == "column")
         for name in ("partitionConfig.column", "partitionConfig.unit"):
-            part_form.setRowVisible(self.fields[name], kind in ("dateTrunc", "timeSlice"))
-        part_form.setRowVisible(self.fields["partitionConfig.slices"], kind == "timeSlice")
-        dist_form = self.forms["Distribution"]
+            show("Partitioning", name, kind in ("dateTrunc", "timeSlice"))
+        show("Partitioning", "partitionConfig.slices", kind == "timeSlice")
         dist = self.distribution_type.currentData()
-        dist_form.setRowVisible(self.fields["distributionConfig.buckets"], bool(dist))
-        dist_form.setRowVisible(self.fields["distributionConfig.columns"], dist == "hash")
+        show("Distribution", "distributionConfig.buckets", bool(dist))
+        show("Distribution", "distributionConfig.columns", dist == "hash")
         self.validate(quiet=True)
 
     def _fill_aggregations(self) -> None:
@@ -379,9 +314,8 @@ class CreatePipeTableDialog(QDialog):
 
     # -- reading and checking ---------------------------------------------------------------------------
     def form(self) -> CreateForm:
-        storage = self.storage.currentText() if self.storage.isEditable() else self.storage.currentData()
         return CreateForm(
-            source_storage=str(storage or ""),
+            source_storage=self.storage.name(),
             path_prefix=self.path_prefix.text(),
             table_name=self.table_name.text(),
             columns=self.columns.text(),
@@ -428,26 +362,11 @@ class CreatePipeTableDialog(QDialog):
         if "the aggregations" in later:
             # The columns were not typed: which non-key column lacks an aggregation is only known
             # once AI Lake has read the files.
-            self.fields["aggregationOverrides"].set_note(
-                "Every non-key column needs one; AI Lake checks this when it reads the files"
-            )
+            self.fields["aggregationOverrides"].set_note(LATER_AGGREGATIONS)
         self.fill_aggregations.setEnabled(bool(self.columns.text().strip()))
-        left = [(LABELS[k], bad[k]) for k in CREATE_FIELDS if k in bad]
-        left += [(key, reason) for key, reason in bad.items() if key not in LABELS]
-        if left:
-            (label, reason), others = left[0], [lbl for lbl, _ in left[1:]]
-            text = f"To fix: {label} ({reason.rstrip('.')})"
-            self.todo.setText(text + (f"; also {words(others)}." if others else "."))
-            set_tone(self.todo, None if quiet else "error")
-        elif later:
-            self.todo.setText(
-                f"Nothing left to fix that can be checked here: AI Lake checks {words(later)} when it "
-                "reads the files. Type the columns of the files above to check them now."
-            )
-            set_tone(self.todo, "warning")
-        else:
-            self.todo.setText("Ready to create.")
-            self.todo.setStyleSheet("")
+        text, tone = todo_line(bad, later, quiet)
+        self.todo.setText(text)
+        set_tone(self.todo, tone)
         self.create_button.setEnabled(not bad)
         return not bad
 
@@ -455,67 +374,32 @@ class CreatePipeTableDialog(QDialog):
         self._touched.add(key)
         self.validate(quiet=True)
 
+    def _changed(self) -> None:
+        self.validate(quiet=True)
+
     def touch_all(self) -> None:
         """Show every field's reason, as a press of Create would."""
         self._touched.update(self.fields)
         self.validate(quiet=True)
 
-    # -- object storages --------------------------------------------------------------------------------
     async def _load_storages(self) -> None:
         try:
-            client = await self.ctx.session.ailake(self.profile)
-            storages = await client.list_object_storages().collect()
+            storages = await self.service.object_storages()
         except errors.ApiError as e:
-            # Typing the name stays possible when the list cannot be read.
-            self.storage.clear()
-            self.storage.setEditable(True)
-            line = self.storage.lineEdit()
-            if line is not None:
-                line.setPlaceholderText("the object storage's name")
-                line.setText(self._wanted_storage)
-            self._storages_read = True
-            self.fields["sourceStorageName"].set_error(
-                f"Could not list the object storages: {failure_reason(e)}"
-            )
+            self.storage.type_by_hand()  # typing the name stays possible when the list cannot be read
+            reason = f"Could not list the object storages: {Refusal.of(e).reason}"
+            self.fields["sourceStorageName"].set_error(reason)
             self.storages_loaded.emit()
             return
-        self.storage.blockSignals(True)
-        self.storage.clear()
-        if not storages:
-            self.storage.addItem("No object storage: configure one in GoodData first", "")
-        for s in storages:
-            self.storage.addItem(f"{s.name}  ({s.storage_type})", s.name)
-            self.storage.setItemData(
-                self.storage.count() - 1,
-                "\n".join(f"{k}: {v}" for k, v in s.storage_config.items()) or s.storage_id,
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self._storages_read = True
-        self._select_storage(self._wanted_storage)
-        self.storage.blockSignals(False)
+        self.storage.show_storages(storages)
         self.validate(quiet=True)
         self.storages_loaded.emit()
-
-    def _select_storage(self, name: str) -> None:
-        """Select the storage typed before; one no longer listed is kept, and said so."""
-        if not name:
-            return
-        if self.storage.isEditable():
-            self.storage.setEditText(name)
-            return
-        index = self.storage.findData(name)
-        if index < 0:
-            self.storage.addItem(f"{name}  (not among the listed storages)", name)
-            index = self.storage.count() - 1
-        self.storage.setCurrentIndex(index)
 
     # -- filling ------------------------------------------------------------------------------------------
     def fill(self, form: CreateForm, failure: str = "") -> None:
         """Every field as in ``form``; with ``failure`` (why the create of that form failed) the
         line above the form says so and offers to start blank."""
-        self._wanted_storage = form.source_storage
-        if self._storages_read:
-            self._select_storage(form.source_storage)
+        self.storage.want(form.source_storage)
         for edit, text in (
             (self.path_prefix, form.path_prefix),
             (self.table_name, form.table_name),
@@ -541,24 +425,20 @@ class CreatePipeTableDialog(QDialog):
         self.overrides.set_rows(form.overrides)
         self.expressions.set_rows(form.expressions)
         self.properties.set_rows(form.properties)
-        self.from_failed = bool(failure)
         if failure:
-            name = form.table_name.strip() or "the table"
-            self.retry_note.setText(f"As typed for {name}, whose create failed: {failure}")
-            self.retry_note.setToolTip(failure)
-            self.retry_bar.show()
+            self.retry_bar.show_failure(form.table_name.strip() or "the table", failure)
         self._touched.update(self.fields)
         self._layout_rows()
 
     def start_blank(self) -> None:
-        """Every field empty (table properties back to their default)."""
-        blank = CreateForm(properties=list(DEFAULT_TABLE_PROPERTIES.items()))
-        self.fill(blank)
-        self._wanted_storage = ""
+        """Every field empty (table properties back to their default); the failed input stays with
+        the service, for the view's Edit and retry."""
+        self.fill(CreateForm(properties=list(DEFAULT_TABLE_PROPERTIES.items())))
+        self.storage.wanted = ""
         self.storage.setCurrentIndex(0)
         self._touched.clear()
         self._refused.clear()
-        self.from_failed = False
+        self.retrying = None
         self.retry_bar.hide()
         self.message.hide()
         self.validate(quiet=True)
@@ -566,36 +446,38 @@ class CreatePipeTableDialog(QDialog):
     # -- sending ------------------------------------------------------------------------------------------
     def _create(self) -> None:
         self.touch_all()
-        request, _ = self.form().check()
+        form = self.form()
+        request, _ = form.check()
         if request is None or not self.validate():
             return
         self.create_button.setEnabled(False)
         self.message.hide()
-        self.ctx.run(
-            self._submit(request), key=f"pipe-create-{id(self)}", what=f"creating {request.table_name}"
-        )
+        self.ctx.run(self._submit(form), key=f"pipe-create-{id(self)}", what=f"creating {request.table_name}")
 
-    async def _submit(self, request: CreatePipeTableRequest) -> None:
-        columns = self.form().typed_columns()
+    async def _submit(self, form: CreateForm) -> None:
         try:
-            client = await self.ctx.session.ailake(self.profile)
-            op_id = await client.create_pipe_table(self.instance, request, columns=columns)
+            job = await self.service.create(self.instance, form, retrying=self.retrying)
         except errors.ApiError as e:
-            reason = failure_reason(e)
-            where = refused_field(e.message)
-            if where is not None:
-                value = self.form().body()[0].get(where.split(".")[0])
-                self._refused[where] = (value, f"AI Lake refused it: {reason}")
-            self.refusal = reason
-            self.message.setText(f"AI Lake refused the table: {reason}" + (f" ({e.hint})" if e.hint else ""))
-            self.message.show()
-            self.validate()
+            self._refused_now(form, Refusal.of(e))
             return
         finally:
             self.validate(quiet=True)
-        self.sent_form = self.form()
-        self.submitted.emit(op_id, request.table_name)
+        self.submitted.emit(job)
         self.accept()
+
+    def _refused_now(self, form: CreateForm, said: Refusal) -> None:
+        """AI Lake refused the form at once: its reason at the field it names and below the form."""
+        kept = self.service.failed_create(self.instance)
+        if kept is not None and kept.form is form:
+            self.retrying = kept  # the service keeps this refusal for Edit and retry
+        if said.where is not None:
+            value = form.body()[0].get(said.where.split(".")[0])
+            self._refused[said.where] = (value, f"AI Lake refused it: {said.reason}")
+        self.refusal = said.reason
+        hint = f" ({said.hint})" if said.hint else ""
+        self.message.setText(f"AI Lake refused the table: {said.reason}{hint}")
+        self.message.show()
+        self.validate()
 
 
 def _has_text(editor: QWidget) -> bool:
@@ -608,16 +490,14 @@ def _same(values: Sequence[str]) -> list[tuple[str, str]]:
 
 def create_pipe_table(
     ctx: UiContext,
-    profile: Profile,
+    service: PipeTablesService,
     instance: str,
     parent: QWidget | None,
-    on_submitted: Any = None,
-    form: CreateForm | None = None,
-    failure: str = "",
+    on_submitted: Callable[[TrackedJob], None] | None = None,
 ) -> CreatePipeTableDialog:
-    """Open the dialog, blank or filled with ``form`` (the input of a create that failed, and
-    ``failure`` why)."""
-    dialog = CreatePipeTableDialog(ctx, profile, instance, parent, form, failure)
+    """Open the dialog: blank, or filled with the input of the instance's last create that failed
+    (the service keeps it until it is sent again or forgotten)."""
+    dialog = CreatePipeTableDialog(ctx, service, instance, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if on_submitted is not None:
         dialog.submitted.connect(on_submitted)

@@ -9,7 +9,7 @@ found", never "succeeded"."""
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,61 +23,39 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.ailake import PipeTable
-from ...services.pipe_tables import check_refresh, failure_reason, partition_folder
-from ...services.profiles import Profile
+from ...api.ailake.models import PipeTable
+from ...services.pipe_tables import PipeTablesService, Refusal, check_refresh, partition_folder
+from ...services.tracker import TrackedJob
 from ..context import UiContext
 from ..style import set_tone
 from .pipe_fields import FieldBox
 
 
 class RefreshPartitionDialog(QDialog):
-    """Emits ``submitted(operation_id, partition_spec)`` once AI Lake has accepted the refresh."""
+    """Emits ``submitted(job)``, the TrackedJob of the refresh, once AI Lake has accepted it."""
 
-    submitted = Signal(str, object)  # object: a QVariantMap would sort the keys
+    submitted = Signal(object)
 
     def __init__(
-        self, ctx: UiContext, profile: Profile, instance: str, table: PipeTable, parent: QWidget | None = None
+        self,
+        ctx: UiContext,
+        service: PipeTablesService,
+        instance: str,
+        table: PipeTable,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.profile = profile
+        self.service = service
         self.instance = instance
         self.table = table
         self.setObjectName("refreshPartitionDialog")
         self.setWindowTitle(f"Refresh a partition of {table.table_name}")
         self.setMinimumWidth(520)
-        intro = QLabel(
-            f"The rows of one partition of <b>{html.escape(table.table_name)}</b> are deleted and the "
-            "parquet files of its folder under "
-            f"<b>{html.escape(table.source_storage_name)}/{html.escape(table.path_prefix)}</b> loaded again. "
-            "Give the value of each partition column as it is written in the folder names (AI Lake "
-            "does not list the folders of a storage); a refresh of a folder that holds no parquet file "
-            "fails.",
-            self,
-        )
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.RichText)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._refused = False  # the message holds the service's refusal
         self.fields: dict[str, FieldBox] = {}
         self.edits: dict[str, QLineEdit] = {}
-        types = {c.name: c.type for c in table.columns}
-        for column in table.partition_columns:
-            edit = QLineEdit(self)
-            edit.setObjectName(f"partition_{column}")
-            edit.setPlaceholderText(f"{column}=… in the folder name")
-            edit.setToolTip(f"column {column} ({types.get(column, 'type unknown')})")
-            edit.textChanged.connect(lambda _t: self._edited())
-            box = FieldBox(edit, self)
-            self.fields[column] = box
-            self.edits[column] = edit
-            form.addRow(column, box)
-        self.folder = QLabel(self)
-        self.folder.setObjectName("partitionFolder")
-        self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Folder", self.folder)
+        intro, form = self._intro(), self._form()
         self.message = QLabel(self)
         self.message.setObjectName("serverMessage")
         self.message.setWordWrap(True)
@@ -95,6 +73,42 @@ class RefreshPartitionDialog(QDialog):
         lay.addStretch(1)
         lay.addWidget(self.buttons)
         self.validate(quiet=True)
+
+    def _intro(self) -> QLabel:
+        table = self.table
+        intro = QLabel(
+            f"The rows of one partition of <b>{html.escape(table.table_name)}</b> are deleted and the "
+            "parquet files of its folder under "
+            f"<b>{html.escape(table.source_storage_name)}/{html.escape(table.path_prefix)}</b> loaded again. "
+            "Give the value of each partition column as it is written in the folder names (AI Lake "
+            "does not list the folders of a storage); a refresh of a folder that holds no parquet file "
+            "fails.",
+            self,
+        )
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        return intro
+
+    def _form(self) -> QFormLayout:
+        """A field per partition column, and the folder they name."""
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        types = {c.name: c.type for c in self.table.columns}
+        for column in self.table.partition_columns:
+            edit = QLineEdit(self)
+            edit.setObjectName(f"partition_{column}")
+            edit.setPlaceholderText(f"{column}=… in the folder name")
+            edit.setToolTip(f"column {column} ({types.get(column, 'type unknown')})")
+            edit.textChanged.connect(lambda _t: self._edited())
+            box = FieldBox(edit, self)
+            self.fields[column] = box
+            self.edits[column] = edit
+            form.addRow(column, box)
+        self.folder = QLabel(self)
+        self.folder.setObjectName("partitionFolder")
+        self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Folder", self.folder)
+        return form
 
     def _edited(self) -> None:
         self._refused = False
@@ -132,33 +146,27 @@ class RefreshPartitionDialog(QDialog):
 
     async def _submit(self, spec: dict[str, str]) -> None:
         try:
-            client = await self.ctx.session.ailake(self.profile)
-            op_id = await client.refresh_partition(
-                self.instance,
-                self.table.table_name,
-                spec,
-                partition_columns=self.table.partition_columns,
-            )
+            job = await self.service.refresh_partition(self.instance, self.table, spec)
         except errors.ApiError as e:
             self._refused = True
-            self.message.setText(f"AI Lake refused the refresh: {failure_reason(e)}")
+            self.message.setText(f"AI Lake refused the refresh: {Refusal.of(e).reason}")
             self.message.show()
             return
         finally:
             self.refresh_button.setEnabled(True)
-        self.submitted.emit(op_id, spec)
+        self.submitted.emit(job)
         self.accept()
 
 
 def refresh_partition(
     ctx: UiContext,
-    profile: Profile,
+    service: PipeTablesService,
     instance: str,
     table: PipeTable,
     parent: QWidget | None,
-    on_submitted: Any = None,
+    on_submitted: Callable[[TrackedJob], None] | None = None,
 ) -> RefreshPartitionDialog:
-    dialog = RefreshPartitionDialog(ctx, profile, instance, table, parent)
+    dialog = RefreshPartitionDialog(ctx, service, instance, table, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if on_submitted is not None:
         dialog.submitted.connect(on_submitted)

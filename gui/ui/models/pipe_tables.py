@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 
-from ...api.ailake import PipeTable, PipeTableSummary
+from ...api.ailake.models import PipeTable, PipeTableSummary
 from .table import Column, RecordTableModel
 
 Index = QModelIndex | QPersistentModelIndex
