@@ -68,7 +68,7 @@ class ReasonLine(QLabel):
         return QSize(200, self._room(200))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(40, self._room(max(self.width(), 200)))
+        return QSize(40, self.fontMetrics().lineSpacing() * self.lines + 2)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -80,7 +80,9 @@ class ReasonLine(QLabel):
 
     def _fit(self) -> None:
         width = max(self.width(), 40)
-        height = max(self.height(), self._room(width)) - 2
+        # The room the layout gave (a squeezed dialog may give less than asked): what does not fit
+        # is cut with "…", never clipped mid-line.
+        height = (self.height() if self.isVisible() and self.height() > 0 else self._room(width)) - 2
         text = self.text_shown()
         shown = text
         if text and not self._fits(text, width, height):
