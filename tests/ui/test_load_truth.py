@@ -52,7 +52,7 @@ async def open_view(window: Any, db: str) -> TransactionsView:
 
 
 def idle(view: TransactionsView) -> bool:
-    return not view._busy
+    return not view.busy
 
 
 @pytest.mark.asyncio

@@ -23,7 +23,9 @@ from gui.ui.activity import ActivityModel
 from gui.ui.context import UiContext
 from gui.ui.dialogs.profile import ProfileDialog
 from gui.ui.main_window import MainWindow
+from gui.ui.models.table import Role
 from gui.ui.views.dashboard import DashboardView
+from gui.ui.widgets.badge import status_color
 
 
 @pytest_asyncio.fixture
@@ -56,6 +58,27 @@ async def test_dashboard_shows_the_sandbox_cluster(
     assert int(dash.tiles["starrocks_fe_query_total"].value.text().replace(",", "")) >= 1
     assert "Sandbox StarRocks" in window.connection_label.text()
     screenshot(window, "dashboard")
+
+
+@pytest.mark.asyncio
+async def test_dashboard_of_a_stopped_cluster_keeps_no_green_badge(
+    console_window: Any, sandbox_factory: Any, secret_service: Any, screenshot: Any
+) -> None:
+    sb: SandboxProcess = sandbox_factory()
+    window = console_window([DashboardView], sb, size=(1024, 700))
+    dash = window.view(DashboardView)
+    loaded = wait_signal(dash.loaded, 20)
+    assert window.connections.select("Sandbox StarRocks")
+    await loaded
+    badge = dash.backends.index(0, 2)
+    assert badge.data() == "alive" and badge.data(Role.BADGE) == status_color("normal")
+    sb.stop()
+    window.refresh_action.trigger()
+    await wait_for(lambda: not dash.table.isEnabled(), 30)
+    # What the cluster said before it went away is still shown, but no longer as good news.
+    assert dash.backends.index(0, 2).data(Role.BADGE) == status_color("unknown")
+    assert "stale" in dash.heading.text() and dash.table.toolTip().startswith("Stale: as of ")
+    screenshot(window, "dashboard-stale-1024x700")
 
 
 @pytest.mark.asyncio

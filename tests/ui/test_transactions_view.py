@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from conftest import SandboxProcess
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 from qt_helpers import wait_for, wait_signal
 
@@ -23,20 +23,7 @@ from gui.api.starrocks import LoadOptions, StarRocksClient
 from gui.services.credentials import Credentials
 from gui.services.journal import Journal, JournalEntry
 from gui.services.profiles import ProfileStore
-from gui.services.session import ConsoleSession, sandbox_profiles
-from gui.services.transactions import (
-    RollbackResult,
-    RunningSnapshot,
-    Thresholds,
-    TxnSettings,
-    TxnStepper,
-    classify,
-    explain_error,
-    lost_note,
-    still_listed_but_lost,
-)
-from gui.ui.activity import ActivityModel
-from gui.ui.context import UiContext
+from gui.services.session import ConsoleSession
 from gui.ui.dialogs.txn_answer import TxnAnswerDialog
 from gui.ui.main_window import MainWindow
 from gui.ui.views.transactions import TAB_HISTORY, TAB_RUNNING, TransactionsView
@@ -59,14 +46,9 @@ def count(sp: SandboxProcess, db: str) -> int:
     return int(sp.query("select count(*) from people", db=db)[0][0])
 
 
-def make_window(sandbox: SandboxProcess, root: Path, settings: QSettings) -> MainWindow:
-    session = ConsoleSession(ProfileStore(root / "profiles.json"), Credentials(), Journal(root / "journal"))
-    for profile, secrets in sandbox_profiles(sandbox.info):
-        session.add_ephemeral(profile, secrets)
-    w = MainWindow(UiContext(session=session, activity=ActivityModel()), [TransactionsView], settings)
-    w.resize(1280, 800)
-    w.show()
-    return w
+def journaled(root: Path) -> ConsoleSession:
+    """A session whose journal is in ``root/journal`` (a test may write records there first)."""
+    return ConsoleSession(ProfileStore(root / "profiles.json"), Credentials(), Journal(root / "journal"))
 
 
 async def open_view(w: MainWindow, db: str) -> TransactionsView:
@@ -81,15 +63,13 @@ async def open_view(w: MainWindow, db: str) -> TransactionsView:
 
 
 @pytest_asyncio.fixture
-async def window(sandbox: SandboxProcess, tmp_path: Path, settings: QSettings) -> AsyncIterator[MainWindow]:
-    w = make_window(sandbox, tmp_path, settings)
-    yield w
-    w.hide()
-    await w.aclose()
+async def window(console_window: Any, sandbox: SandboxProcess, tmp_path: Path) -> MainWindow:
+    w: MainWindow = console_window([TransactionsView], sandbox, session=journaled(tmp_path))
+    return w
 
 
 def idle(view: TransactionsView) -> bool:
-    return not view._busy
+    return not view.busy
 
 
 async def press(view: TransactionsView, button: Any) -> None:
@@ -326,7 +306,7 @@ async def test_cancel_a_running_load_keeps_the_window_responsive_and_resumes_exa
 
 @pytest.mark.asyncio
 async def test_restart_offers_the_prepared_transaction_for_commit(
-    sandbox: SandboxProcess, tmp_path: Path, settings: QSettings, screenshot: Callable[..., Path]
+    console_window: Any, sandbox: SandboxProcess, tmp_path: Path, screenshot: Callable[..., Path]
 ) -> None:
     db = fresh_db(sandbox)
     journal = Journal(tmp_path / "journal")
@@ -354,35 +334,31 @@ async def test_restart_offers_the_prepared_transaction_for_commit(
                 )
             )
     # A new window on the same journal folder finds them and offers each what it needs.
-    w = make_window(sandbox, tmp_path, settings)
-    try:
-        view = await open_view(w, db)
-        panel = view.unfinished
-        await wait_for(lambda: len(panel.model.rows) == 2, 10)
-        assert panel.isVisible()
-        offers = {u.label: (u.state, u.action) for u in panel.model.rows}
-        assert offers == {prepared: ("PREPARED", "commit"), running: ("PREPARE", "rollback")}
-        assert "1 prepared: commit" in panel.title.text()
-        screenshot(w, "transactions-unfinished-offered")
-        assert panel.select_label(prepared)
-        assert panel.commit_button.isEnabled()
-        panel.commit_button.click()
-        await wait_for(lambda: len(panel.model.rows) == 1, 10)
-        assert f"{prepared}: Committed: the rows are visible." in panel.note.text()
-        assert count(sandbox, db) == 2
-        record = journal.get(panel.model.rows[0].entry.fe_url, db, prepared)
-        assert record is not None and (record.step, record.state) == ("done", "VISIBLE")
-        # Delete rolls back the running one, after a confirmation.
-        assert panel.select_label(running)
-        w.delete_action.trigger()
-        confirm_yes(view)
-        await wait_for(lambda: not panel.model.rows, 10)
-        async with StarRocksClient(sandbox.url, *sandbox.auth) as client:
-            assert await client.load_state(db, running) == "ABORTED"
-        assert count(sandbox, db) == 2
-    finally:
-        w.hide()
-        await w.aclose()
+    w = console_window([TransactionsView], sandbox, session=journaled(tmp_path))
+    view = await open_view(w, db)
+    panel = view.unfinished
+    await wait_for(lambda: len(panel.model.rows) == 2, 10)
+    assert panel.isVisible()
+    offers = {u.label: (u.state, u.action) for u in panel.model.rows}
+    assert offers == {prepared: ("PREPARED", "commit"), running: ("PREPARE", "rollback")}
+    assert "1 prepared: commit" in panel.title.text()
+    screenshot(w, "transactions-unfinished-offered")
+    assert panel.select_label(prepared)
+    assert panel.commit_button.isEnabled()
+    panel.commit_button.click()
+    await wait_for(lambda: len(panel.model.rows) == 1, 10)
+    assert f"{prepared}: Committed: the rows are visible." in panel.note.text()
+    assert count(sandbox, db) == 2
+    record = journal.get(panel.model.rows[0].entry.fe_url, db, prepared)
+    assert record is not None and (record.step, record.state) == ("done", "VISIBLE")
+    # Delete rolls back the running one, after a confirmation.
+    assert panel.select_label(running)
+    w.delete_action.trigger()
+    confirm_yes(view)
+    await wait_for(lambda: not panel.model.rows, 10)
+    async with StarRocksClient(sandbox.url, *sandbox.auth) as client:
+        assert await client.load_state(db, running) == "ABORTED"
+    assert count(sandbox, db) == 2
 
 
 @pytest.mark.asyncio
@@ -481,6 +457,11 @@ async def test_all_at_once_loads_each_file_exactly_once_and_the_shortcuts_work(
     assert view.stepper is None and view.form.label.text() != left.label
     await wait_for(lambda: [u.label for u in view.unfinished.model.rows] == [left.label], 10)
     assert view.unfinished.model.rows[0].action == "rollback"
+    # The profile deleted: nothing of its cluster stays on screen, its history neither.
+    view.drop_profile("Sandbox StarRocks")
+    assert view.history.rowCount() == 0 and view.tabs.tabText(TAB_HISTORY) == "History (0)"
+    assert view.unfinished.isHidden() and view.db_combo.count() == 0
+    assert not view.steps.all_button.isEnabled() and not view.steps.begin_button.isEnabled()
 
 
 @pytest.mark.asyncio
@@ -504,105 +485,6 @@ async def test_json_rows_with_paths_and_a_root(
     await press(view, view.steps.commit_button)  # commit straight from running works too
     assert view.steps.headline.text() == "Committed: the rows are visible.", view.steps.detail.text()
     assert sorted(sandbox.query("select id, name from people", db=db)) == [[1, "ann"], [2, "ben"]]
-
-
-@pytest.mark.asyncio
-async def test_a_piece_cut_off_after_it_was_sent_counts_once(sandbox: SandboxProcess, tmp_path: Path) -> None:
-    db = fresh_db(sandbox)
-    data = tmp_path / "sent.csv"
-    rows = big_csv(data, 4)
-    async with StarRocksClient(sandbox.url, *sandbox.auth) as client:
-        st = TxnStepper(
-            client,
-            Journal(tmp_path / "journal"),
-            db=db,
-            table="people",
-            label="cut-" + uuid.uuid4().hex[:6],
-            options=LoadOptions(column_separator=","),
-            files=[data],
-        )
-        assert (await st.begin()).ok
-        sent = asyncio.Event()
-        task = asyncio.ensure_future(
-            st.load_next(lambda n, size: sent.set() if size is not None and n >= size else None)
-        )
-        await asyncio.wait_for(sent.wait(), 10)
-        task.cancel()  # every byte is out: the BE goes on and applies it
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert st.uncertain is not None and st.next == 0
-        answers = []
-        for _ in range(100):
-            answers.append(await st.load_next())
-            if st.next == 1:
-                break
-            assert "still processing" in answers[-1].headline
-            await asyncio.sleep(0.1)
-        assert answers[-1].headline == "The stopped piece sent.csv had arrived in full; it counts as sent."
-        assert st.rows_loaded == rows
-        assert (await st.prepare()).ok and (await st.commit()).ok
-    assert count(sandbox, db) == rows
-
-
-def test_a_transaction_the_fe_lists_but_rollback_cannot_find_is_told_plainly() -> None:
-    now = 1_800_000_000.0
-    fe_row = {
-        "TransactionId": "1042",
-        "Label": "orphan",
-        "TransactionStatus": "PREPARE",
-        "PrepareTime": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - 500)),
-        "TimeoutMs": "600000",
-    }
-    snap = RunningSnapshot("db1", now, 0, [fe_row], {"be1:8040": []}, {}, ["be1:8040"])
-    [t] = classify(snap, Thresholds())
-    assert t.on_be is False and t.stuck
-    assert "the BE no longer has it" in t.findings[0] and "in 1 min" in t.findings[0]
-    gone = RollbackResult("orphan", False, "rollback found no such transaction", not_found=True)
-    [lost] = still_listed_but_lost([gone], [t])
-    note = lost_note(lost, now)
-    assert "still lists transaction 1042 (orphan) as running, but rollback no longer finds it" in note
-    assert "in 1 min" in note
-
-
-def test_documented_answers_in_plain_words() -> None:
-    from gui.api.starrocks import LabelAlreadyExists, StarRocksError, TxnNotFound, TxnReply
-
-    def reply(**kw: Any) -> TxnReply:
-        r = TxnReply.model_validate(kw)
-        r.raw = kw
-        return r
-
-    running = LabelAlreadyExists(
-        "begin: used",
-        reply=reply(Status="LABEL_ALREADY_EXISTS", ExistingJobStatus="RUNNING"),
-        code="X",
-        raw={"Status": "LABEL_ALREADY_EXISTS"},
-    )
-    assert explain_error("begin", running).headline == (
-        "The label is already used by a transaction that is still open."
-    )
-    gone = TxnNotFound(
-        "load: x", reply=reply(Status="TXN_NOT_EXISTS", Message="x"), raw={"Status": "TXN_NOT_EXISTS"}
-    )
-    a = explain_error("load", gone)
-    assert a.headline == "The transaction no longer exists (timed out or rolled back)."
-    assert a.raw == {"Status": "TXN_NOT_EXISTS"}
-    fe = StarRocksError(
-        "commit: x",
-        reply=reply(
-            Status="FAILED",
-            Message="class com.starrocks.common.StarRocksException: Can not commit "
-            "ABORTED transaction 5, label is l",
-        ),
-        code="FAILED",
-    )
-    assert (
-        explain_error("commit", fe).headline
-        == "The transaction was aborted earlier, so it cannot be committed."
-    )
-    assert "Can not commit ABORTED" in explain_error("commit", fe).detail
-    assert TxnSettings(label="ok").problems() == {}
-    assert "shorter" in TxnSettings(label="ok", timeout=60, idle_timeout=60).problems()["idle_timeout"]
 
 
 def test_the_view_models_pass_qt_model_checks(qtmodeltester: Any) -> None:

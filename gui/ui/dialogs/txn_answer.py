@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -18,17 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.transport import redact
-from ...services.transactions import Answer
+from ...services.transactions import Answer, raw_text
 from ..style import TONES, set_tone
-
-
-def raw_text(raw: Any) -> str:
-    if raw is None:
-        return "(this step had no answer from the cluster)"
-    if isinstance(raw, str):
-        return raw
-    return json.dumps(redact(raw), indent=2, ensure_ascii=False, default=str)
 
 
 class TxnAnswerDialog(QDialog):

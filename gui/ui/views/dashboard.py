@@ -3,7 +3,7 @@
 Charts over time arrive with the dashboard's own work; this page shows the current figures and
 refreshes them every ten seconds while it is on screen. A refresh that fails opens no dialog: the
 page says since when the cluster cannot be reached and marks the figures on screen as stale, with
-their time.
+their time. The figures come from ``DashboardService`` (gui/services/dashboard.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.starrocks import MetricSample
+from ...services.dashboard import COUNTERS, Backend, DashboardService, DashboardSnapshot
 from ...services.profiles import Profile
 from ..context import UiContext
 from ..models.table import Column, RecordTableModel
@@ -33,15 +33,7 @@ from ..style import set_tone, span
 from ..widgets.badge import BadgeDelegate, status_color
 from .base import View
 
-# (metric, label) of the counters shown as tiles, as the FE names them.
-TILES = [
-    ("starrocks_fe_query_total", "Queries"),
-    ("starrocks_fe_query_err", "Failed queries"),
-    ("starrocks_fe_txn_begin", "Transactions begun"),
-    ("starrocks_fe_txn_success", "Transactions visible"),
-    ("starrocks_fe_txn_failed", "Transactions aborted"),
-    ("starrocks_fe_load_finished", "Loads finished"),
-]
+PICK = "Pick a StarRocks cluster in Connections."
 
 
 class _Tile(QFrame):
@@ -59,44 +51,52 @@ class _Tile(QFrame):
         lay.addWidget(caption)
 
 
+class BackendsModel(RecordTableModel[Backend]):
+    """The backends of the last snapshot; ``stale`` greys their badges (what they say may no longer
+    be so)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        self.stale = False
+        super().__init__(
+            [
+                Column[Backend]("Backend", lambda b: b.host),
+                Column[Backend]("HTTP port", lambda b: b.http_port),
+                Column[Backend](
+                    "Alive",
+                    lambda b: "alive" if b.alive else "down",
+                    badge=lambda b: status_color(
+                        "unknown" if self.stale else "normal" if b.alive else "failed"
+                    ),
+                ),
+                Column[Backend]("Version", lambda b: b.version),
+                Column[Backend]("Tablets", lambda b: b.tablets, align_right=True),
+                Column[Backend]("Last heartbeat", lambda b: b.last_heartbeat),
+            ],
+            key=lambda b: b.key,
+            parent=parent,
+        )
+
+    def set_stale(self, stale: bool) -> None:
+        self.stale = stale
+        self.set_rows(self.rows)
+
+
 class DashboardView(View):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("dashboardView")
-        self.heading = QLabel("Pick a StarRocks cluster in Connections.", self)
+        self.service: DashboardService | None = None
+        self.heading = QLabel(PICK, self)
         self.heading.setObjectName("dashboardHeading")
         self.heading.setWordWrap(True)
         self.state_line.retry = "retrying every 10 s"
         self.tiles: dict[str, _Tile] = {}
         grid = QGridLayout()
-        for i, (name, label) in enumerate(TILES):
-            tile = _Tile(label, self)
-            self.tiles[name] = tile
-            grid.addWidget(tile, i // 3, i % 3)
-        self.backends = RecordTableModel[dict[str, Any]](
-            [
-                Column("Backend", lambda r: f"{r.get('IP') or r.get('Host') or r.get('host', '')}"),
-                Column("HTTP port", lambda r: r.get("HttpPort", "")),
-                Column(
-                    "Alive",
-                    lambda r: "alive" if str(r.get("Alive", "")).lower() == "true" else "down",
-                    badge=lambda r: status_color(
-                        "normal" if str(r.get("Alive", "")).lower() == "true" else "failed"
-                    ),
-                ),
-                Column("Version", lambda r: r.get("Version", "")),
-                Column("Tablets", lambda r: r.get("TabletNum", ""), align_right=True),
-                Column("Last heartbeat", lambda r: r.get("LastHeartbeat", "")),
-            ],
-            key=lambda r: str(r.get("BackendId", r.get("IP", ""))),
-        )
-        self.table = QTableView(self)
-        self.table.setObjectName("backendsTable")
-        self.table.setModel(self.backends)
-        self.table.setItemDelegateForColumn(2, BadgeDelegate(self.table))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for i, (name, label) in enumerate(COUNTERS):
+            self.tiles[name] = _Tile(label, self)
+            grid.addWidget(self.tiles[name], i // 3, i % 3)
+        self.backends = BackendsModel(self)
+        self.table = self._backends_table()
         lay = QVBoxLayout(self)
         lay.addWidget(self.heading)
         lay.addWidget(self.state_line)
@@ -106,6 +106,16 @@ class DashboardView(View):
         self._timer = QTimer(self)
         self._timer.setInterval(10_000)
         self._timer.timeout.connect(self.refresh)
+
+    def _backends_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("backendsTable")
+        table.setModel(self.backends)
+        table.setItemDelegateForColumn(2, BadgeDelegate(table))
+        table.verticalHeader().setVisible(False)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        return table
 
     def headers(self) -> dict[str, QHeaderView]:
         return {"backends": self.table.horizontalHeader()}
@@ -121,6 +131,10 @@ class DashboardView(View):
     def set_profile(self, profile: Profile | None) -> None:
         if profile is None or self.profile is None or profile.name != self.profile.name:
             self._clear()
+        if profile is None:
+            self.service = None
+        elif self.service is None or self.service.profile != profile:
+            self.service = DashboardService(self.ctx.session, profile)
         super().set_profile(profile)
 
     def _clear(self) -> None:
@@ -128,37 +142,36 @@ class DashboardView(View):
         for tile in self.tiles.values():
             tile.value.setText("–")
             set_tone(tile.value, None)
-        self.heading.setText("Pick a StarRocks cluster in Connections.")
+        self.heading.setText(PICK)
 
     def refresh(self) -> None:
-        if self.profile is None:
+        if self.profile is None or self.service is None:
             return
-        self.background(self._load(self.profile), "refreshing the dashboard", on_failure=self._stale)
+        self.background(self._load(self.service), "refreshing the dashboard", on_failure=self._stale)
 
-    async def _load(self, profile: Profile) -> None:
-        self.status.emit(f"{profile.name}: loading…")
-        client = await self.ctx.session.starrocks(profile)
-        health = await client.health()
-        backends = await client.records("show backends")
-        samples = await client.metrics()
-        if profile is not self.profile:
+    async def _load(self, service: DashboardService) -> None:
+        self.status.emit(f"{service.profile.name}: loading…")
+        snap = await service.snapshot()
+        if snap.profile != self.profile:
             return  # the view moved on to another cluster meanwhile
-        self.backends.set_rows(backends)
+        self._show(snap)
+        self.loaded.emit()
+
+    def _show(self, snap: DashboardSnapshot) -> None:
+        profile, health = snap.profile, snap.health
+        self.backends.stale = False
+        self.backends.set_rows(snap.backends)
         self.table.setEnabled(True)
-        totals = _totals(samples)
+        self.table.setToolTip("")
         for name, tile in self.tiles.items():
-            tile.value.setText(f"{int(totals.get(name, 0)):,}")
+            tile.value.setText(f"{snap.counter(name):,}")
             set_tone(tile.value, None)
-        alive = health.get("online_backend_num", "?")
-        total = health.get("total_backend_num", "?")
-        state = "healthy" if health.get("status") == "OK" and alive == total else "degraded"
         self.heading.setText(
             f"<b>{html.escape(profile.name)}</b> — {html.escape(profile.url)} — FE "
-            f"{html.escape(str(health.get('status', '?')))}, {alive}/{total} backends alive ({state})"
+            f"{html.escape(health.status)}, {health.backends} backends alive ({health.state})"
         )
         self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.status.emit(f"{profile.name}: {alive}/{total} backends alive")
-        self.loaded.emit()
+        self.status.emit(f"{profile.name}: {health.backends} backends alive")
 
     def _stale(self, _exc: BaseException) -> None:
         """The figures on screen are older than the last try: say so where they are read."""
@@ -174,13 +187,7 @@ class DashboardView(View):
         )
         for tile in self.tiles.values():
             set_tone(tile.value, "muted")
+        self.backends.set_stale(True)
         self.table.setEnabled(False)  # greyed: what it lists may no longer be so
         self.table.setToolTip(f"Stale: {when_text}")
         self.status.emit(f"{profile.name}: not reachable")
-
-
-def _totals(samples: list[MetricSample]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for s in samples:
-        out[s.name] = out.get(s.name, 0.0) + s.value
-    return out

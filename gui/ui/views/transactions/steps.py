@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...services.transactions import Answer
-from ..models.table import Role
-from ..models.transactions import AnswersModel
-from ..style import TONES, set_tone
-from .badge import BadgeDelegate
+from ....services.transactions import Answer
+from ...models.table import Role
+from ...models.transactions import AnswersModel
+from ...style import TONES, set_tone
+from ...widgets.badge import BadgeDelegate
 
 
 class TxnStepsPanel(QWidget):
@@ -38,23 +38,52 @@ class TxnStepsPanel(QWidget):
         self.state_label.setObjectName("txnState")
         self.state_label.setWordWrap(True)
         self.state_label.setTextFormat(Qt.TextFormat.RichText)
+        self._step_buttons()
+        self.next_label = QLabel(self)
+        self.next_label.setObjectName("nextPiece")
+        self.next_label.setWordWrap(True)
+        progress_row = self._progress_row()
+        self.stats = QLabel(self)
+        self.stats.setObjectName("txnStats")
+        self.stats.setWordWrap(True)
+        self.answer_box = self._answer_box()
+        self.answers = AnswersModel(self)
+        self.answers_view = self._answers_table()
+        lay = QVBoxLayout(self)
+        # The panel's own minimumSizeHint (the buttons on two rows) decides how narrow it may go.
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.state_label)
+        lay.addLayout(self.grid)
+        lay.addWidget(self.next_label)
+        lay.addLayout(progress_row)
+        lay.addWidget(self.stats)
+        lay.addWidget(self.answer_box)
+        answers_title = QLabel("Answers of this transaction (double-click for the raw JSON):", self)
+        answers_title.setWordWrap(True)
+        lay.addWidget(answers_title)
+        lay.addWidget(self.answers_view, 1)
+        self.clear()
 
-        def button(text: str, name: str, tip: str) -> QPushButton:
-            b = QPushButton(text, self)
-            b.setObjectName(name)
-            b.setToolTip(tip)
-            return b
+    def _button(self, text: str, name: str, tip: str) -> QPushButton:
+        b = QPushButton(text, self)
+        b.setObjectName(name)
+        b.setToolTip(tip)
+        return b
 
-        self.begin_button = button("Begin", "beginButton", "Start a transaction with this label")
-        self.load_button = button("Load", "loadButton", "Send the next file, or the next chunk of it")
-        self.prepare_button = button(
+    def _step_buttons(self) -> None:
+        self.begin_button = self._button("Begin", "beginButton", "Start a transaction with this label")
+        self.load_button = self._button("Load", "loadButton", "Send the next file, or the next chunk of it")
+        self.prepare_button = self._button(
             "Prepare",
             "prepareButton",
             "Pre-commit: the rows are kept, even across a restart, but not visible",
         )
-        self.commit_button = button("Commit", "commitButton", "Make the rows visible")
-        self.rollback_button = button("Roll back", "rollbackButton", "Discard the transaction (Delete)")
-        self.all_button = button(
+        self.commit_button = self._button("Commit", "commitButton", "Make the rows visible")
+        self.rollback_button = self._button(
+            "Roll back", "rollbackButton", "Discard the transaction (Delete)"
+        )
+        self.all_button = self._button(
             "Load all at once",
             "allButton",
             "Begin, every chunk, prepare and commit, exactly once: after a failure or a restart the "
@@ -71,9 +100,7 @@ class TxnStepsPanel(QWidget):
         self._columns = 0
         self._arrange(5)
 
-        self.next_label = QLabel(self)
-        self.next_label.setObjectName("nextPiece")
-        self.next_label.setWordWrap(True)
+    def _progress_row(self) -> QHBoxLayout:
         self.progress = QProgressBar(self)
         self.progress.setObjectName("txnProgress")
         self.progress.setRange(0, 1000)
@@ -83,69 +110,53 @@ class TxnStepsPanel(QWidget):
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setToolTip("Stop the running step (the Activity panel's Cancel does the same)")
         self.cancel_button.hide()
-        progress_row = QHBoxLayout()
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_button)
-        self.stats = QLabel(self)
-        self.stats.setObjectName("txnStats")
-        self.stats.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        return row
 
-        self.answer_box = QFrame(self)
-        self.answer_box.setObjectName("answerBox")
-        self.answer_box.setFrameShape(QFrame.Shape.StyledPanel)
-        self.headline = QLabel(self.answer_box)
+    def _answer_box(self) -> QFrame:
+        box = QFrame(self)
+        box.setObjectName("answerBox")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.headline = QLabel(box)
         self.headline.setObjectName("answerHeadline")
         self.headline.setWordWrap(True)
-        self.detail = QLabel(self.answer_box)
+        self.detail = QLabel(box)
         self.detail.setObjectName("answerDetail")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_url = QLabel(self.answer_box)
+        self.error_url = QLabel(box)
         self.error_url.setObjectName("answerErrorUrl")
         self.error_url.setWordWrap(True)
         self.error_url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.raw_button = QPushButton("Raw answer…", self.answer_box)
+        self.raw_button = QPushButton("Raw answer…", box)
         self.raw_button.setObjectName("rawButton")
         self.raw_button.clicked.connect(self._raw_of_latest)
         top = QHBoxLayout()
         top.addWidget(self.headline, 1)
         top.addWidget(self.raw_button, 0, Qt.AlignmentFlag.AlignTop)
-        al = QVBoxLayout(self.answer_box)
+        al = QVBoxLayout(box)
         al.addLayout(top)
         al.addWidget(self.detail)
         al.addWidget(self.error_url)
+        return box
 
-        self.answers = AnswersModel(self)
-        self.answers_view = QTableView(self)
-        self.answers_view.setObjectName("answersTable")
-        self.answers_view.setModel(self.answers)
-        self.answers_view.setItemDelegateForColumn(1, BadgeDelegate(self.answers_view))
-        self.answers_view.verticalHeader().setVisible(False)
-        self.answers_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.answers_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.answers_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.answers_view.setToolTip("Double-click an answer for its raw JSON")
-        header = self.answers_view.horizontalHeader()
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.answers_view.setColumnWidth(0, 70)
-        self.answers_view.setColumnWidth(1, 80)
-        self.answers_view.doubleClicked.connect(self._raw_of_row)
-
-        lay = QVBoxLayout(self)
-        # The panel's own minimumSizeHint (the buttons on two rows) decides how narrow it may go.
-        lay.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.state_label)
-        lay.addLayout(self.grid)
-        lay.addWidget(self.next_label)
-        lay.addLayout(progress_row)
-        lay.addWidget(self.stats)
-        lay.addWidget(self.answer_box)
-        answers_title = QLabel("Answers of this transaction (double-click for the raw JSON):", self)
-        answers_title.setWordWrap(True)
-        lay.addWidget(answers_title)
-        lay.addWidget(self.answers_view, 1)
-        self.clear()
+    def _answers_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("answersTable")
+        table.setModel(self.answers)
+        table.setItemDelegateForColumn(1, BadgeDelegate(table))
+        table.verticalHeader().setVisible(False)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setToolTip("Double-click an answer for its raw JSON")
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.setColumnWidth(0, 70)
+        table.setColumnWidth(1, 80)
+        table.doubleClicked.connect(self._raw_of_row)
+        return table
 
     # -- the step buttons: one row when there is room, two in a narrow window -----------------------
     def _arrange(self, columns: int) -> None:

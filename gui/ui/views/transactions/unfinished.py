@@ -1,9 +1,12 @@
 """Unfinished transactions found in the journal (a console or `load` run that ended before its
-transaction did): prepared ones are offered for commit, running ones for rollback."""
+transaction did): prepared ones are offered for commit, running ones for rollback; committed or
+rolled back from here through the service, each outcome said in the banner."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from typing import TYPE_CHECKING, Literal
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -13,24 +16,28 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableView,
     QVBoxLayout,
-    QWidget,
 )
 
-from ...services.transactions import Unfinished
-from ...services.words import plural
-from ..models.table import Role
-from ..models.transactions import UnfinishedModel
-from ..style import banner_css, set_tone
-from .badge import BadgeDelegate
-from .tables import fit_when_filled
+from ....services.transactions import TransactionsService, Unfinished
+from ....services.words import plural
+from ...models.table import Role
+from ...models.transactions import UnfinishedModel
+from ...style import banner_css, set_tone
+from ...widgets.badge import BadgeDelegate
+from ...widgets.tables import fit_when_filled
+from .confirm import ask_rollback
+
+if TYPE_CHECKING:
+    from .view import TransactionsView
 
 
 class UnfinishedPanel(QFrame):
-    commit_requested = Signal(list)
-    rollback_requested = Signal(list)
+    """A banner above the tabs while the journal holds transactions of this cluster that may still
+    be open; its Commit and Roll back act on the selected ones."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, view: TransactionsView) -> None:
+        super().__init__(view)
+        self.view = view
         self.setObjectName("unfinishedPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.palette_changed()
@@ -38,32 +45,15 @@ class UnfinishedPanel(QFrame):
         self.title.setObjectName("unfinishedTitle")
         self.title.setWordWrap(True)
         self.model = UnfinishedModel(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("unfinishedTable")
-        self.table.setModel(self.model)
-        self.table.setItemDelegateForColumn(2, BadgeDelegate(self.table))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        fit_when_filled(self.table)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._buttons())
+        self.table = self._table()
         self.commit_button = QPushButton("Commit", self)
         self.commit_button.setObjectName("commitUnfinished")
         self.commit_button.clicked.connect(
-            lambda: self.commit_requested.emit([u for u in self.selected() if u.action == "commit"])
+            lambda: self.finish([u for u in self.selected() if u.action == "commit"], "commit")
         )
         self.rollback_button = QPushButton("Roll back", self)
         self.rollback_button.setObjectName("rollbackUnfinished")
-        self.rollback_button.clicked.connect(
-            lambda: self.rollback_requested.emit(
-                [u for u in self.selected() if u.state in ("PREPARE", "PREPARED")]
-            )
-        )
+        self.rollback_button.clicked.connect(lambda: self.confirm_rollback(self.selected()))
         self.hide_button = QPushButton("Hide", self)
         self.hide_button.setToolTip("They are offered again on the next start or refresh")
         self.hide_button.clicked.connect(self.hide)
@@ -87,6 +77,68 @@ class UnfinishedPanel(QFrame):
         self.hide()
         self._buttons()
 
+    def _table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("unfinishedTable")
+        table.setModel(self.model)
+        table.setItemDelegateForColumn(2, BadgeDelegate(table))
+        table.verticalHeader().setVisible(False)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        fit_when_filled(table)
+        table.selectionModel().selectionChanged.connect(lambda *_: self._buttons())
+        return table
+
+    # -- the work ---------------------------------------------------------------------------------
+    async def review(self, select: str = "") -> None:
+        """Ask the cluster where each of the journal's open records stands, and offer what each
+        needs (the Load tab's own transaction is not one of them)."""
+        service = self.view.service
+        if service is None:
+            return
+        self.set_items(await service.unfinished(skip=self.view.load_tab.open_labels()))
+        if select:
+            self.select_label(select)
+        self.view.reload_history()
+
+    def confirm_rollback(self, items: list[Unfinished]) -> None:
+        items = [u for u in items if u.state in ("PREPARE", "PREPARED")]
+        if not items:
+            return
+        names = ", ".join(u.label for u in items[:5]) + ("…" if len(items) > 5 else "")
+        ask_rollback(
+            self.view,
+            f"Roll back {plural(len(items), 'unfinished transaction')} ({names})? None of their rows "
+            "will be loaded.",
+            lambda: self.finish(items, "rollback"),
+        )
+
+    def finish(self, items: list[Unfinished], action: Literal["commit", "rollback"]) -> None:
+        service = self.view.service
+        if not items or service is None:
+            return
+        self.view.ctx.run(
+            self._finish(service, items, action),
+            key=f"{self.view.key}-finish",
+            what=f"{action} of unfinished",
+        )
+
+    async def _finish(
+        self, service: TransactionsService, items: list[Unfinished], action: Literal["commit", "rollback"]
+    ) -> None:
+        done = await service.finish(items, action)
+        for _u, answer in done:
+            self.view.load_tab.finished_elsewhere(answer)
+        notes = "\n".join(f"{u.label}: {a.headline}" for u, a in done)
+        self.show_note(notes, error=not all(a.ok for _u, a in done))
+        await self.review()
+
+    # -- the banner --------------------------------------------------------------------------------
     def palette_changed(self) -> None:
         self.setStyleSheet(banner_css("#unfinishedPanel", "warning"))
 

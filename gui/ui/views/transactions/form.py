@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.starrocks import LoadOptions
-from ...services.transactions import (
+from ....api.starrocks.models import LoadOptions
+from ....services.transactions import (
     DEFAULT_PREPARED_TIMEOUT_S,
     DEFAULT_TXN_TIMEOUT_S,
     MAX_PREPARED_TIMEOUT_S,
@@ -37,8 +37,8 @@ from ...services.transactions import (
     human_bytes,
     timeout_problems,
 )
-from ...services.words import plural
-from .field import Field
+from ....services.words import plural
+from ...widgets.field import Field
 
 _REASONS = {
     "timeout": f"whole seconds from 1 to {MAX_TXN_TIMEOUT_S} (3 days), or empty for the FE's default",
@@ -68,8 +68,15 @@ class TxnForm(QWidget):
         self.setObjectName("txnForm")
         self.fields: dict[str, Field] = {}
         self._touched: set[str] = set()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self._files_box())
+        lay.addWidget(self._format_box())
+        lay.addWidget(self._txn_box())
+        lay.addStretch(1)
+        self._format_changed()
 
-        # -- data --------------------------------------------------------------------------------
+    def _files_box(self) -> QGroupBox:
         data = QGroupBox("Files", self)
         self.files = QListWidget(data)
         self.files.setObjectName("files")
@@ -91,61 +98,42 @@ class TxnForm(QWidget):
         bl.addLayout(buttons)
         self.fields["files"] = Field(box, data)
         QVBoxLayout(data).addWidget(self.fields["files"])
+        return data
 
-        # -- format ------------------------------------------------------------------------------
+    def _format_box(self) -> QGroupBox:
         fmt = QGroupBox("Format", self)
-        self.format_form = QFormLayout(fmt)
-        self.format_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.format_form = form = QFormLayout(fmt)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.format = QComboBox(fmt)
         self.format.setObjectName("format")
         self.format.addItem("CSV", "csv")
         self.format.addItem("JSON", "json")
         self.format.currentIndexChanged.connect(self._format_changed)
-        self._row(self.format_form, "format", "Format", self.format)
+        self._row(form, "format", "Format", self.format)
         self.column_separator = self._line(
-            self.format_form,
-            "column_separator",
-            "Column separator",
-            ",",
-            r"\t (tab, StarRocks' default); \x01 for hex",
+            form, "column_separator", "Column separator", ",", r"\t (tab, StarRocks' default); \x01 for hex"
         )
-        self.row_delimiter = self._line(
-            self.format_form, "row_delimiter", "Row delimiter", "", r"\n (the default)"
+        self.row_delimiter = self._line(form, "row_delimiter", "Row delimiter", "", r"\n (the default)")
+        self.skip_header = self._spin(form, "skip_header", "Skip header", 0, 1000, " rows")
+        self.jsonpaths = self._line(form, "jsonpaths", "JSON paths", "", '["$.id", "$.name"]')
+        self.json_root = self._line(form, "json_root", "JSON root", "", "$.data (optional)")
+        self.strip_outer_array = self._check(
+            form, "strip_outer_array", "Strip outer array", "The file is one array of rows"
         )
-        self.skip_header = QSpinBox(fmt)
-        self.skip_header.setObjectName("skip_header")
-        self.skip_header.setRange(0, 1000)
-        self.skip_header.setSuffix(" rows")
-        self.skip_header.valueChanged.connect(lambda _v: self._changed("skip_header"))
-        self._row(self.format_form, "skip_header", "Skip header", self.skip_header)
-        self.jsonpaths = self._line(self.format_form, "jsonpaths", "JSON paths", "", '["$.id", "$.name"]')
-        self.json_root = self._line(self.format_form, "json_root", "JSON root", "", "$.data (optional)")
-        self.strip_outer_array = QCheckBox("The file is one array of rows", fmt)
-        self.strip_outer_array.setObjectName("strip_outer_array")
-        self.strip_outer_array.toggled.connect(lambda _v: self._changed("strip_outer_array"))
-        self._row(self.format_form, "strip_outer_array", "Strip outer array", self.strip_outer_array)
         self.columns = self._line(
-            self.format_form,
-            "columns",
-            "Columns",
-            "",
-            "a, b, c = upper(b)   (default: the table's, in order)",
+            form, "columns", "Columns", "", "a, b, c = upper(b)   (default: the table's, in order)"
         )
-        self.max_filter_ratio = self._line(
-            self.format_form, "max_filter_ratio", "Max filter ratio", "0", "0 to 1"
-        )
-        self.strict_mode = QCheckBox("Refuse rows with bad values", fmt)
-        self.strict_mode.setObjectName("strict_mode")
+        self.max_filter_ratio = self._line(form, "max_filter_ratio", "Max filter ratio", "0", "0 to 1")
+        self.strict_mode = self._check(form, "strict_mode", "Strict mode", "Refuse rows with bad values")
         self.strict_mode.setToolTip(
             "strict_mode: a value that does not convert to its column's type refuses the row"
         )
-        self.strict_mode.toggled.connect(lambda _v: self._changed("strict_mode"))
-        self._row(self.format_form, "strict_mode", "Strict mode", self.strict_mode)
+        return fmt
 
-        # -- transaction -------------------------------------------------------------------------
+    def _txn_box(self) -> QGroupBox:
         txn = QGroupBox("Transaction", self)
-        self.txn_form = QFormLayout(txn)
-        self.txn_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.txn_form = form = QFormLayout(txn)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         label_row = QWidget(txn)
         lr = QHBoxLayout(label_row)
         lr.setContentsMargins(0, 0, 0, 0)
@@ -160,38 +148,21 @@ class TxnForm(QWidget):
         lr.addWidget(self.label, 1)
         lr.addWidget(self.new_label_button)
         self.fields["label"] = Field(label_row, txn)
-        self.txn_form.addRow("Label", self.fields["label"])
+        form.addRow("Label", self.fields["label"])
         self.timeout = self._line(
-            self.txn_form, "timeout", "Timeout (s)", "", f"{DEFAULT_TXN_TIMEOUT_S} (the FE's default)"
+            form, "timeout", "Timeout (s)", "", f"{DEFAULT_TXN_TIMEOUT_S} (the FE's default)"
         )
         self.idle_timeout = self._line(
-            self.txn_form, "idle_timeout", "Idle timeout (s)", "", "none: never aborted for idling"
+            form, "idle_timeout", "Idle timeout (s)", "", "none: never aborted for idling"
         )
         self.prepared_timeout = self._line(
-            self.txn_form,
-            "prepared_timeout",
-            "Prepared timeout (s)",
-            "",
-            f"{DEFAULT_PREPARED_TIMEOUT_S} (1 day)",
+            form, "prepared_timeout", "Prepared timeout (s)", "", f"{DEFAULT_PREPARED_TIMEOUT_S} (1 day)"
         )
-        self.chunk_mib = QSpinBox(txn)
-        self.chunk_mib.setObjectName("chunk_mib")
-        self.chunk_mib.setRange(1, 10_240)
-        self.chunk_mib.setValue(64)
-        self.chunk_mib.setSuffix(" MiB")
+        self.chunk_mib = self._spin(form, "chunk_mib", "Chunk size", 64, 10_240, " MiB", low=1)
         self.chunk_mib.setToolTip(
             "Each Load sends at most this much of a CSV file, cut on a row boundary; JSON files go whole."
         )
-        self.chunk_mib.valueChanged.connect(lambda _v: self._changed("chunk_mib"))
-        self._row(self.txn_form, "chunk_mib", "Chunk size", self.chunk_mib)
-
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(data)
-        lay.addWidget(fmt)
-        lay.addWidget(txn)
-        lay.addStretch(1)
-        self._format_changed()
+        return txn
 
     # -- building ---------------------------------------------------------------------------------
     def _row(self, form: QFormLayout, key: str, title: str, editor: QWidget) -> Field:
@@ -207,6 +178,25 @@ class TxnForm(QWidget):
         edit.textChanged.connect(lambda _t: self._changed(key))
         self._row(form, key, title, edit)
         return edit
+
+    def _spin(
+        self, form: QFormLayout, key: str, title: str, value: int, high: int, suffix: str, low: int = 0
+    ) -> QSpinBox:
+        spin = QSpinBox(self)
+        spin.setObjectName(key)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setSuffix(suffix)
+        spin.valueChanged.connect(lambda _v: self._changed(key))
+        self._row(form, key, title, spin)
+        return spin
+
+    def _check(self, form: QFormLayout, key: str, title: str, text: str) -> QCheckBox:
+        box = QCheckBox(text, self)
+        box.setObjectName(key)
+        box.toggled.connect(lambda _v: self._changed(key))
+        self._row(form, key, title, box)
+        return box
 
     def _changed(self, key: str) -> None:
         self._touched.add(key)
