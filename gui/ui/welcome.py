@@ -30,6 +30,34 @@ class WelcomePane(QWidget):
             self,
         )
         intro.setWordWrap(True)
+        self.state = QLabel(self)
+        self.state.setObjectName("welcomeState")
+        self.state.setWordWrap(True)
+        self.state.hide()
+        where = QLabel(
+            "Profiles are kept in your settings folder; passwords, tokens and secret keys only in the "
+            "system keyring. The Connections panel on the left lists them (View → Connections).",
+            self,
+        )
+        where.setWordWrap(True)
+        set_tone(where, "muted")
+        body = QWidget(self)
+        body.setMaximumWidth(640)
+        lay = QVBoxLayout(body)
+        for part in (title, intro, 8, self._buttons(), self.state, 12, self._needs(views), 12, where):
+            if isinstance(part, int):
+                lay.addSpacing(part)
+            elif isinstance(part, QHBoxLayout):
+                lay.addLayout(part)
+            else:
+                lay.addWidget(part)
+        lay.addStretch(1)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(body, 4)
+        outer.addStretch(1)
+
+    def _buttons(self) -> QHBoxLayout:
         self.sandbox_button = QPushButton("Start the local sandbox", self)
         self.sandbox_button.setObjectName("startSandbox")
         self.sandbox_button.setDefault(True)
@@ -44,14 +72,13 @@ class WelcomePane(QWidget):
             action = menu.addAction(f"{KIND_TITLES[kind]}…")
             action.triggered.connect(lambda _c=False, k=kind: self.add_requested.emit(k))
         self.add_button.setMenu(menu)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.sandbox_button)
-        buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
-        self.state = QLabel(self)
-        self.state.setObjectName("welcomeState")
-        self.state.setWordWrap(True)
-        self.state.hide()
+        row = QHBoxLayout()
+        row.addWidget(self.sandbox_button)
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        return row
+
+    def _needs(self, views: Sequence[View]) -> QLabel:
         rows = "".join(
             f"<tr><td><b>{html.escape(v.title)}</b></td><td>&nbsp;&nbsp;</td>"
             f"<td>{html.escape(' or '.join(KIND_TITLES[k] for k in v.kinds))} profile</td></tr>"
@@ -60,30 +87,7 @@ class WelcomePane(QWidget):
         needs = QLabel(f"<p>What each view works with:</p><table>{rows}</table>", self)
         needs.setObjectName("welcomeNeeds")
         needs.setTextFormat(Qt.TextFormat.RichText)
-        where = QLabel(
-            "Profiles are kept in your settings folder; passwords, tokens and secret keys only in the "
-            "system keyring. The Connections panel on the left lists them (View → Connections).",
-            self,
-        )
-        where.setWordWrap(True)
-        set_tone(where, "muted")
-        body = QWidget(self)
-        body.setMaximumWidth(640)
-        lay = QVBoxLayout(body)
-        lay.addWidget(title)
-        lay.addWidget(intro)
-        lay.addSpacing(8)
-        lay.addLayout(buttons)
-        lay.addWidget(self.state)
-        lay.addSpacing(12)
-        lay.addWidget(needs)
-        lay.addSpacing(12)
-        lay.addWidget(where)
-        lay.addStretch(1)
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(body, 4)
-        outer.addStretch(1)
+        return needs
 
     def starting(self) -> None:
         self.sandbox_button.setEnabled(False)
