@@ -30,7 +30,10 @@ class ViewSpec:
 
 
 VIEWS: tuple[ViewSpec, ...] = (
-    ViewSpec("instances", "Instances", "gui.ui.views.instances:InstancesView", ("huawei", "ailake")),
+    ViewSpec("instances", "StarRocks instances", "gui.ui.views.instances:InstancesView", ("huawei",)),
+    ViewSpec(
+        "lake-databases", "AI Lake databases", "gui.ui.views.lake_databases:LakeDatabasesView", ("ailake",)
+    ),
     ViewSpec("pipe-tables", "Pipe tables", "gui.ui.views.pipe_tables:PipeTablesView", ("ailake",)),
     ViewSpec(
         "transactions", "Load transactions", "gui.ui.views.transactions:TransactionsView", ("starrocks",)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from ..api.ailake import AILakeClient
-from ..api.huawei import HuaweiCloudClient
-from ..api.starrocks import StarRocksClient
 from .profiles import SECRETS, Profile
 from .session import ConsoleSession
 from .words import plural
@@ -14,7 +11,8 @@ async def test_profile(
     session: ConsoleSession, profile: Profile, secrets: dict[str, str], stored_as: Profile | None = None
 ) -> str:
     """Connect with ``profile`` and the secrets typed in the form (empty: the stored ones of
-    ``stored_as``); returns what was found, raises the client's error otherwise."""
+    ``stored_as``); returns what was found, raises the client's error otherwise. Nothing is saved:
+    the check runs on a session of its own, closed (and its secrets forgotten) afterwards."""
     temp = ConsoleSession(session.profiles, session.credentials, session.journal)
     filled: dict[str, str] = {}
     for key in SECRETS[profile.kind]:
@@ -25,20 +23,21 @@ async def test_profile(
     probe = Profile.from_json({**profile.to_json(), "name": f"{profile.name} (test)"})
     temp.add_ephemeral(probe, filled)
     try:
-        client = await temp.client(probe)
-        if isinstance(client, StarRocksClient):
-            health = await client.health()
-            rows = await client.query("show databases")
+        if probe.kind == "starrocks":
+            starrocks = await temp.starrocks(probe)
+            health = await starrocks.health()
+            rows = await starrocks.query("show databases")
             return (
                 f"connected: {health.get('online_backend_num', '?')}/{health.get('total_backend_num', '?')} "
                 f"backends alive, {plural(len(rows), 'database')}"
             )
-        if isinstance(client, AILakeClient):
-            instances = await client.list_database_instances().collect()
-            return f"connected: {len(instances)} database instances"
-        assert isinstance(client, HuaweiCloudClient)
-        page = await client.list_taurus_instances(limit=1)
-        return f"connected to project {await client.project_id()}: {page.total_count} TaurusDB instances"
+        if probe.kind == "ailake":
+            instances = await (await temp.ailake(probe)).list_database_instances().collect()
+            return f"connected: {plural(len(instances), 'database instance')}"
+        huawei = await temp.huawei(probe)
+        page = await huawei.list_taurus_instances(limit=1)
+        project = await huawei.project_id()
+        return f"connected to project {project}: {plural(page.total_count, 'TaurusDB instance')}"
     finally:
         await temp.aclose()
         for key in filled:

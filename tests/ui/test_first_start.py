@@ -34,7 +34,8 @@ async def test_no_profile_shows_a_first_run_pane_that_starts_the_sandbox(
     assert window.centre.currentWidget() is window.welcome
     needs = window.findChild(type(window.welcome.state), "welcomeNeeds").text()
     for view, kind in (
-        ("Instances", "Huawei Cloud or AI Lake profile"),
+        ("StarRocks instances", "Huawei Cloud profile"),
+        ("AI Lake databases", "AI Lake profile"),
         ("Pipe tables", "AI Lake profile"),
         ("Load transactions", "StarRocks cluster profile"),
         ("Dashboard", "StarRocks cluster profile"),

@@ -156,11 +156,7 @@ async def test_an_instance_restart_is_followed_again_and_session_profiles_keep_n
     again.connections.reload()
     assert again.connections.select("Sandbox Huawei Cloud")
     await wait_for(
-        lambda: (
-            view.huawei_profile is not None
-            and view.huawei_profile.sandbox
-            and view.select_instance("htap-sandbox")
-        ),
+        lambda: view.profile is not None and view.profile.sandbox and view.select_instance("htap-sandbox"),
         30,
     )
     view.restart_button.click()

@@ -1,65 +1,45 @@
-"""The Instances view on the sandbox, driven as a person would: the seeded TaurusDB and StarRocks
-instances with their details, filter and sorting; the create wizard refusing a bad name, volume and
-password with the reasons, then creating an instance followed in the Activity panel until it is
-normal; a restart refused (with the service's reason) while a resize runs; delete after typing the
-name; AI Lake databases provisioned and deprovisioned with cascade."""
+"""The StarRocks instances and AI Lake databases views on the sandbox, driven as a person would: the
+seeded TaurusDB and StarRocks instances with their details, filter and sorting; the create wizard
+refusing a bad name, volume and password with the reasons, then creating an instance followed in the
+Activity panel until it is normal; a restart refused (with the service's reason) while a resize
+runs; delete after typing the name; AI Lake databases provisioned and deprovisioned with cascade."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from conftest import SandboxProcess
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox, QWizard
 from qt_helpers import entry_titled, finished, wait_for, wait_signal
 
-from gui.services.credentials import Credentials
-from gui.services.instances import CreateForm, check_create, password_rules
-from gui.services.profiles import ProfileStore
-from gui.services.session import ConsoleSession, sandbox_profiles
-from gui.ui.activity import CANCELLED, FAILED, SUCCEEDED, ActivityModel
-from gui.ui.context import UiContext
+from gui.services.instance_forms import CreateForm, check_create, password_rules
+from gui.ui.activity import CANCELLED, FAILED, SUCCEEDED
 from gui.ui.main_window import MainWindow
 from gui.ui.models.instances import COL_STATUS
 from gui.ui.models.table import Role
-from gui.ui.views.instances import LAKE_TAB, InstancesView
+from gui.ui.views.base import View
+from gui.ui.views.instances import InstancesView
+from gui.ui.views.lake_databases import LakeDatabasesView
 
 HUAWEI, LAKE = "Sandbox Huawei Cloud", "Sandbox AI Lake"
-OpenWindow = Callable[..., Any]
 
 
-@pytest_asyncio.fixture
-async def open_window(tmp_path: Path, settings: QSettings, secret_service: Any) -> AsyncIterator[OpenWindow]:
-    """A window with the Instances view on a sandbox, one profile selected and its data on screen."""
-    windows: list[MainWindow] = []
-
-    async def open_(sandbox: SandboxProcess, profile: str = HUAWEI) -> tuple[MainWindow, InstancesView]:
-        session = ConsoleSession(ProfileStore(tmp_path / f"profiles{len(windows)}.json"), Credentials())
-        for p, secrets in sandbox_profiles(sandbox.info):
-            session.add_ephemeral(p, secrets)
-        window = MainWindow(UiContext(session=session, activity=ActivityModel()), [InstancesView], settings)
-        windows.append(window)
-        window.resize(1280, 800)
-        window.show()
-        view = window.view(InstancesView)
-        assert isinstance(view, InstancesView)
-        loaded = wait_signal(view.loaded, 30)
-        assert window.connections.select(profile)
-        await loaded
-        return window, view
-
-    yield open_
-    for w in windows:
-        w.hide()
-        await w.aclose()
+async def open_view(
+    console_window: Any, sandbox: SandboxProcess, cls: type[View] = InstancesView, profile: str = HUAWEI
+) -> tuple[MainWindow, Any]:
+    """A window with one view on a sandbox, one profile selected and its data on screen."""
+    window = console_window([cls], sandbox)
+    view = window.view(cls)
+    loaded = wait_signal(view.loaded, 30)
+    assert window.connections.select(profile)
+    await loaded
+    return window, view
 
 
 def error_dialog(window: MainWindow) -> QMessageBox | None:
@@ -67,16 +47,21 @@ def error_dialog(window: MainWindow) -> QMessageBox | None:
     return box if isinstance(box, QMessageBox) and box.isVisible() else None
 
 
-def status_of(view: InstancesView, name: str) -> str | None:
+def status_of(view: Any, name: str) -> str | None:
     row = next((r for r in view.tree_model.rows() if r.name == name), None)
     return row.status if row else None
 
 
 @pytest.mark.asyncio
 async def test_seeded_instances_details_filter_and_sorting(
-    open_window: OpenWindow, sandbox: SandboxProcess, screenshot: Any, qtmodeltester: Any
+    console_window: Any, sandbox: SandboxProcess, screenshot: Any, qtmodeltester: Any
 ) -> None:
-    window, view = await open_window(sandbox)
+    window = console_window([InstancesView, LakeDatabasesView], sandbox)
+    view = window.view(InstancesView)
+    loaded = wait_signal(view.loaded, 30)
+    assert window.connections.select(HUAWEI)
+    await loaded
+    assert window.current_view() is view
     assert {g.name for g in view.tree_model.groups()} >= {"taurus-sandbox", "taurus-reporting"}
     row = next(r for r in view.tree_model.rows() if r.name == "htap-sandbox")
     assert (row.status, row.ha_mode, row.engine_version) == ("normal", "Cluster", "3.1.6.0")
@@ -103,29 +88,30 @@ async def test_seeded_instances_details_filter_and_sorting(
     assert fe.data() == "3 × 4 vCPUs, 16 GB" and "gaussdb.sr-fe" in fe.data(Qt.ItemDataRole.ToolTipRole)
     # The details pane shows the selected instance and its nodes.
     assert view.select_instance("htap-sandbox")
-    assert view.details_title.text() == "StarRocks instance htap-sandbox"
-    assert "taurus-sandbox" in view.details.text() and "3 × 4 vCPUs, 16 GB, SSD 100 GB" in view.details.text()
-    assert view.nodes.rowCount() == 6
+    assert view.details.title.text() == "StarRocks instance htap-sandbox"
+    assert "taurus-sandbox" in view.details.overview.text()
+    assert "3 × 4 vCPUs, 16 GB, SSD 100 GB" in view.details.overview.text()
+    assert view.details.nodes.rowCount() == 6
     assert view.restart_button.isEnabled() and view.resize_button.isEnabled()
-    assert "2 TaurusDB instances" in view.hw_heading.text()
+    assert "2 TaurusDB instances" in view.heading.text()
     qtmodeltester.check(view.tree_model)
     screenshot(window, "instances-view")
-    view.details_tabs.setCurrentIndex(1)
-    assert view.details_tabs.tabText(1) == "Nodes (6)"
+    view.details.tabs.setCurrentIndex(1)
+    assert view.details.tabs.tabText(1) == "Nodes (6)"
     screenshot(view, "instances-nodes")
-    view.details_tabs.setCurrentIndex(0)
+    view.details.tabs.setCurrentIndex(0)
 
     # Ctrl+F goes to the filter; the tree keeps a TaurusDB instance whose StarRocks instance matches.
     window.activateWindow()
     window.find_action.trigger()
-    assert view.hw_filter.hasFocus()
-    QTest.keyClicks(view.hw_filter, "htap-sand")
+    assert view.filter.hasFocus()
+    QTest.keyClicks(view.filter, "htap-sand")
     assert view.tree_proxy.rowCount() == 1
     top = view.tree_proxy.index(0, 0)
     assert top.data() == "taurus-sandbox" and view.tree_proxy.rowCount(top) == 1
-    view.hw_filter.setText("reporting")
+    view.filter.setText("reporting")
     assert view.tree_proxy.rowCount() == 1 and view.tree_proxy.index(0, 0).data() == "taurus-reporting"
-    view.hw_filter.clear()
+    view.filter.clear()
     # Sorting by name, both ways; the selection stays on its instance.
     assert view.select_instance("htap-sandbox")
     view.tree.sortByColumn(0, Qt.SortOrder.DescendingOrder)
@@ -134,16 +120,17 @@ async def test_seeded_instances_details_filter_and_sorting(
     assert view.tree_proxy.index(0, 0).data() == "taurus-reporting"
     assert view.selected_instance() is not None and view.selected_instance().name == "htap-sandbox"  # type: ignore[union-attr]
 
-    # An AI Lake profile lists its databases on the second tab.
-    loaded = wait_signal(view.loaded, 20)
+    # An AI Lake profile lists its databases in their own view, brought to the front.
+    lake = window.view(LakeDatabasesView)
+    loaded = wait_signal(lake.loaded, 20)
     assert window.connections.select(LAKE)
     await loaded
-    assert view.sections.currentIndex() == LAKE_TAB
-    demo = next(r for r in view.lake_model.rows if r.name == "demo")
+    assert window.current_view() is lake
+    demo = next(r for r in lake.model.rows if r.name == "demo")
     assert demo.storages == ("sandbox-lake",) and demo.state == "active"
-    assert view.select_database("demo") and "sandbox-lake" in view.lake_details.text()
-    qtmodeltester.check(view.lake_model)
-    screenshot(window, "instances-ailake")
+    assert lake.select_database("demo") and "sandbox-lake" in lake.details.text()
+    qtmodeltester.check(lake.model)
+    screenshot(window, "lake-databases")
     assert error_dialog(window) is None
 
 
@@ -160,11 +147,11 @@ def test_create_form_reasons() -> None:
 
 @pytest.mark.asyncio
 async def test_create_wizard_refuses_fields_then_creates(
-    open_window: OpenWindow, sandbox_factory: Any, screenshot: Any, caplog: Any
+    console_window: Any, sandbox_factory: Any, screenshot: Any, caplog: Any
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sb = sandbox_factory()
-    window, view = await open_window(sb)
+    window, view = await open_view(console_window, sb)
     assert view.select_instance("taurus-sandbox")
     window.new_action.trigger()  # Ctrl+N
     wizard = view.wizard
@@ -173,56 +160,57 @@ async def test_create_wizard_refuses_fields_then_creates(
     next_button = wizard.button(QWizard.WizardButton.NextButton)
 
     # Page 1: the name.
-    wizard.name.setText("1htap")
+    wizard.instance_page.name.setText("1htap")
     assert wizard.fields["name"].error.text() == "the name must start with a letter"
     assert not next_button.isEnabled()
-    wizard.name.setText("htap-new.1")
+    wizard.instance_page.name.setText("htap-new.1")
     assert "only letters, digits, hyphens" in wizard.fields["name"].error.text()
     screenshot(wizard, "instance-wizard-refused-name")
-    wizard.name.setText("htap-new")
+    wizard.instance_page.name.setText("htap-new")
     assert wizard.fields["name"].error.isHidden() and next_button.isEnabled()
-    assert wizard.time_zone.currentText() == "UTC+08:00"
+    assert wizard.instance_page.time_zone.currentText() == "UTC+08:00"
     wizard.next()
 
     # Page 2: volumes and the zone's flavors and storage, from the API.
     assert wizard.currentPage() is wizard.pages["nodes"]
-    wizard.fe_gb.setValue(55)
+    wizard.nodes_page.fe.gb.setValue(55)
     assert wizard.fields["fe_gb"].error.text() == "FE storage must be 50 to 1000 GB in steps of 10 GB"
-    wizard.be_gb.setValue(40000)
+    wizard.nodes_page.be.gb.setValue(40000)
     assert wizard.fields["be_gb"].error.text() == "BE storage must be 50 to 32000 GB in steps of 10 GB"
-    wizard.fe_count.setValue(2)
+    wizard.nodes_page.fe.count.setValue(2)
     assert wizard.fields["fe_count"].error.text() == "a Single instance has exactly 1 FE node"
     assert not next_button.isEnabled()
     screenshot(wizard, "instance-wizard-refused-nodes")
-    wizard.fe_count.setValue(1)
-    wizard.fe_gb.setValue(60)
-    wizard.be_gb.setValue(200)
+    wizard.nodes_page.fe.count.setValue(1)
+    wizard.nodes_page.fe.gb.setValue(60)
+    wizard.nodes_page.be.gb.setValue(200)
     assert next_button.isEnabled()
     wizard.next()
 
     # Page 3: the password, its rules ticked off as typed.
-    assert "8 to 32 characters" in wizard.rules.text()
-    wizard.password.setText("short")
+    assert "8 to 32 characters" in wizard.password_page.rules.text()
+    wizard.password_page.password.setText("short")
     assert wizard.fields["password"].error.text() == "the root password must be 8 to 32 characters long"
-    wizard.password.setText("alllowercase1")
+    wizard.password_page.password.setText("alllowercase1")
     assert "at least three of" in wizard.fields["password"].error.text()
-    assert "✗" in wizard.rules.text()
+    assert "✗" in wizard.password_page.rules.text()
     screenshot(wizard, "instance-wizard-refused-password")
-    wizard.password.setText("Lake#2026 x")
+    wizard.password_page.password.setText("Lake#2026 x")
     assert "only letters, digits and these special characters" in wizard.fields["password"].error.text()
-    wizard.password.setText("Lake#2026xQ")
-    wizard.confirm.setText("Lake#2026xR")
+    wizard.password_page.password.setText("Lake#2026xQ")
+    wizard.password_page.confirm.setText("Lake#2026xR")
     assert wizard.fields["confirm"].error.text() == "the two passwords differ"
     assert not next_button.isEnabled()
-    wizard.confirm.setText("Lake#2026xQ")
-    assert "✗" not in wizard.rules.text() and next_button.isEnabled()
+    wizard.password_page.confirm.setText("Lake#2026xQ")
+    assert "✗" not in wizard.password_page.rules.text() and next_button.isEnabled()
 
     # Page 4: the resource check runs first, then Create.
     checked = wait_signal(wizard.checked, 20)
     wizard.next()
     assert await checked is True
-    assert "room for this instance" in wizard.check_label.text()
-    assert "htap-new" in wizard.summary.text() and "Lake#2026xQ" not in wizard.summary.text()
+    assert "room for this instance" in wizard.review_page.check_label.text()
+    summary = wizard.review_page.summary.text()
+    assert "htap-new" in summary and "Lake#2026xQ" not in summary
     finish = wizard.button(QWizard.WizardButton.FinishButton)
     assert finish.isEnabled()
     screenshot(wizard, "instance-wizard-filled")
@@ -244,11 +232,11 @@ async def test_create_wizard_refuses_fields_then_creates(
 
 @pytest.mark.asyncio
 async def test_restart_refused_during_resize_then_delete(
-    open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
+    console_window: Any, sandbox_factory: Any, screenshot: Any
 ) -> None:
     # Jobs of 2 s leave time to try a restart while the resize runs.
     sb = sandbox_factory("--job-seconds", "2")
-    window, view = await open_window(sb)
+    window, view = await open_view(console_window, sb)
     assert view.select_instance("htap-sandbox")
 
     view.resize_button.click()
@@ -276,7 +264,8 @@ async def test_restart_refused_during_resize_then_delete(
     for button in (view.restart_button, view.resize_button, view.delete_button):
         assert not button.isEnabled()
         assert "A resize is running on htap-sandbox" in button.toolTip()
-    assert view.notice.isVisible() and "refuses a restart, resize or delete" in view.notice.text()
+    notice = view.details.notice
+    assert notice.isVisible() and "refuses a restart, resize or delete" in notice.text()
     window.delete_action.trigger()  # Delete on the keyboard is refused the same way: nothing opens
     assert error_dialog(window) is None and entry_titled(window, "Restart htap-sandbox") is None
     screenshot(window, "instances-restart-refused")
@@ -293,7 +282,7 @@ async def test_restart_refused_during_resize_then_delete(
     restart = entry_titled(window, "Restart htap-sandbox")
     assert restart is not None and restart.cancel is not None
     await wait_for(lambda: status_of(view, "htap-sandbox") == "rebooting", 10)
-    assert "A restart is running on htap-sandbox" in view.notice.text()
+    assert "A restart is running on htap-sandbox" in view.details.notice.text()
     assert not view.restart_button.isEnabled()
     window.activity_panel.cancel(restart)
     await wait_for(lambda: not restart.running, 5)
@@ -328,13 +317,13 @@ async def test_restart_refused_during_resize_then_delete(
 
 @pytest.mark.asyncio
 async def test_ailake_provision_and_deprovision(
-    open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
+    console_window: Any, sandbox_factory: Any, screenshot: Any
 ) -> None:
     sb = sandbox_factory()
-    window, view = await open_window(sb, LAKE)
-    assert view.sections.currentIndex() == LAKE_TAB
+    window, view = await open_view(console_window, sb, LakeDatabasesView, LAKE)
+    assert window.current_view() is view
 
-    window.new_action.trigger()  # Ctrl+N on the AI Lake tab
+    window.new_action.trigger()  # Ctrl+N in the AI Lake databases view
     dialog = view.provision_dialog
     await wait_signal(dialog.loaded, 20)
     dialog.name.setText("demo")
@@ -352,7 +341,7 @@ async def test_ailake_provision_and_deprovision(
     dialog.ok.click()
     provisioned = await finished(window, "Provision database lake_two")
     assert provisioned.state == SUCCEEDED, provisioned.result
-    await wait_for(lambda: (r := view.lake_model.row_of("lake_two")) is not None and r >= 0, 10)
+    await wait_for(lambda: (r := view.model.row_of("lake_two")) is not None and r >= 0, 10)
     await wait_for(
         lambda: view.select_database("lake_two") and view.selected_database().state == "active", 10
     )  # type: ignore[union-attr]
@@ -371,7 +360,7 @@ async def test_ailake_provision_and_deprovision(
     assert failed.state == FAILED and "not empty" in failed.result
     # The operation's end is told in its Activity entry: background work opens no dialog.
     assert error_dialog(window) is None
-    await wait_for(lambda: view.lake_model.row_of("demo") is not None and view.select_database("demo"), 10)
+    await wait_for(lambda: view.model.row_of("demo") is not None and view.select_database("demo"), 10)
     assert view.selected_database().state == "active"  # type: ignore[union-attr]
 
     # With cascade it goes.
@@ -386,23 +375,24 @@ async def test_ailake_provision_and_deprovision(
     dialog2.ok.click()
     gone = await finished(window, "Deprovision database lake_two (cascade)")
     assert gone.state == SUCCEEDED, gone.result
-    await wait_for(lambda: view.lake_model.row_of("lake_two") is None, 10)
+    await wait_for(lambda: view.model.row_of("lake_two") is None, 10)
 
 
 @pytest.mark.asyncio
 async def test_one_node_restarted_from_the_nodes_tab(
-    open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
+    console_window: Any, sandbox_factory: Any, screenshot: Any
 ) -> None:
     sb = sandbox_factory("--job-seconds", "2")
-    window, view = await open_window(sb)
+    window, view = await open_view(console_window, sb)
     assert view.select_instance("htap-sandbox")
-    view.details_tabs.setCurrentIndex(1)
-    assert not view.restart_node_button.isEnabled()  # no node chosen yet
-    be_row = next(r for r in range(view.nodes.rowCount()) if view.nodes.record(r).type == "be")
-    node = view.nodes.record(be_row)
-    view.nodes_view.setCurrentIndex(view.nodes.index(be_row, 0))
-    assert view.restart_node_button.isEnabled()
-    view.restart_node_button.click()
+    details = view.details
+    details.tabs.setCurrentIndex(1)
+    assert not details.restart_node_button.isEnabled()  # no node chosen yet
+    be_row = next(r for r in range(details.nodes.rowCount()) if details.nodes.record(r).type == "be")
+    node = details.nodes.record(be_row)
+    details.nodes_view.setCurrentIndex(details.nodes.index(be_row, 0))
+    assert details.restart_node_button.isEnabled()
+    details.restart_node_button.click()
     box = view.restart_box
     assert node.name in box.text() and "other nodes keep serving" in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
@@ -410,11 +400,13 @@ async def test_one_node_restarted_from_the_nodes_tab(
     await wait_for(lambda: entry_titled(window, title) is not None, 10)
 
     def node_status() -> str:
-        at = view.nodes.row_of(node.id)
-        return "" if at is None else str(view.nodes.index(at, 2).data())
+        at = details.nodes.row_of(node.id)
+        return "" if at is None else str(details.nodes.index(at, 2).data())
 
     await wait_for(lambda: node_status() == "rebooting", 10)
-    others = [view.nodes.record(r) for r in range(view.nodes.rowCount()) if r != view.nodes.row_of(node.id)]
+    others = [
+        details.nodes.record(r) for r in range(details.nodes.rowCount()) if r != details.nodes.row_of(node.id)
+    ]
     assert others and all(o.status == "normal" and not o.actions for o in others)
     screenshot(window, "instances-node-restart")
     entry = await finished(window, title)

@@ -1,6 +1,6 @@
 """Provision an AI Lake database instance: its name and the object storages it may read, picked
 from the organization's list. The dialog sends the request itself (a refusal is shown here) and
-emits ``started(operation_id, name)``; the operation is then followed in the Activity panel."""
+emits ``started(job)``; the operation is then followed in the Activity panel."""
 
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.ailake import AILakeClient, ObjectStorageInfo
-from ...services.instances import check_provision
-from ...services.profiles import Profile
+from ...api.ailake.models import ObjectStorageInfo
+from ...services.lake_databases import LakeDatabasesService, check_provision
 from ...services.words import plural
 from ..context import UiContext
 from ..style import set_tone
@@ -32,19 +31,23 @@ STORAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class ProvisionDatabaseDialog(QDialog):
-    started = Signal(str, str)
+    started = Signal(object)
     loaded = Signal()
 
     def __init__(
-        self, ctx: UiContext, profile: Profile, existing: Sequence[str], parent: QWidget | None = None
+        self,
+        ctx: UiContext,
+        service: LakeDatabasesService,
+        existing: Sequence[str],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.profile = profile
+        self.lake = service
         self.existing = list(existing)
         self.storages: list[ObjectStorageInfo] = []
         self.setObjectName("provisionDatabaseDialog")
-        self.setWindowTitle(f"New AI Lake database — {profile.name}")
+        self.setWindowTitle(f"New AI Lake database — {service.profile.name}")
         self.setMinimumWidth(520)
         intro = QLabel(
             "A database instance is a StarRocks database of the same name whose pipe tables load the "
@@ -91,13 +94,9 @@ class ProvisionDatabaseDialog(QDialog):
         super().open()
         self.ctx.run(self._load(), key=f"provision-dialog/{id(self)}", what="loading object storages")
 
-    async def _client(self) -> AILakeClient:
-        client = await self.ctx.session.ailake(self.profile)
-        return client
-
     async def _load(self) -> None:
         try:
-            self.storages = await (await self._client()).list_object_storages().collect()
+            self.storages = await self.lake.storages()
         except errors.ApiError as e:
             set_tone(self.state, "error")
             self.state.setText(f"✗ Could not list the object storages: {e.message}")
@@ -147,14 +146,13 @@ class ProvisionDatabaseDialog(QDialog):
         self.ctx.run(self._provision(), key=f"provision-dialog/{id(self)}", what="provisioning a database")
 
     async def _provision(self) -> None:
-        name = self.name.text()
         try:
-            op = await (await self._client()).provision_database_instance(name, self.storage_ids())
+            job = await self.lake.provision(self.name.text(), self.storage_ids(), self.existing)
         except errors.ApiError as e:
             self._busy = False
             self.validate()
             set_tone(self.outcome, "error")
             self.outcome.setText(f"✗ AI Lake refused it: {e.message}" + (f". {e.hint}" if e.hint else ""))
             return
-        self.started.emit(op, name)
+        self.started.emit(job)
         self.accept()

@@ -1,7 +1,7 @@
 """Resize a StarRocks instance: new FE and/or BE flavors picked from the service's list (the
 instance's deployment mode, on sale in its zone), the reason shown at a flavor that cannot be used.
 The dialog starts the resize itself, so a refusal (a job already running) is shown here; once the
-service accepted, ``started(job_id, what)`` is emitted and the job is followed in the Activity panel."""
+service accepted, ``started(job)`` is emitted and the job is followed in the Activity panel."""
 
 from __future__ import annotations
 
@@ -17,24 +17,28 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
-from ...api.huawei import HtapFlavor, HuaweiCloudClient
-from ...services.instances import StarRocksRow, availability, check_resize, flavor_text, flavors_for
-from ...services.profiles import Profile
+from ...api.huawei.models import HtapFlavor
+from ...services.instance_forms import availability, flavors_for
+from ...services.instances import HuaweiInstancesService, StarRocksRow, check_resize, flavor_text
 from ..context import UiContext
 from ..style import set_tone
 from ..widgets.field import Field
 
 
 class ResizeInstanceDialog(QDialog):
-    started = Signal(str, str)
+    started = Signal(object)
     loaded = Signal()
 
     def __init__(
-        self, ctx: UiContext, profile: Profile, row: StarRocksRow, parent: QWidget | None = None
+        self,
+        ctx: UiContext,
+        service: HuaweiInstancesService,
+        row: StarRocksRow,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.profile = profile
+        self.instances = service
         self.row = row
         self.flavors: list[HtapFlavor] = []
         self.setObjectName("resizeInstanceDialog")
@@ -81,14 +85,9 @@ class ResizeInstanceDialog(QDialog):
         super().open()
         self.ctx.run(self._load(), key=f"resize-dialog/{id(self)}", what="loading flavors")
 
-    async def _client(self) -> HuaweiCloudClient:
-        client = await self.ctx.session.huawei(self.profile)
-        return client
-
     async def _load(self) -> None:
         try:
-            client = await self._client()
-            self.flavors = await client.list_flavors(version_name=self.row.engine_version or None)
+            self.flavors = await self.instances.flavors(self.row)
         except errors.ApiError as e:
             self.state.setText(f"✗ Could not read the flavors: {e.message}")
             set_tone(self.state, "error")
@@ -127,7 +126,7 @@ class ResizeInstanceDialog(QDialog):
         for key, field in self.fields.items():
             field.set_error(bad.get(key))
         if self.flavors and "form" in bad:
-            self.outcome.setStyleSheet("color: palette(placeholder-text);")
+            set_tone(self.outcome, "muted")
             self.outcome.setText(bad["form"][:1].upper() + bad["form"][1:] + ".")
         elif self.flavors:
             self.outcome.setText("")
@@ -137,29 +136,20 @@ class ResizeInstanceDialog(QDialog):
     def _submit(self) -> None:
         if not self.validate():
             return
-        change, _bad = self.change()
         self.resize_button.setEnabled(False)
-        self.outcome.setStyleSheet("")
+        set_tone(self.outcome, None)
         self.outcome.setText("Starting the resize…")
-        self.ctx.run(self._resize(change), key=f"resize-dialog/{id(self)}", what=f"resizing {self.row.name}")
+        self.ctx.run(self._resize(), key=f"resize-dialog/{id(self)}", what=f"resizing {self.row.name}")
 
-    async def _resize(self, change: dict[str, str | None]) -> None:
+    async def _resize(self) -> None:
         try:
-            client = await self._client()
-            job_id = await client.resize_starrocks_flavor(
-                self.row.id, fe_flavor_id=change.get("fe_flavor_id"), be_flavor_id=change.get("be_flavor_id")
-            )
+            job = await self.instances.resize(self.row, self._flavor(self.fe), self._flavor(self.be))
         except errors.ApiError as e:
+            self.validate()  # first: it clears the line the refusal goes to
             set_tone(self.outcome, "error")
             self.outcome.setText(
                 f"✗ Huawei Cloud refused it: {e.message}" + (f". {e.hint}" if e.hint else "")
             )
-            self.validate()
             return
-        parts = []
-        for node, key in (("FE", "fe_flavor_id"), ("BE", "be_flavor_id")):
-            new = next((f for f in self.flavors if f.id == change.get(key)), None)
-            if new is not None:
-                parts.append(f"{node} → {flavor_text(new.vcpus, new.ram)}")
-        self.started.emit(job_id, ", ".join(parts))
+        self.started.emit(job)
         self.accept()

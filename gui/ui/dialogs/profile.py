@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api import errors
+from ...services.connection import test_profile
 from ...services.credentials import KeyringState
 from ...services.profiles import KIND_TITLES, SECRETS, Profile
 from ..context import UiContext
@@ -73,68 +74,82 @@ class ProfileDialog(QDialog):
         self.setMinimumWidth(560)
         p = profile or Profile(name="", kind=kind)  # type: ignore[arg-type]
         self.fields: dict[str, Field] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-
-        def line(
-            key: str, label: str, value: str = "", placeholder: str = "", secret: bool = False
-        ) -> QLineEdit:
-            edit = QLineEdit(value, self)
-            edit.setObjectName(key)
-            edit.setPlaceholderText(placeholder)
-            if secret:
-                edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.textChanged.connect(lambda _t: self.validate(quiet=True))
-            field = Field(edit, self)
-            self.fields[key] = field
-            form.addRow(label, field)
-            return edit
-
-        self.name = line("name", "Name", p.name, "e.g. prod-cluster")
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name = self._line("name", "Name", p.name, "e.g. prod-cluster")
         stored = " (stored; leave empty to keep it)" if profile else ""
         if kind == "starrocks":
-            self.url = line("url", "FE address", p.url, "http://fe-host:8030")
-            self.user = line("user", "User", p.user or "root")
-            self.password = line("password", "Password", "", "password" + stored, secret=True)
+            self.url = self._line("url", "FE address", p.url, "http://fe-host:8030")
+            self.user = self._line("user", "User", p.user or "root")
+            self.password = self._line("password", "Password", "", "password" + stored, secret=True)
         elif kind == "ailake":
-            self.url = line("url", "Organization URL", p.url, "https://org.cloud.gooddata.com")
-            self.token = line("token", "API token", "", "token" + stored, secret=True)
+            self.url = self._line("url", "Organization URL", p.url, "https://org.cloud.gooddata.com")
+            self.token = self._line("token", "API token", "", "token" + stored, secret=True)
         else:
-            self.region = QComboBox(self)
-            self.region.setObjectName("region")
-            self.region.setEditable(True)
-            self.region.addItems(HUAWEI_REGIONS)
-            self.region.setCurrentText(p.region or "cn-north-4")
-            self.region.currentTextChanged.connect(lambda _t: self.validate(quiet=True))
-            self.fields["region"] = Field(self.region, self)
-            form.addRow("Region", self.fields["region"])
-            self.project_id = line(
-                "project_id", "Project ID", p.project_id, "32 hex characters (found from IAM if empty)"
-            )
-            self.url = line(
-                "url", "GaussDB endpoint", p.url, "default: https://gaussdb.<region>.myhuaweicloud.com"
-            )
-            self.iam_url = line(
-                "iam_url", "IAM endpoint", p.iam_url, "default: https://iam.<region>.myhuaweicloud.com"
-            )
-            self.auth = QComboBox(self)
-            self.auth.setObjectName("auth_method")
-            self.auth.addItem("IAM user and password", "password")
-            self.auth.addItem("Access key (AK/SK)", "aksk")
-            self.auth.setCurrentIndex(1 if p.auth_method == "aksk" else 0)
-            form.addRow("Sign in with", self.auth)
-            self.user = line("user", "IAM user", p.user)
-            self.domain = line("domain", "Account (domain)", p.domain)
-            self.password = line("password", "IAM password", "", "password" + stored, secret=True)
-            self.ak = line("ak", "Access key ID", p.ak)
-            self.sk = line("sk", "Secret access key", "", "secret key" + stored, secret=True)
-            self.auth.currentIndexChanged.connect(lambda _i: self._auth_changed(form))
-        # TLS
+            self._build_huawei(p, stored)
+        self._build_tls(p)
+        if kind == "starrocks":
+            self._build_starrocks_extras(p)
+        outer = QVBoxLayout(self)
+        outer.addLayout(self.form)
+        self._build_bottom(outer)
+        if kind == "huawei":
+            self._auth_changed(self.form)
+        self._tls_warning()
+        self.validate(quiet=True)
+
+    # -- building ----------------------------------------------------------------------------------
+    def _line(
+        self, key: str, label: str, value: str = "", placeholder: str = "", secret: bool = False
+    ) -> QLineEdit:
+        edit = QLineEdit(value, self)
+        edit.setObjectName(key)
+        edit.setPlaceholderText(placeholder)
+        if secret:
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.textChanged.connect(lambda _t: self.validate(quiet=True))
+        field = Field(edit, self)
+        self.fields[key] = field
+        self.form.addRow(label, field)
+        return edit
+
+    def _build_huawei(self, p: Profile, stored: str) -> None:
+        self.region = QComboBox(self)
+        self.region.setObjectName("region")
+        self.region.setEditable(True)
+        self.region.addItems(HUAWEI_REGIONS)
+        self.region.setCurrentText(p.region or "cn-north-4")
+        self.region.currentTextChanged.connect(lambda _t: self.validate(quiet=True))
+        self.fields["region"] = Field(self.region, self)
+        self.form.addRow("Region", self.fields["region"])
+        self.project_id = self._line(
+            "project_id", "Project ID", p.project_id, "32 hex characters (found from IAM if empty)"
+        )
+        self.url = self._line(
+            "url", "GaussDB endpoint", p.url, "default: https://gaussdb.<region>.myhuaweicloud.com"
+        )
+        self.iam_url = self._line(
+            "iam_url", "IAM endpoint", p.iam_url, "default: https://iam.<region>.myhuaweicloud.com"
+        )
+        self.auth = QComboBox(self)
+        self.auth.setObjectName("auth_method")
+        self.auth.addItem("IAM user and password", "password")
+        self.auth.addItem("Access key (AK/SK)", "aksk")
+        self.auth.setCurrentIndex(1 if p.auth_method == "aksk" else 0)
+        self.form.addRow("Sign in with", self.auth)
+        self.user = self._line("user", "IAM user", p.user)
+        self.domain = self._line("domain", "Account (domain)", p.domain)
+        self.password = self._line("password", "IAM password", "", "password" + stored, secret=True)
+        self.ak = self._line("ak", "Access key ID", p.ak)
+        self.sk = self._line("sk", "Secret access key", "", "secret key" + stored, secret=True)
+        self.auth.currentIndexChanged.connect(lambda _i: self._auth_changed(self.form))
+
+    def _build_tls(self, p: Profile) -> None:
         self.verify = QCheckBox("Verify TLS certificates", self)
         self.verify.setObjectName("verify_tls")
         self.verify.setChecked(p.verify_tls)
         self.verify.toggled.connect(lambda _v: self._tls_warning())
-        form.addRow("TLS", self.verify)
+        self.form.addRow("TLS", self.verify)
         ca_row = QWidget(self)
         ca_lay = QHBoxLayout(ca_row)
         ca_lay.setContentsMargins(0, 0, 0, 0)
@@ -146,55 +161,57 @@ class ProfileDialog(QDialog):
         ca_lay.addWidget(self.ca, 1)
         ca_lay.addWidget(browse)
         self.fields["ca_bundle"] = Field(ca_row, self)
-        form.addRow("CA bundle", self.fields["ca_bundle"])
+        self.form.addRow("CA bundle", self.fields["ca_bundle"])
         self.tls_note = QLabel("Certificates will not be checked for this profile only.", self)
         set_tone(self.tls_note, "warning")
-        form.addRow("", self.tls_note)
-        if kind == "starrocks":
-            # StarRocks writes http:// in the redirects of an https FE: the password follows them to
-            # the BEs only with this consent.
-            self.plain_be = QCheckBox("Let the password go to BEs over plain HTTP", self)
-            self.plain_be.setObjectName("allow_plain_http_be")
-            self.plain_be.setChecked(p.allow_plain_http_be)
-            self.plain_be.setToolTip(
-                "An https FE redirects loads to its BEs by http:// addresses. Without this, such a load "
-                "stops before anything is sent; with it, the password and the data cross the network "
-                "in clear to the BEs the cluster lists. Better: give the BEs https addresses in the BE "
-                "address map."
-            )
-            form.addRow("", self.plain_be)
-        # BE address map
-        if kind == "starrocks":
-            self.be_map = QTableWidget(0, 2, self)
-            self.be_map.setObjectName("be_map")
-            self.be_map.setHorizontalHeaderLabels(["BE address the FE names", "Reachable from here as"])
-            self.be_map.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            self.be_map.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            self.be_map.setMinimumHeight(110)
-            for src, dst in p.be_map.items():
-                self._add_map_row(src, dst)
-            buttons = QHBoxLayout()
-            add = QPushButton("Add mapping", self)
-            add.clicked.connect(lambda: self._add_map_row("", ""))
-            remove = QPushButton("Remove", self)
-            remove.clicked.connect(self._remove_map_row)
-            buttons.addWidget(add)
-            buttons.addWidget(remove)
-            buttons.addStretch(1)
-            box = QWidget(self)
-            lay = QVBoxLayout(box)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.addWidget(self.be_map)
-            lay.addLayout(buttons)
-            self.fields["be_map"] = Field(box, self)
-            form.addRow("BE address map", self.fields["be_map"])
-            self.be_map.itemChanged.connect(lambda _i: self.validate(quiet=True))
+        self.form.addRow("", self.tls_note)
+
+    def _build_starrocks_extras(self, p: Profile) -> None:
+        """The consent to send the password to BEs over plain HTTP, and the BE address map."""
+        # StarRocks writes http:// in the redirects of an https FE: the password follows them to
+        # the BEs only with this consent.
+        self.plain_be = QCheckBox("Let the password go to BEs over plain HTTP", self)
+        self.plain_be.setObjectName("allow_plain_http_be")
+        self.plain_be.setChecked(p.allow_plain_http_be)
+        self.plain_be.setToolTip(
+            "An https FE redirects loads to its BEs by http:// addresses. Without this, such a load "
+            "stops before anything is sent; with it, the password and the data cross the network "
+            "in clear to the BEs the cluster lists. Better: give the BEs https addresses in the BE "
+            "address map."
+        )
+        self.form.addRow("", self.plain_be)
+        self.be_map = QTableWidget(0, 2, self)
+        self.be_map.setObjectName("be_map")
+        self.be_map.setHorizontalHeaderLabels(["BE address the FE names", "Reachable from here as"])
+        self.be_map.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.be_map.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.be_map.setMinimumHeight(110)
+        for src, dst in p.be_map.items():
+            self._add_map_row(src, dst)
+        buttons = QHBoxLayout()
+        add = QPushButton("Add mapping", self)
+        add.clicked.connect(lambda: self._add_map_row("", ""))
+        remove = QPushButton("Remove", self)
+        remove.clicked.connect(self._remove_map_row)
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        box = QWidget(self)
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.be_map)
+        lay.addLayout(buttons)
+        self.fields["be_map"] = Field(box, self)
+        self.form.addRow("BE address map", self.fields["be_map"])
+        self.be_map.itemChanged.connect(lambda _i: self.validate(quiet=True))
+
+    def _build_bottom(self, outer: QVBoxLayout) -> None:
         self.keyring_note = QLabel("Checking the keyring…", self)
         self.keyring_note.setObjectName("keyringNote")
         self.keyring_note.setWordWrap(True)
         set_tone(self.keyring_note, "muted")
         self.keyring_state: KeyringState | None = None
-        self.keyring_checked = ctx.run(self._check_keyring(), what="checking the keyring")
+        self.keyring_checked = self.ctx.run(self._check_keyring(), what="checking the keyring")
         self.test_result = QLabel(self)
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
@@ -209,15 +226,9 @@ class ProfileDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.test_button)
         bottom.addWidget(self.test_result, 1)
-        outer = QVBoxLayout(self)
-        outer.addLayout(form)
         outer.addWidget(self.keyring_note)
         outer.addLayout(bottom)
         outer.addWidget(self.buttons)
-        if kind == "huawei":
-            self._auth_changed(form)
-        self._tls_warning()
-        self.validate(quiet=True)
 
     # -- form behaviour ------------------------------------------------------------------------------
     def _auth_changed(self, form: QFormLayout) -> None:
@@ -378,8 +389,6 @@ class ProfileDialog(QDialog):
         self.ctx.run(self._run_test(), key=f"profile-test-{id(self)}", what="connection test")
 
     async def _run_test(self) -> None:
-        from ...services.connection import test_profile
-
         try:
             text = await test_profile(self.ctx.session, self.profile(), self.secrets(), self.original)
         except errors.ApiError as e:

@@ -1,5 +1,5 @@
-"""Models of the Instances view (no I/O): TaurusDB instances with their StarRocks instances as a
-two-level tree, and AI Lake database instances as a table.
+"""The model of the StarRocks instances view (no I/O): TaurusDB instances with their StarRocks
+instances as a two-level tree.
 
 The tree is updated in place where it can (a group reloaded while a job runs keeps the selection
 and the expanded rows); only a different set of TaurusDB instances resets it.
@@ -14,10 +14,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ...services.instances import LakeDatabaseRow, StarRocksRow, TaurusGroup, local_time
+from ...services.instances import StarRocksRow, TaurusGroup, local_time
 from ...services.words import plural
 from ..widgets.badge import status_color
-from .table import Column, RecordTableModel
+from .table import Column
 
 Index = QModelIndex | QPersistentModelIndex
 Node = TaurusGroup | StarRocksRow
@@ -258,31 +258,3 @@ class InstanceTreeModel(QAbstractItemModel):
                     dataclasses.replace(g.group, instances=tuple(r for r in g.rows if r.id != instance_id))
                 )
                 return
-
-
-def _lake_badge(row: LakeDatabaseRow) -> QColor | None:
-    word = {"provisioning": "creating", "deprovisioning": "deleting"}.get(row.state, row.state)
-    return status_color(word)
-
-
-class LakeDatabaseModel(RecordTableModel[LakeDatabaseRow]):
-    """AI Lake database instances, keyed by name (a database being provisioned has no id yet)."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(
-            [
-                Column[LakeDatabaseRow](
-                    "Name", lambda r: r.name, tooltip=lambda r: r.id or "not created yet"
-                ),
-                Column[LakeDatabaseRow]("State", lambda r: r.state, badge=_lake_badge),
-                Column[LakeDatabaseRow](
-                    "Object storages",
-                    lambda r: ", ".join(r.storages),
-                    tooltip=lambda r: ", ".join(r.storages),
-                ),
-                Column[LakeDatabaseRow]("Data sources", lambda r: ", ".join(r.data_sources)),
-                Column[LakeDatabaseRow]("ID", lambda r: r.id),
-            ],
-            key=lambda r: r.name,
-            parent=parent,
-        )
