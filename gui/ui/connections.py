@@ -30,7 +30,8 @@ class ConnectionsPanel(QWidget):
     """Profiles grouped by kind; picking one points the views at it."""
 
     profile_selected = Signal(object)
-    profile_deleted = Signal(str)
+    profile_deleted = Signal(str)  # about to be deleted: let go of it
+    profiles_changed = Signal()  # the list of profiles changed (after a delete)
     profile_saved = Signal(str, object)  # the name it had ("" for a new one), the profile as saved
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
@@ -153,9 +154,12 @@ class ConnectionsPanel(QWidget):
         box.open()
 
     async def _delete(self, name: str) -> None:
+        # The views let go of the profile (and stop its refreshes) before its secrets go, so no
+        # refresh of theirs fails for want of them.
+        self.profile_deleted.emit(name)
         await self.ctx.session.delete_profile(name)
         self.reload()
-        self.profile_deleted.emit(name)
+        self.profiles_changed.emit()
         self.ctx.notify(f"Deleted profile {name}.")
 
     def test_selected(self) -> None:

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.connections.profile_selected.connect(self.use_profile)
         self.connections.profile_deleted.connect(self._profile_deleted)
         self.connections.profile_saved.connect(self._profile_saved)
+        self.connections.profiles_changed.connect(self._update_centre)
         self._update_centre()
         left = QDockWidget("Connections", self)
         left.setObjectName("connectionsDock")
