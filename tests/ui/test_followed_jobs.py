@@ -6,14 +6,13 @@ not kept; the jobs file and profile renames."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from conftest import SandboxProcess
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from qt_helpers import entry_titled, finished, wait_for, wait_signal
 
@@ -22,8 +21,7 @@ from gui.services.credentials import Credentials
 from gui.services.profiles import Profile, ProfileStore
 from gui.services.session import ConsoleSession, sandbox_profiles
 from gui.services.tracker import AILAKE_OPERATION, HUAWEI_JOB, JobTracker, TrackedJob
-from gui.ui.activity import CANCELLED, SUCCEEDED, ActivityEntry, ActivityModel
-from gui.ui.context import UiContext
+from gui.ui.activity import CANCELLED, SUCCEEDED, ActivityEntry
 from gui.ui.main_window import MainWindow
 from gui.ui.views.base import View
 from gui.ui.views.instances import InstancesView
@@ -33,10 +31,9 @@ Open = Callable[..., Any]
 
 
 @pytest_asyncio.fixture
-async def console(tmp_path: Path, secret_service: Any) -> AsyncIterator[Open]:
+async def console(console_window: Any, tmp_path: Path, secret_service: Any) -> Open:
     """Start a console (a window over saved profiles, jobs file and settings in this test's
     folder); each start is a new session reading what the one before left on disk."""
-    windows: list[MainWindow] = []
 
     async def start(views: list[type[View]], profile: str) -> tuple[MainWindow, Any]:
         session = ConsoleSession(
@@ -44,11 +41,7 @@ async def console(tmp_path: Path, secret_service: Any) -> AsyncIterator[Open]:
             Credentials(),
             jobs=JobTracker(tmp_path / "jobs.json"),
         )
-        settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(UiContext(session=session, activity=ActivityModel()), views, settings)
-        windows.append(window)
-        window.resize(1280, 800)
-        window.show()
+        window = console_window(views, session=session)
         view = window.view(views[0])
         loaded = wait_signal(view.loaded, 30)
         assert window.connections.select(profile)
@@ -56,11 +49,7 @@ async def console(tmp_path: Path, secret_service: Any) -> AsyncIterator[Open]:
         window.resume_jobs()
         return window, view
 
-    yield start
-    for w in windows:
-        if w.isVisible():
-            w.hide()
-            await w.aclose()
+    return start
 
 
 async def quit_console(window: MainWindow) -> None:

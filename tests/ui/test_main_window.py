@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from qt_helpers import wait_for, wait_signal
 
 from gui.services.credentials import Credentials
 from gui.services.profiles import ProfileStore
-from gui.services.session import ConsoleSession, sandbox_profiles
+from gui.services.session import ConsoleSession
 from gui.ui.activity import ActivityModel
 from gui.ui.context import UiContext
 from gui.ui.dialogs.profile import ProfileDialog
@@ -30,18 +29,11 @@ from gui.ui.widgets.badge import status_color
 
 @pytest_asyncio.fixture
 async def window(
-    sandbox: SandboxProcess, tmp_path: Path, settings: QSettings, secret_service: Any
-) -> AsyncIterator[MainWindow]:
+    console_window: Any, sandbox: SandboxProcess, tmp_path: Path, secret_service: Any
+) -> MainWindow:
     session = ConsoleSession(ProfileStore(tmp_path / "profiles.json"), Credentials())
-    for profile, secrets in sandbox_profiles(sandbox.info):
-        session.add_ephemeral(profile, secrets)
-    ctx = UiContext(session=session, activity=ActivityModel())
-    w = MainWindow(ctx, [DashboardView], settings)
-    w.resize(1200, 760)
-    w.show()
-    yield w
-    w.hide()
-    await w.aclose()
+    w: MainWindow = console_window([DashboardView], sandbox, session=session, size=(1200, 760))
+    return w
 
 
 @pytest.mark.asyncio
