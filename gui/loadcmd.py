@@ -18,8 +18,6 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
 from .api import errors
 from .api.starrocks import LoadOptions, StarRocksClient
 from .api.transport import TransportConfig
@@ -148,7 +146,12 @@ def run_load(args: argparse.Namespace) -> int:
             strip_outer_array=True if args.strip_outer_array else None,
             skip_header=args.skip_header,
         )
-    except ValidationError as e:
+    except ValueError as e:
+        # pydantic says what is wrong with options it had to read; it is imported only then.
+        from pydantic import ValidationError
+
+        if not isinstance(e, ValidationError):
+            raise
         return _fail("; ".join(err["msg"] for err in e.errors()))
     request = LoadRequest(
         file=args.file,

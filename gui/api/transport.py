@@ -16,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import random
 import re
 import ssl
+import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -81,14 +84,67 @@ class TransportConfig:
     def verify(self) -> ssl.SSLContext | bool:
         if not self.verify_tls:
             return False
-        return tls_context(self.ca_bundle)
+        return _shared_context(self.ca_bundle)
+
+
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """The verifying context of a CA bundle (None: the system's trust store), shared by every
+    client, with its trust store read now: the window calls this on a worker thread at start, since
+    reading a trust store takes tens of milliseconds in C, holding the GIL, which would stall its
+    loop if done at the first handshake."""
+    context = _shared_context(ca_bundle)
+    context.read_trust_store()
+    return context
 
 
 @functools.lru_cache(maxsize=16)
-def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
-    """One verifying context per CA bundle, shared by every client: loading a trust store takes tens
-    of milliseconds in C, holding the GIL, which would stall a window's loop if done per client."""
-    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+def _shared_context(ca_bundle: str | None) -> _VerifyingContext:
+    return _VerifyingContext.make(ca_bundle)
+
+
+class _VerifyingContext(ssl.SSLContext):
+    """``ssl.create_default_context()`` (certificates and host names verified), except that the
+    system's trust store is read at the first handshake instead of when the context is made. Reading
+    it costs some 30 ms of CPU, which a load over plain HTTP (the usual way to a StarRocks cluster)
+    never needs. A CA bundle given by the profile or --ca-bundle is read at once, as before: a missing
+    or broken file is told when the client is made."""
+
+    _trust_read: bool
+    _trust_lock: threading.Lock
+
+    @classmethod
+    def make(cls, ca_bundle: str | None) -> _VerifyingContext:
+        # What create_default_context(Purpose.SERVER_AUTH) sets (tests compare the two).
+        context = cls(ssl.PROTOCOL_TLS_CLIENT)
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.check_hostname = True
+        keylog = os.environ.get("SSLKEYLOGFILE")
+        if keylog and not sys.flags.ignore_environment:
+            context.keylog_filename = keylog
+        context._trust_lock = threading.Lock()
+        context._trust_read = False
+        if ca_bundle:
+            context.load_verify_locations(cafile=ca_bundle)
+            context._trust_read = True
+        return context
+
+    def read_trust_store(self) -> None:
+        with self._trust_lock:
+            if not self._trust_read:
+                self.load_default_certs(ssl.Purpose.SERVER_AUTH)
+                self._trust_read = True
+
+    # Every TLS connection starts in one of these two: asyncio and anyio wrap a BIO, blocking
+    # sockets (httpcore's sync backend) wrap the socket.
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        if not self._trust_read:
+            self.read_trust_store()
+        return super().wrap_bio(*args, **kwargs)
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        if not self._trust_read:
+            self.read_trust_store()
+        return super().wrap_socket(*args, **kwargs)
 
 
 def build_client(

@@ -1,17 +1,23 @@
 """Benchmark: ``starrocks-console load`` against curl, into the local sandbox.
 
-For each file size it prints the client's CPU seconds (user + system) next to curl sending the same
-file in one transaction (begin, one load, prepare, commit, each a curl process), the peak RSS of the
-``load`` process, wall times, and the import time of the ``load`` path (which must not import Qt).
+- The fixed cost: the CPU seconds of a whole ``load`` of a three-row file next to those of
+  ``python -c "import httpx"``, run in turn, with the median of the pairwise ratios.
+- For each file size: the client's CPU seconds (user + system) next to curl sending the same file in
+  one transaction (begin, one load, prepare, commit, each a curl process), the peak RSS of the
+  ``load`` process and wall times; then the CPU per byte between the smallest and the largest size,
+  the client's against curl's (the fixed costs cancel out).
+- The import time of the ``load`` path, and whether it imported Qt or pydantic (it must not).
 
-    .venv/bin/python tests/bench/bench_load.py [--sizes 100M,1G] [--runs 3]
+    .venv/bin/python tests/bench/bench_load.py [--sizes 100M,1G] [--runs 3] [--fixed-runs 11]
 
-Figures are measured by the kernel (wait4 rusage) per child process; medians of the runs.
+Figures are measured by the kernel (wait4 rusage) per child process; medians of the runs. The
+package's bytecode is compiled first, as an install does, so that no run pays for compiling it.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -158,35 +164,69 @@ def curl_load(sp: SandboxProcess, file: Path, db: str) -> dict[str, Any]:
 def import_time() -> dict[str, Any]:
     code = (
         "import time, sys; t = time.perf_counter(); import gui.cli, gui.loadcmd; "
-        "print(time.perf_counter() - t, any(m.startswith('PySide6') for m in sys.modules))"
+        "print(time.perf_counter() - t, any(m.startswith('PySide6') for m in sys.modules), "
+        "'pydantic' in sys.modules)"
     )
-    samples, qt = [], False
+    samples, qt, pydantic = [], False, False
     for _ in range(5):
         out = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
         )
-        seconds, loaded = out.stdout.split()
+        seconds, qt_loaded, pydantic_loaded = out.stdout.split()
         samples.append(float(seconds))
-        qt = qt or loaded == "True"
-    return {"seconds": statistics.median(samples), "qt_imported": qt}
+        qt = qt or qt_loaded == "True"
+        pydantic = pydantic or pydantic_loaded == "True"
+    return {"seconds": statistics.median(samples), "qt_imported": qt, "pydantic_imported": pydantic}
+
+
+def fixed_cost(sp: SandboxProcess, work: Path, runs: int) -> dict[str, float]:
+    """A load of three rows and ``import httpx`` in turn: medians of each, and of the ratios."""
+    file = work / "three-rows.csv"
+    file.write_text("".join(f"{i},c-{i},{i}.00,2024-03-0{i} 10:00:00\n" for i in (1, 2, 3)))
+    db = table(sp)
+    console_load(sp, file, db, work / "console-data")  # warm-up, not counted
+    ours, httpx_import, ratios = [], [], []
+    for _ in range(runs):
+        a = console_load(sp, file, db, work / "console-data")["cpu"]
+        b = run_measured([sys.executable, "-c", "import httpx"])["cpu"]
+        ours.append(a)
+        httpx_import.append(b)
+        ratios.append(a / b)
+    return {
+        "load": statistics.median(ours),
+        "httpx": statistics.median(httpx_import),
+        "ratio": statistics.median(ratios),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100M,1G")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--fixed-runs", type=int, default=11)
     args = ap.parse_args()
     if shutil.which("curl") is None:
         sys.exit("curl is needed for the comparison")
+    compileall.compile_dir(ROOT / "gui", quiet=1)
     work = Path(tempfile.mkdtemp(prefix="sr-bench-"))
     sp = SandboxProcess(work / "sandbox")
     try:
         imp = import_time()
-        print(f"import of the load path: {imp['seconds'] * 1000:.0f} ms (Qt imported: {imp['qt_imported']})")
+        print(
+            f"import of the load path: {imp['seconds'] * 1000:.0f} ms (Qt imported: {imp['qt_imported']}, "
+            f"pydantic imported: {imp['pydantic_imported']})"
+        )
+        fixed = fixed_cost(sp, work, args.fixed_runs)
+        print(
+            f"fixed cost: load of 3 rows {fixed['load']:.3f} s CPU, python -c 'import httpx' "
+            f"{fixed['httpx']:.3f} s; ratio {fixed['ratio']:.2f} (median of {args.fixed_runs} pairs)",
+            flush=True,
+        )
         print(
             f"{'size':>6} {'rows':>10} | {'load cpu s':>10} {'curl cpu s':>10} {'ratio':>6} | "
             f"{'load RSS MB':>11} | {'load wall s':>11} {'curl wall s':>11}"
         )
+        per_size: list[tuple[int, float, float]] = []
         for text in args.sizes.split(","):
             file = work / f"data-{text}.csv"
             rows = make_csv(file, size_of(text))
@@ -198,6 +238,7 @@ def main() -> None:
                 theirs.append(curl_load(sp, file, db))
             cpu_o = statistics.median(r["cpu"] for r in ours)
             cpu_c = statistics.median(r["cpu"] for r in theirs)
+            per_size.append((file.stat().st_size, cpu_o, cpu_c))
             rss = max(r["rss_mb"] for r in ours)
             print(
                 f"{text:>6} {rows:>10} | {cpu_o:>10.2f} {cpu_c:>10.2f} {cpu_o / cpu_c:>6.2f} | "
@@ -211,6 +252,13 @@ def main() -> None:
                 name = db_row[0] if isinstance(db_row, list) else next(iter(db_row.values()))
                 if str(name).startswith("bench_"):
                     sp.admin_sql(f"DROP DATABASE {name}")
+        if len(per_size) > 1:
+            (small, o1, c1), (large, o2, c2) = per_size[0], per_size[-1]
+            gib = (large - small) / (1 << 30)
+            print(
+                f"CPU per GiB between the smallest and the largest file: load {(o2 - o1) / gib:.2f} s, "
+                f"curl {(c2 - c1) / gib:.2f} s; ratio {(o2 - o1) / (c2 - c1):.2f}"
+            )
     finally:
         sp.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -42,7 +42,15 @@ import httpx
 from .. import errors
 from ..base import ServiceClient, body_of
 from ..transport import TransportConfig, redact, redact_url, send_file
-from .models import LoadOptions, LoadState, MetricSample, StreamLoadResult, TxnReply, check_label
+from .models import (
+    BadAnswer,
+    LoadOptions,
+    LoadState,
+    MetricSample,
+    StreamLoadResult,
+    TxnReply,
+    check_label,
+)
 
 Progress = Callable[[int, int | None], None]
 BLOCK = 1 << 20
@@ -402,7 +410,15 @@ class StarRocksClient(ServiceClient):
                 service=self.service,
                 status=response.status_code,
             )
-        reply = TxnReply.model_validate(body)
+        try:
+            reply = TxnReply.model_validate(body)
+        except BadAnswer as e:
+            raise StarRocksError(
+                f"unexpected answer from {answered_by}: {e}",
+                service=self.service,
+                status=response.status_code,
+                raw=redact(body),
+            ) from None
         reply.answered_by = answered_by
         reply.raw = body
         return reply
@@ -568,7 +584,12 @@ class StarRocksClient(ServiceClient):
         final, answered = await self._follow("PUT", location, headers, body, progress)
         if final.status_code != 200:
             raise self.error_for(final)
-        result = StreamLoadResult.model_validate(body_of(final))
+        try:
+            result = StreamLoadResult.model_validate(body_of(final))
+        except BadAnswer as e:
+            raise StarRocksError(
+                f"unexpected answer from {answered}: {e}", service=self.service, raw=redact(body_of(final))
+            ) from None
         if result.status == "Label Already Exists":
             reply = TxnReply.model_validate(
                 {
