@@ -7,10 +7,15 @@ disturbed; longer steps are made on private sandboxes.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from conftest import SandboxProcess
+
+# The end states of Huawei jobs and AI Lake operations.
+ENDED = {"completed", "failed", "succeeded"}
 
 
 def advance(sp: SandboxProcess, seconds: float) -> dict[str, Any]:
@@ -26,3 +31,19 @@ def offset(sp: SandboxProcess) -> float:
     r = httpx.get(f"{sp.url}/_sandbox/clock", auth=sp.auth, timeout=30)
     assert r.status_code == 200, r.text
     return float(r.json()["offset"])
+
+
+def advancing(
+    sp: SandboxProcess, seconds: float, note: Callable[[Any], object] | None = None
+) -> Callable[[Any], Awaitable[None]]:
+    """A progress callback for the clients' own waits (Huawei ``wait_for(on_progress=)``, AI Lake
+    ``wait(progress=)``): it notes the job or operation it is shown, and while that has not ended,
+    moves the sandbox's clock on by ``seconds``, so the wait's next look finds it further on."""
+
+    async def step(state: Any) -> None:
+        if note is not None:
+            note(state)
+        if str(getattr(state, "status", "")).lower() not in ENDED:
+            await asyncio.to_thread(advance, sp, seconds)
+
+    return step
