@@ -248,7 +248,7 @@ class Admin:
             if c.name.lower() in provided:
                 select.append(f"CAST(src.{quote_ident('c' + str(provided[c.name.lower()]))} AS {duck})")
             elif c.default == "CURRENT_TIMESTAMP":
-                select.append(f"CAST(current_timestamp AS {duck})")
+                select.append(f"CAST(now() AS {duck})")  # the sandbox's clock (sql.clock_macro)
             elif c.default is not None:
                 select.append(f"CAST({sqlapi._sql_str(c.default)} AS {duck})")
             elif not c.nullable:

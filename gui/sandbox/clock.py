@@ -3,16 +3,16 @@
 Everything the sandbox decides by time — a Huawei job moving Pending → Running → Completed, an IAM
 token expiring, an AI Lake operation leaving ``pending``, a pipe's next poll, a Stream Load
 transaction's total, idle and prepared timeouts — and every time it reports (create times, job
-begin and end, ``LastActiveTimestamp``, SHOW PROC's times) is read from one ``Clock``: the wall
-clock plus an offset that only grows. ``POST /_sandbox/clock`` moves it forward, so that a test or a
-person sees an hour pass at once. The offset is kept in the store, so a restart on the same data
-folder goes on from the time it stopped at instead of going back behind the state it wrote.
+begin and end, ``LastActiveTimestamp``, SHOW PROC's times, SQL's ``now()``) is read from one
+``Clock``: the wall clock plus an offset that only grows. ``POST /_sandbox/clock`` moves it forward,
+so that a test or a person sees an hour pass at once. The offset is kept in the store, so a restart
+on the same data folder goes on from the time it stopped at instead of going back behind the state
+it wrote.
 
 What the clock does not move: durations the sandbox measures of its own work (plan, receive and
 write times, query latencies), connection keep-alives and the header timeout (they belong to real
-sockets), the date an AK/SK signature is checked against (the signer's clock is the caller's, which
-this switch does not move), and SQL's ``now()`` in DuckDB (values in rows, not the sandbox's
-decisions).
+sockets), and the date an AK/SK signature is checked against (the signer's clock is the caller's,
+which this switch does not move).
 """
 
 from __future__ import annotations

@@ -230,6 +230,37 @@ def test_transaction_times_are_the_sandbox_clock(still: SandboxProcess) -> None:
         client.close()
 
 
+def test_sql_and_loads_tell_the_time_of_the_sandbox_clock(still: SandboxProcess) -> None:
+    """The cluster's own now() agrees with the times it reports: the console measures how long a
+    transaction has been idle as unix_timestamp() minus its LastActiveTimestamp."""
+    advance(still, 30 * 86400)
+    expected = sandbox_now(still)
+    ts, ts_now, ts_bare, same_day = still.query(
+        "select unix_timestamp(), unix_timestamp(now()), unix_timestamp(current_timestamp), "
+        "curdate() = current_date and current_date = date(now())"
+    )[0]
+    assert all(near(float(v), expected) for v in (ts, ts_now, ts_bare)) and same_day == 1
+
+    db = fresh_db(
+        still,
+        "CREATE TABLE t (id int, loaded datetime, made datetime DEFAULT CURRENT_TIMESTAMP) "
+        "DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+    )
+    still.admin_sql("INSERT INTO t (id) VALUES (1)", db=db)
+    client = TxnClient(still)
+    try:
+        headers = {"label": "now_" + uuid.uuid4().hex[:8], "columns": "id, loaded = now()", "timezone": "UTC"}
+        answer = client.stream_load(db, "t", "2\n", headers)
+        assert answer["Status"] == "Success", answer
+    finally:
+        client.close()
+    made = still.query("select made from t where id = 1", db=db)[0][0]
+    loaded = still.query("select loaded from t where id = 2", db=db)[0][0]
+    # DEFAULT CURRENT_TIMESTAMP in the sandbox's own time zone; now() in the load's (UTC).
+    assert near(datetime.strptime(made[:19], "%Y-%m-%d %H:%M:%S").timestamp(), expected)
+    assert near(datetime.strptime(loaded, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp(), expected)
+
+
 # -- restarts --------------------------------------------------------------------------------------
 
 

@@ -693,7 +693,9 @@ def _info_temp(name: str) -> str:
 _MACROS = [
     "CREATE OR REPLACE TEMP MACRO version() AS '8.0.33'",
     f"CREATE OR REPLACE TEMP MACRO current_version() AS '{FE_VERSION}'",
-    "CREATE OR REPLACE TEMP MACRO curdate() AS current_date",
+    "CREATE OR REPLACE TEMP MACRO current_timestamp() AS now()",
+    "CREATE OR REPLACE TEMP MACRO current_date() AS CAST(now() AS DATE)",
+    "CREATE OR REPLACE TEMP MACRO curdate() AS current_date()",
     "CREATE OR REPLACE TEMP MACRO unix_timestamp() AS epoch(now())::BIGINT, "
     "(x) AS epoch(CAST(x AS TIMESTAMP))::BIGINT",
     "CREATE OR REPLACE TEMP MACRO from_unixtime(x) AS strftime(to_timestamp(x), '%Y-%m-%d %H:%M:%S')",
@@ -704,6 +706,18 @@ _MACROS = [
     "CREATE OR REPLACE TEMP MACRO date_format(d, f) AS strftime(CAST(d AS TIMESTAMP), f)",
     "CREATE OR REPLACE TEMP MACRO to_date(d) AS CAST(d AS DATE)",
 ]
+
+
+def clock_macro(clock: Clock) -> str:
+    """DuckDB's ``now()`` on the sandbox's clock, for a cursor about to run SQL: the cluster's own
+    time (``now()``, ``unix_timestamp()``, ``current_timestamp``…) agrees with the times the sandbox
+    reports, e.g. a transaction's ``LastActiveTimestamp``, however far its clock was moved."""
+    micros = round(clock.offset * 1_000_000)
+    return f"CREATE OR REPLACE TEMP MACRO now() AS get_current_timestamp() + to_microseconds({micros})"
+
+
+# Keywords that are calls without parentheses, and the macro calls they become.
+_CLOCK_WORDS = {"CURRENT_TIMESTAMP": "current_timestamp()", "CURRENT_DATE": "current_date()"}
 
 
 class Executor:
@@ -829,6 +843,8 @@ class Executor:
                 out.append("'" + tok.value.replace("'", "''") + "'")
             elif tok.is_word("LARGEINT"):
                 out.append("HUGEINT")  # the only StarRocks type name DuckDB does not know
+            elif tok.kind == ddl.WORD and tok.value in _CLOCK_WORDS and not _called(S, n):
+                out.append(_CLOCK_WORDS[tok.value])
             elif tok.kind == ddl.QIDENT:
                 out.append(quote_ident(tok.value))
             else:
@@ -966,6 +982,7 @@ class Executor:
         return []
 
     def _prepare_cursor(self, cur: duckdb.DuckDBPyConnection, db: str | None, info: set[str]) -> None:
+        cur.execute(clock_macro(self.sb.clock))
         for m in _MACROS:
             cur.execute(m)
         if db is not None and self.sb.engine.database(db) is not None:
@@ -1564,6 +1581,12 @@ def _column_name(name: str) -> str:
     if name == "count_star()":
         return "count(*)"
     return name
+
+
+def _called(S: list[ddl.Token], k: int) -> bool:
+    """Whether the word at ``k`` is a call (a "(" follows) or a name qualified by another."""
+    after = S[k + 1] if k + 1 < len(S) else None
+    return (after is not None and after.text == "(") or (k > 0 and S[k - 1].text == ".")
 
 
 def _matching(toks: list[ddl.Token], open_at: int) -> int:

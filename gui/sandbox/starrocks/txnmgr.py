@@ -42,6 +42,7 @@ from .loader import (
     plan,
     staging_name,
 )
+from .sql import clock_macro
 from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords
 
 if TYPE_CHECKING:
@@ -491,6 +492,8 @@ class TxnManager:
         check_decompressed(body, p.params, self.max_body_bytes)
         cur = self.sb.store.new_cursor()
         try:
+            # now() and the functions made of it in `columns` and `where` read the sandbox's clock.
+            cur.execute(clock_macro(self.sb.clock))
             return load_file(cur, p, body, staging_name(t.txn_id), (t.loads + 1) << 40, txn_dir)
         finally:
             cur.close()
