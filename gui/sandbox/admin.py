@@ -22,11 +22,20 @@ in seconds instead of one create operation per table. Request: ``{"instance": "<
 named ``prefix`` + the number 1…N zero-padded to N's width. Reply 201: ``{"status": "OK", "count":
 N, "first": "<name>", "last": "<name>"}``; errors as AI Lake problem documents (400 bad body or
 name, 401, 404 no such instance or table, 409 a name taken), nothing made.
+
+``POST /_sandbox/clock`` (Basic auth as the FE user) moves the sandbox's time forward (see clock.py):
+request ``{"advance": SECONDS}`` (a number, 0 or more). Before answering, everything that fell due
+is done: transactions past their timeout aborted, Huawei jobs completed and applied, AI Lake
+operations carried out, pipes polled. Reply 200: ``{"status": "OK", "offset": <seconds ahead of the
+wall clock>, "now": "<the sandbox's time, ISO 8601 UTC>"}``; ``GET`` answers the same without moving
+it. 400 ``{"status": "FAILED", "msg": …}`` for a bad body, 401 without the FE user's credentials,
+415 for a body that is not JSON.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -64,7 +73,31 @@ class Admin:
         return [
             Route("/_sandbox/sql", self.sql, methods=["POST"]),
             Route("/_sandbox/ailake/pipe-tables/copy", self.copy_pipe_tables, methods=["POST"]),
+            Route("/_sandbox/clock", self.clock, methods=["GET", "POST"]),
         ]
+
+    async def clock(self, request: Request) -> Response:
+        if auth.check(self.sb.config, request) is None:
+            return auth.fe_unauthorized(request)
+        if request.method == "POST":
+            if not is_json(request):
+                return json_response({"status": "FAILED", "msg": NOT_JSON}, status=415)
+            try:
+                body = json.loads(await request.body() or b"{}")
+            except ValueError:
+                return json_response({"status": "FAILED", "msg": "Malformed JSON body"}, status=400)
+            step = body.get("advance") if isinstance(body, dict) and set(body) == {"advance"} else None
+            if isinstance(step, bool) or not isinstance(step, int | float):
+                return json_response(
+                    {"status": "FAILED", "msg": 'The body must be {"advance": SECONDS}'}, status=400
+                )
+            try:
+                await self.sb.advance_clock(step if isinstance(step, float) else _as_float(step))
+            except ValueError as e:
+                return json_response({"status": "FAILED", "msg": str(e)}, status=400)
+        clock = self.sb.clock
+        now = datetime.fromtimestamp(clock.now(), UTC).isoformat(timespec="milliseconds")
+        return json_response({"status": "OK", "offset": clock.offset, "now": now.replace("+00:00", "Z")})
 
     async def copy_pipe_tables(self, request: Request) -> Response:
         try:
@@ -215,7 +248,7 @@ class Admin:
             if c.name.lower() in provided:
                 select.append(f"CAST(src.{quote_ident('c' + str(provided[c.name.lower()]))} AS {duck})")
             elif c.default == "CURRENT_TIMESTAMP":
-                select.append(f"CAST(current_timestamp AS {duck})")
+                select.append(f"CAST(now() AS {duck})")  # the sandbox's clock (sql.clock_macro)
             elif c.default is not None:
                 select.append(f"CAST({sqlapi._sql_str(c.default)} AS {duck})")
             elif not c.nullable:
@@ -274,6 +307,13 @@ class Admin:
             raise EngineError(_duck_message(e), 1064) from e
         if row and row[0]:
             raise EngineError("Insert has filtered data in strict mode", 1064)
+
+
+def _as_float(n: int) -> float:
+    try:
+        return float(n)
+    except OverflowError:
+        return float("inf")  # refused by the clock as any step too large
 
 
 def _need_db(db: str | None) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from .clock import Clock
 from .config import SandboxConfig
 from .engine import Engine
 from .metrics import Metrics
@@ -18,20 +19,24 @@ from .store import Store
 
 log = logging.getLogger("starrocks_console.sandbox")
 
+CLOCK_KIND = "sandbox_clock"
+
 
 class Sandbox:
-    """Everything the services share: settings, the store, the StarRocks engine, the addresses
-    it listens on, and the background sweepers (timeouts, jobs, pipe polling)."""
+    """Everything the services share: settings, the store, the clock, the StarRocks engine, the
+    addresses it listens on, and the background sweepers (timeouts, jobs, pipe polling)."""
 
     def __init__(self, config: SandboxConfig, data_dir: Path) -> None:
         self.config = config
         self.data_dir = data_dir
         self.store = Store(data_dir / "sandbox.duckdb")
-        self.engine = Engine(self.store)
+        kept = self.store.get(CLOCK_KIND, "offset") or {}
+        self.clock = Clock(kept.get("offset", 0.0))
+        self.engine = Engine(self.store, self.clock)
         self.metrics = Metrics()
         self.fe_url = ""
         self.be_url = ""
-        self._sweepers: list[Callable[[], Awaitable[None]]] = []
+        self._sweepers: list[tuple[Callable[[], Awaitable[None]], asyncio.Lock]] = []
         self._tasks: list[asyncio.Task[None]] = []
         # Imported here: each service module registers its routes, seed and sweepers on this object.
         from . import admin
@@ -52,8 +57,9 @@ class Sandbox:
         return self.be_url.split("://", 1)[1]
 
     def add_sweeper(self, fn: Callable[[], Awaitable[None]]) -> None:
-        """Register work to repeat every ``sweep_seconds`` while the sandbox runs."""
-        self._sweepers.append(fn)
+        """Register work to repeat every ``sweep_seconds`` while the sandbox runs (and at once
+        whenever the clock is moved). One round of a sweeper never overlaps another."""
+        self._sweepers.append((fn, asyncio.Lock()))
 
     def fe_app(self) -> Starlette:
         routes: list[BaseRoute] = [
@@ -68,18 +74,37 @@ class Sandbox:
         return Starlette(routes=self.starrocks.be_routes())
 
     async def start_background(self) -> None:
-        for fn in self._sweepers:
-            self._tasks.append(asyncio.create_task(self._sweep(fn)))
+        for fn, lock in self._sweepers:
+            self._tasks.append(asyncio.create_task(self._sweep(fn, lock)))
 
-    async def _sweep(self, fn: Callable[[], Awaitable[None]]) -> None:
+    async def _sweep(self, fn: Callable[[], Awaitable[None]], lock: asyncio.Lock) -> None:
         while True:
+            await self._sweep_once(fn, lock)
+            await asyncio.sleep(self.config.sweep_seconds)
+
+    @staticmethod
+    async def _sweep_once(fn: Callable[[], Awaitable[None]], lock: asyncio.Lock) -> None:
+        async with lock:
             try:
                 await fn()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a sweeper must outlive one bad round
                 log.exception("sandbox sweeper %s failed", getattr(fn, "__qualname__", fn))
-            await asyncio.sleep(self.config.sweep_seconds)
+
+    async def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox's time forward and carry out, before returning, everything that fell
+        due: timed-out transactions aborted, jobs settled, operations run, pipes polled. Returns the
+        new offset. Raises ValueError for a step that is not a finite, non-negative number."""
+        offset = self.clock.advance(seconds)
+        await self.store.run(self._keep_offset)
+        for fn, lock in self._sweepers:
+            await self._sweep_once(fn, lock)
+        return offset
+
+    def _keep_offset(self) -> None:
+        # The offset as it is when written: of two advances racing here, the last write holds both.
+        self.store.put(CLOCK_KIND, "offset", {"offset": self.clock.offset})
 
     async def stop(self) -> None:
         for t in self._tasks:

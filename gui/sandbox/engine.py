@@ -9,12 +9,12 @@ rows are merged in.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
 
+from .clock import Clock
 from .store import RESERVED_SCHEMAS, Store
 
 
@@ -214,8 +214,9 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,255}$")
 class Engine:
     """Databases and tables of the emulated StarRocks cluster."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
+        self.clock = clock
 
     # -- databases -----------------------------------------------------------------------------
     def databases(self) -> list[str]:
@@ -235,7 +236,7 @@ class Engine:
             with self.store.cursor() as cur:
                 cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}")
             self.store.put(
-                "database", name, {"name": name, "id": self.store.next_id(), "created_at": time.time()}
+                "database", name, {"name": name, "id": self.store.next_id(), "created_at": self.clock.now()}
             )
 
     def drop_database(self, name: str, if_exists: bool = False) -> None:
@@ -339,7 +340,7 @@ class Engine:
             with self.store.cursor() as cur:
                 cur.execute(f"CREATE TABLE {qualified(t.db, t.name)} ({cols_sql})")
             t.table_id = self.store.next_id()
-            t.created_at = time.time()
+            t.created_at = self.clock.now()
             self.store.put("table", f"{t.db}.{t.name}", t.to_doc())
         return t
 

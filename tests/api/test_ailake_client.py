@@ -1,5 +1,6 @@
 """The AI Lake client over real HTTP against the shared sandbox: every call, the documented
-refusals, failed operations, the token's safety and the headers on the wire."""
+refusals, failed operations, the token's safety and the headers on the wire. While an operation is
+pending, each look of the client's wait moves the sandbox's clock on instead of waiting."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import asyncio
 import logging
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 from conftest import SandboxProcess
+from sandboxclock import advancing
 
 from gui.api import errors
 from gui.api.ailake import (
@@ -50,6 +53,13 @@ def write_parquet(path: Path, select_sql: str) -> None:
     finally:
         con.close()
     tmp.replace(path)
+
+
+async def finish(
+    c: AILakeClient, sp: SandboxProcess, op_id: str, note: Callable[[Any], object] | None = None
+) -> SucceededOperation:
+    """The client's own wait, the sandbox's clock moved on at each look while the operation is pending."""
+    return await c.wait(op_id, progress=advancing(sp, 1.0, note), timeout=60)
 
 
 def sales_request(name: str, **extra: Any) -> dict[str, Any]:
@@ -94,7 +104,7 @@ async def test_services_status_and_commands(sandbox: SandboxProcess) -> None:
         status = await c.service_status(pipes.service_id)
         assert isinstance(status, dict) and status
         op = await c.run_service_command(pipes.service_id, "poll", context={"reason": "test"})
-        done = await c.wait(op, timeout=20)
+        done = await finish(c, sandbox, op)
         assert done.kind == "run-service-command"
         with pytest.raises(errors.NotFound):
             await c.run_service_command(pipes.service_id, "no-such-command")
@@ -120,14 +130,10 @@ async def test_pipe_table_lifecycle_with_every_field(sandbox: SandboxProcess) ->
         polling_interval_seconds=3600,
     )
     seen: list[Operation] = []
-
-    async def progress(op: Operation) -> None:
-        seen.append(op)
-
     async with lake(sandbox) as c:
         op_id = await c.create_pipe_table("demo", request)
         uuid.UUID(op_id)
-        done = await c.wait(op_id, progress=progress, timeout=30)
+        done = await finish(c, sandbox, op_id, seen.append)
         assert done.id == op_id and done.kind == "create-pipe-table"
         assert isinstance(seen[0], PendingOperation) and seen[-1] == done
 
@@ -153,17 +159,17 @@ async def test_pipe_table_lifecycle_with_every_field(sandbox: SandboxProcess) ->
         op_id = await c.refresh_partition(
             "demo", name, {"year": "2024", "month": "02"}, partition_columns=table.partition_columns
         )
-        refreshed = await c.wait(op_id, timeout=30)
+        refreshed = await finish(c, sandbox, op_id)
         assert refreshed.kind == "refresh-partition"
         assert count(sandbox, name) == 890
 
-        analyzed = await c.wait(await c.analyze_statistics("demo", [name]), timeout=30)
+        analyzed = await finish(c, sandbox, await c.analyze_statistics("demo", [name]))
         assert analyzed.kind == "analyze-statistics"
         assert analyzed.result == {"tablesAnalyzed": 1}
-        everything = await c.wait(await c.analyze_statistics("demo"), timeout=30)
+        everything = await finish(c, sandbox, await c.analyze_statistics("demo"))
         assert everything.result is not None and everything.result["tablesAnalyzed"] >= 2
 
-        deleted = await c.wait(await c.delete_pipe_table("demo", name), timeout=30)
+        deleted = await finish(c, sandbox, await c.delete_pipe_table("demo", name))
         assert deleted.kind == "delete-pipe-table"
         with pytest.raises(errors.NotFound):
             await c.get_pipe_table("demo", name)
@@ -181,12 +187,12 @@ async def test_refresh_reloads_a_corrected_partition(sandbox: SandboxProcess) ->
     try:
         async with lake(sandbox) as c:
             request = sales_request(name, pathPrefix=f"{folder}/", pollingIntervalSeconds=3600)
-            await c.wait(await c.create_pipe_table("demo", request), timeout=30)
+            await finish(c, sandbox, await c.create_pipe_table("demo", request))
             assert count(sandbox, name) == 14
             write_parquet(root / "day=1" / "part-0.parquet", rows.format(3))
-            await c.wait(await c.refresh_partition("demo", name, {"day": "1"}), timeout=30)
+            await finish(c, sandbox, await c.refresh_partition("demo", name, {"day": "1"}))
             assert count(sandbox, name) == 7
-            await c.wait(await c.delete_pipe_table("demo", name), timeout=30)
+            await finish(c, sandbox, await c.delete_pipe_table("demo", name))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -205,9 +211,9 @@ async def test_aggregate_table_with_checked_overrides(sandbox: SandboxProcess) -
         distributionConfig={"type": "hash", "columns": ["region"]},
     )
     async with lake(sandbox) as c:
-        await c.wait(await c.create_pipe_table("demo", request, columns=columns), timeout=30)
+        await finish(c, sandbox, await c.create_pipe_table("demo", request, columns=columns))
         assert count(sandbox, name) == len(sandbox.query("SELECT DISTINCT region FROM sales", db="demo"))
-        await c.wait(await c.delete_pipe_table("demo", name), timeout=30)
+        await finish(c, sandbox, await c.delete_pipe_table("demo", name))
 
 
 # -- refusals ------------------------------------------------------------------------------------------
@@ -255,7 +261,7 @@ async def test_failed_operations_carry_the_operation_error(sandbox: SandboxProce
     async with lake(sandbox) as c:
         op_id = await c.create_pipe_table("demo", sales_request(unique("none"), pathPrefix="no/such/folder/"))
         with pytest.raises(errors.OperationFailed) as failed:
-            await c.wait(op_id, timeout=30)
+            await finish(c, sandbox, op_id)
         e = failed.value
         assert e.status == 400 and e.code
         assert "no/such/folder/" in e.message and op_id in e.message
@@ -268,11 +274,11 @@ async def test_failed_operations_carry_the_operation_error(sandbox: SandboxProce
         # when the client was not given the columns to check it first.
         agg = sales_request(unique("agg"), keyConfig={"type": "aggregate", "columns": ["order_id"]})
         with pytest.raises(errors.OperationFailed) as no_overrides:
-            await c.wait(await c.create_pipe_table("demo", agg), timeout=30)
+            await finish(c, sandbox, await c.create_pipe_table("demo", agg))
         assert no_overrides.value.status == 400
 
         with pytest.raises(errors.OperationFailed) as unknown_table:
-            await c.wait(await c.analyze_statistics("demo", ["no_such_table"]), timeout=30)
+            await finish(c, sandbox, await c.analyze_statistics("demo", ["no_such_table"]))
         assert unknown_table.value.status == 404
 
 
@@ -412,7 +418,7 @@ async def test_headers_on_the_wire_and_no_token_in_logs(
         await c.get_database_instance("demo")
         my_id = str(uuid.uuid4())
         assert await c.analyze_statistics("demo", ["sales"], operation_id=my_id) == my_id
-        await c.wait(my_id, timeout=30)
+        await finish(c, sandbox, my_id)
         with pytest.raises(errors.Conflict):
             await c.analyze_statistics("demo", ["sales"], operation_id=my_id)
         with pytest.raises(errors.NotFound) as missing:
@@ -433,5 +439,5 @@ async def test_a_lost_answer_is_followed_by_its_operation_id(sandbox: SandboxPro
     async with Proxy(sandbox.url) as proxy, AILakeClient(proxy.url, token, FAST, poll_interval=0.05) as c:
         proxy.drop_answers = 1
         op_id = await c.analyze_statistics("demo", ["sales"])
-        done = await c.wait(op_id, timeout=30)
+        done = await finish(c, sandbox, op_id)
         assert isinstance(done, SucceededOperation) and done.kind == "analyze-statistics"

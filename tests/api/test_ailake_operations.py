@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import SandboxProcess
+from sandboxclock import advancing
 
 from gui.api import errors
-from gui.api.ailake import AILakeClient, PendingOperation
+from gui.api.ailake import AILakeClient, PendingOperation, SucceededOperation
 from gui.api.transport import TransportConfig
 
 STORAGE = "sandbox-lake"
@@ -21,6 +23,13 @@ FAST = TransportConfig(retries=1, backoff_base=0.01, backoff_max=0.05)
 
 def lake(sp: SandboxProcess, **kwargs: Any) -> AILakeClient:
     return AILakeClient(sp.url, sp.info["ailake"]["token"], FAST, poll_interval=0.05, **kwargs)
+
+
+async def finish(
+    c: AILakeClient, sp: SandboxProcess, op_id: str, note: Callable[[Any], object] | None = None
+) -> SucceededOperation:
+    """The client's own wait, the sandbox's clock moved on at each look while the operation is pending."""
+    return await c.wait(op_id, progress=advancing(sp, 1.0, note), timeout=60)
 
 
 def sales_request(name: str, **extra: Any) -> dict[str, Any]:
@@ -41,8 +50,11 @@ async def test_wait_times_out_and_can_be_cancelled(sandbox_factory: Any) -> None
 
         polls: list[str] = []
         waiting = asyncio.create_task(c.wait(op_id, progress=lambda op: polls.append(op.status)))
-        await asyncio.sleep(0.3)
-        assert not waiting.done() and polls
+        deadline = time.monotonic() + 30
+        while not polls:
+            assert time.monotonic() < deadline, "the wait never looked at the operation"
+            await asyncio.sleep(0.01)
+        assert not waiting.done()
         started = time.monotonic()
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -61,7 +73,7 @@ async def test_lists_page_lazily_and_stop_at_the_end(sandbox_factory: Any) -> No
             await c.create_pipe_table("demo", sales_request(n, pollingIntervalSeconds=3600)) for n in names
         ]
         for op in ops:
-            await c.wait(op, timeout=60)
+            await finish(c, sp, op)
         expected = sorted([*names, "sales"])
 
         pager = c.list_pipe_tables("demo", page_size=3)
@@ -93,7 +105,7 @@ async def test_database_instance_from_provisioning_to_cascading_deprovision(sand
         op_id = await c.provision_database_instance(
             name, [storage.storage_id], data_source_id=f"{name}_ds", data_source_name="Lake"
         )
-        done = await c.wait(op_id, timeout=30)
+        done = await finish(c, sp, op_id)
         assert done.kind == "provision-database"
         instance = await c.get_database_instance(name)
         assert instance.storage_ids == [storage.storage_id]
@@ -113,13 +125,13 @@ async def test_database_instance_from_provisioning_to_cascading_deprovision(sand
         with pytest.raises(errors.Conflict):
             await c.remove_data_source(name, f"{name}_ds")
 
-        await c.wait(await c.create_pipe_table(instance.id, sales_request("kept")), timeout=60)
+        await finish(c, sp, await c.create_pipe_table(instance.id, sales_request("kept")))
         with pytest.raises(errors.OperationFailed) as refused:
-            await c.wait(await c.deprovision_database_instance(name), timeout=30)
+            await finish(c, sp, await c.deprovision_database_instance(name))
         assert refused.value.status == 409
         assert (await c.get_pipe_table(name, "kept")).database_name == name
 
-        gone = await c.wait(await c.deprovision_database_instance(name, cascade=True), timeout=30)
+        gone = await finish(c, sp, await c.deprovision_database_instance(name, cascade=True))
         assert gone.kind == "deprovision-database"
         with pytest.raises(errors.NotFound):
             await c.get_database_instance(name)

@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 from conftest import SandboxProcess
 from pydantic import SecretStr
+from sandboxclock import advance
 
 from gui.api import errors
 from gui.api.huawei import AkSkCredentials, HuaweiCloudClient, PasswordCredentials
 from gui.api.transport import TransportConfig
 
 FAST = TransportConfig(retries=1, backoff_base=0.01, backoff_max=0.05)
+# Long enough that the wall clock never reaches it during a test: the sandbox's clock is moved.
+TOKEN_SECONDS = 600
 
 
 def make(
@@ -100,14 +103,17 @@ async def test_token_is_cached_and_shared(sandbox: SandboxProcess, caplog: pytes
 async def test_token_renewed_before_it_expires(
     sandbox_factory: Callable[..., SandboxProcess], caplog: pytest.LogCaptureFixture
 ) -> None:
-    sp = sandbox_factory("--token-seconds", "2")
+    sp = sandbox_factory("--token-seconds", str(TOKEN_SECONDS))
     caplog.set_level(logging.DEBUG, logger="starrocks_console")
-    async with make(sp, password(sp)) as hw:
+    # Time passes for both: the sandbox's clock is moved, and the client reads one moved alike.
+    moved = [0.0]
+    async with make(sp, password(sp), clock=lambda: time.time() + moved[0]) as hw:
         await hw.list_datastores()
         assert hw.token_source is not None
         first = hw.token_source.token
-        assert first is not None and first.lifetime is not None and first.lifetime <= 2.5
-        await asyncio.sleep(2.1)
+        assert first is not None and first.lifetime == pytest.approx(TOKEN_SECONDS)
+        # Five seconds before it expires: inside the client's margin (a tenth of its life).
+        moved[0] = advance(sp, TOKEN_SECONDS - 5)["offset"]
         await hw.list_datastores()
         assert hw.token_source.logins == 2 and hw.token_source.token is not first
         # Renewed from its expiry, so the service never had to refuse it.
@@ -120,11 +126,11 @@ async def test_refused_token_is_renewed_once_and_the_call_retried(
 ) -> None:
     """A computer clock an hour behind keeps a token the service has already expired: the 401 is
     answered by logging in again and sending the call once more."""
-    sp = sandbox_factory("--token-seconds", "2")
+    sp = sandbox_factory("--token-seconds", str(TOKEN_SECONDS))
     caplog.set_level(logging.DEBUG, logger="starrocks_console")
     async with make(sp, password(sp), clock=lambda: time.time() - 3600) as hw:
         await hw.list_datastores()
-        await asyncio.sleep(2.2)
+        advance(sp, TOKEN_SECONDS)
         caplog.clear()
         stores = await hw.list_datastores()
         assert stores and stores[0].name == "3.1"
@@ -133,7 +139,7 @@ async def test_refused_token_is_renewed_once_and_the_call_retried(
         assert http_lines(caplog, "<- 401", "/htap/datastores/") == 1
         assert http_lines(caplog, "-> POST", "/v3/auth/tokens") == 1
         # A change is retried after a renewed token too: the refused attempt did nothing.
-        await asyncio.sleep(2.2)
+        advance(sp, TOKEN_SECONDS)
         job = await hw.restart_starrocks_instance("5a0c7e1f2b3d4c5e8f9a0b1c2d3e4f50in17")
         assert job and hw.token_source.logins == 3
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import SandboxProcess
 from pydantic import SecretStr
+from sandboxclock import advancing
 
 from gui.api import errors
 from gui.api.huawei import (
@@ -32,6 +34,7 @@ UNKNOWN_SR = "ffffffffffffffffffffffffffffffffin17"
 UNKNOWN_TAURUS = "ffffffffffffffffffffffffffffffffin07"
 ROOT_PASSWORD = "Test@123!"
 KINDS = ["password", "aksk"]
+JOB_SECONDS = 100
 
 
 def credentials(sp: SandboxProcess, kind: str) -> PasswordCredentials | AkSkCredentials:
@@ -327,7 +330,10 @@ async def test_server_side_create_refusals(sandbox: SandboxProcess, kind: str) -
 async def test_lifecycle_create_resize_restart_users_delete(
     sandbox_factory: Callable[..., SandboxProcess], kind: str
 ) -> None:
-    sp = sandbox_factory()
+    # Jobs that end only when the test moves the sandbox's clock: each look of wait_for moves it on.
+    sp = sandbox_factory("--job-seconds", str(JOB_SECONDS))
+    quarter = advancing(sp, JOB_SECONDS / 4)
+    whole = advancing(sp, JOB_SECONDS)
     async with client(sp, kind) as hw:
         taurus = next(i for i in (await hw.list_taurus_instances()).instances if i.name == "taurus-reporting")
         az = f"{sp.info['huawei']['region']}a"
@@ -344,10 +350,12 @@ async def test_lifecycle_create_resize_restart_users_delete(
         assert listed[sr_id].status == "creating"
 
         seen: list[Job] = []
-        job = await hw.wait_for(created.job_id, poll_interval=0.05, max_interval=0.1, on_progress=seen.append)
+        job = await hw.wait_for(
+            created.job_id, poll_interval=0.01, on_progress=advancing(sp, JOB_SECONDS / 4, seen.append)
+        )
         assert job.status == "Completed" and job.instance and job.instance.id == sr_id
         statuses = [j.status for j in seen]
-        assert statuses[-1] == "Completed" and "Running" in statuses
+        assert statuses == ["Pending", "Running", "Running", "Running", "Completed"]
         assert any(j.percent is not None and 0 <= j.percent <= 100 for j in seen if j.status == "Running")
         shown = await hw.show_starrocks_instance(taurus.id, sr_id)
         assert shown.status == "normal" and not shown.busy
@@ -365,13 +373,15 @@ async def test_lifecycle_create_resize_restart_users_delete(
         assert e.request_id and "wait" in (e.hint or "")
         with pytest.raises(errors.Conflict):
             await hw.delete_starrocks_instance(taurus.id, sr_id)
-        await hw.wait_for(resize_job, poll_interval=0.05, max_interval=0.1)
+        await hw.wait_for(resize_job, poll_interval=0.01, on_progress=quarter)
         resized = await hw.show_starrocks_instance(taurus.id, sr_id)
         assert bigger.id in {n.flavor_id for n in resized.nodes_of("be")}
 
-        await hw.wait_for(await hw.restart_starrocks_instance(sr_id), poll_interval=0.05)
+        await hw.wait_for(await hw.restart_starrocks_instance(sr_id), poll_interval=0.01, on_progress=whole)
         node = resized.nodes[0]
-        node_job = await hw.wait_for(await hw.restart_starrocks_node(sr_id, node.id), poll_interval=0.05)
+        node_job = await hw.wait_for(
+            await hw.restart_starrocks_node(sr_id, node.id), poll_interval=0.01, on_progress=whole
+        )
         assert node_job.status == "Completed"
 
         # Database users (on the seeded instance, whose catalog has the demo database).
@@ -396,7 +406,7 @@ async def test_lifecycle_create_resize_restart_users_delete(
             await hw.delete_database_user(HTAP, user)
 
         workflow = await hw.delete_starrocks_instance(taurus.id, sr_id)
-        done = await hw.wait_for(workflow, poll_interval=0.05)
+        done = await hw.wait_for(workflow, poll_interval=0.01, on_progress=whole)
         assert done.status == "Completed"
         with pytest.raises(errors.NotFound):
             await hw.show_starrocks_instance(taurus.id, sr_id)
@@ -422,8 +432,10 @@ async def test_wait_for_times_out_and_can_be_cancelled(
             progress.append(job)
 
         task = asyncio.create_task(hw.wait_for(job_id, poll_interval=0.05, on_progress=note))
+        deadline = time.monotonic() + 30
         while not progress:
-            await asyncio.sleep(0.02)
+            assert time.monotonic() < deadline, "the wait never reported the job"
+            await asyncio.sleep(0.01)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

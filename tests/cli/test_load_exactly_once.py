@@ -13,15 +13,15 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SandboxProcess
+from conftest import ROOT, SandboxProcess, wait_until
 from faultproxy import FaultProxy, Rule
+from sandboxclock import advance
 
 from gui.api.starrocks import LoadOptions, StarRocksClient
 from gui.api.transport import TransportConfig
@@ -131,7 +131,8 @@ def test_clean_load(faulty: Faulty, data_file: Path, journal: Journal) -> None:
         ("fe", Rule("POST", r"/api/transaction/commit", "drop")),  # committed, the answer lost
         ("fe", Rule("POST", r"/api/transaction/commit", "status", status=502)),  # not committed: 5xx
         ("fe", Rule("GET", r"/api/[^/]+/get_load_state", "status", status=503, times=3)),
-        ("be", Rule("PUT", LOAD, "cut", skip=1, times=3)),  # fails again on the retries
+        # Fails again on the retries: the loader's own backoff (up to seconds per retry) runs on.
+        pytest.param("be", Rule("PUT", LOAD, "cut", skip=1, times=3), marks=pytest.mark.slow),
     ],
     ids=[
         "chunk-cut",
@@ -161,10 +162,29 @@ def test_transaction_timeout_restarts_under_the_same_label(
     faulty: Faulty, data_file: Path, journal: Journal
 ) -> None:
     db = new_table(faulty.sp)
-    # The third chunk arrives after the transaction's 2 s timeout: the sandbox aborts it.
-    faulty.be.add(Rule("PUT", LOAD, "delay", skip=2, seconds=3.5))
-    out = run_loader(faulty, db, data_file, journal, label="eo_" + uuid.uuid4().hex[:10], timeout=2)
-    assert out.ok and out.restarts >= 1
+    # The third chunk arrives after the transaction's timeout: held on its way while the sandbox's
+    # clock passes the timeout, so the sandbox aborts the transaction before the chunk arrives.
+    paused = faulty.be.add(Rule("PUT", LOAD, "pause", skip=2))
+    result: dict[str, object] = {}
+
+    def load() -> None:
+        try:
+            label = "eo_" + uuid.uuid4().hex[:10]
+            result["out"] = run_loader(faulty, db, data_file, journal, label=label, timeout=60)
+        except Exception as e:  # reported below
+            result["err"] = e
+
+    th = threading.Thread(target=load)
+    th.start()
+    try:
+        assert paused.reached.wait(30), "the load never reached its third chunk"
+        advance(faulty.sp, 61)
+    finally:
+        paused.released.set()
+        th.join(120)
+    assert "err" not in result, result.get("err")
+    out = result["out"]
+    assert isinstance(out, LoadOutcome) and out.ok and out.restarts >= 1
     assert rows_in(faulty.sp, db) == (ROWS, ROWS)
 
 
@@ -179,6 +199,7 @@ def test_refused_data_fails_without_retrying(faulty: Faulty, tmp_path: Path, jou
     assert rows_in(faulty.sp, db) == (0, 0)
 
 
+@pytest.mark.slow
 def test_cluster_down_then_back(sandbox_factory: object, data_file: Path, journal: Journal) -> None:
     """The sandbox stops after prepare (its commit never arrives) and comes back: the prepared
     transaction survived, and the loader, which kept asking, commits it."""
@@ -201,8 +222,10 @@ def test_cluster_down_then_back(sandbox_factory: object, data_file: Path, journa
         th.start()
         assert hold.reached.wait(30)
         sp.kill()
+        asked = len(f.fe.log)
         hold.released.set()
-        time.sleep(1.0)
+        # The loader asks again while the cluster is down (the proxy notes it, then finds no FE).
+        wait_until(lambda: len(f.fe.log) > asked, timeout=60)
         _restart_on(sp, fe_port, be_port)
         th.join(90)
         assert "err" not in result, result.get("err")
@@ -232,6 +255,7 @@ def _restart_on(sp: SandboxProcess, fe_port: str, be_port: str) -> None:
     sp.info = json.loads(sp.proc.stdout.readline())
 
 
+@pytest.mark.slow
 def test_killed_process_is_finished_by_running_the_same_command(
     faulty: Faulty, data_file: Path, tmp_path: Path
 ) -> None:

@@ -331,6 +331,7 @@ def test_a_line_break_in_a_header_value_is_refused_before_begin(
     assert faulty.fe.count("POST", "/api/transaction/begin") == 0
 
 
+@pytest.mark.slow  # the loader keeps asking for --give-up-after seconds of real time
 def test_unknown_after_commit_is_an_error_bounded_by_give_up_after(
     faulty: Faulty, data_file: Path, tmp_path: Path
 ) -> None:

@@ -1,12 +1,13 @@
 """AI Lake pipes at work: files picked up after the polling interval, a partition refreshed after its
-file was overwritten, and everything kept across a restart."""
+file was overwritten, and everything kept across a restart. Time passes by the sandbox's clock switch:
+a pipe's interval is long enough that the wall clock never reaches it during a test."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
-from conftest import SandboxProcess, wait_until
+from conftest import SandboxProcess
+from sandboxclock import advance
 from test_ailake_support import (
     BASE,
     INSTANCES,
@@ -33,7 +34,7 @@ def test_new_files_are_loaded_after_the_polling_interval(sandbox: SandboxProcess
         "pathPrefix": prefix + "/",
         "sourceStorageName": STORAGE,
         "tableName": name,
-        "pollingIntervalSeconds": 2,
+        "pollingIntervalSeconds": 30,
     }
     assert create_table(c, body)["status"] == "succeeded"
     assert count(sandbox, name) == 10
@@ -42,15 +43,16 @@ def test_new_files_are_loaded_after_the_polling_interval(sandbox: SandboxProcess
     # A file at another depth is not the pipe's and is never loaded.
     write_parquet(root / "stray.parquet", rows_sql(99, start=1000))
     # Not before the interval has passed...
-    time.sleep(0.5)
     assert count(sandbox, name) == 10
-    wait_until(lambda: count(sandbox, name) == 14, timeout=10, interval=0.2)
+    advance(sandbox, 30)
+    assert count(sandbox, name) == 14
     assert count(sandbox, name, where="WHERE day = '2024-05-02'") == 4
 
     # An unchanged file is never loaded twice; a second new one is.
     write_parquet(root / "day=2024-05-02" / "part-1.parquet", rows_sql(3, start=70))
-    wait_until(lambda: count(sandbox, name) == 17, timeout=10, interval=0.2)
-    time.sleep(3)
+    advance(sandbox, 30)
+    assert count(sandbox, name) == 17
+    advance(sandbox, 30)
     assert count(sandbox, name) == 17
 
 
@@ -114,7 +116,8 @@ def test_overwritten_files_are_loaded_again_by_the_pipe(sandbox: SandboxProcess)
     assert create_table(c, body)["status"] == "succeeded"
     # A pipe tells files apart by name and content: new content is a new file to load.
     write_parquet(root / "year=2024" / "a.parquet", rows_sql(2, start=40))
-    wait_until(lambda: count(sandbox, name) == 7, timeout=10, interval=0.2)
+    advance(sandbox, 1)
+    assert count(sandbox, name) == 7
     op = wait_operation(
         c,
         accepted(
@@ -128,8 +131,8 @@ def test_overwritten_files_are_loaded_again_by_the_pipe(sandbox: SandboxProcess)
 def test_a_restart_keeps_instances_pipe_tables_and_operations(
     sandbox_factory: Callable[..., SandboxProcess],
 ) -> None:
-    sp = sandbox_factory("--operation-seconds", "2")
-    c = client(sp)
+    sp = sandbox_factory("--operation-seconds", "3600")
+    c = client(sp, step=3600)
     demo_before = c.get(f"{INSTANCES}/demo").json()
     storages_before = c.get(f"{BASE}/objectStorages").json()["data"]
     prefix = unique("keep")
@@ -144,8 +147,8 @@ def test_a_restart_keeps_instances_pipe_tables_and_operations(
     assert c.get(f"{BASE}/operations/{pending}").json()["status"] == "pending"
     c.close()
 
-    sp.restart("--operation-seconds", "0.3")
-    c = client(sp)
+    sp.restart()
+    c = client(sp, step=3600)
     assert c.get(f"{INSTANCES}/demo").json()["data"] == demo_before["data"]
     assert c.get(f"{BASE}/objectStorages").json()["data"] == storages_before
     assert c.get(f"{INSTANCES}/demo/pipeTables/{name}").json()["data"] == table_before["data"]
@@ -154,6 +157,8 @@ def test_a_restart_keeps_instances_pipe_tables_and_operations(
     assert count(sp, "sales") == 890
     # The seed does not run twice: no second copy of the sales rows, no second storage.
     assert len(c.get(f"{INSTANCES}/demo/pipeTables", params={"size": 500}).json()["data"]) == 2
+    # Still waiting for its time after the restart, then carried out.
+    assert c.get(f"{BASE}/operations/{pending}").json()["status"] == "pending"
     op = wait_operation(c, pending)
     assert op["status"] == "succeeded" and op["result"]["tablesAnalyzed"] >= 4
 
@@ -183,10 +188,11 @@ def test_a_paused_service_stops_polling(sandbox_factory: Callable[..., SandboxPr
     }
     assert create_table(c, body)["status"] == "succeeded"
     write_parquet(storage_dir(sp) / prefix / "b.parquet", rows_sql(2, start=9))
-    time.sleep(2.5)
+    advance(sp, 5)
     assert count(sp, name) == 2
     assert wait_operation(c, accepted(c.post(f"{run}/resume/run", json={})))["result"] == {"paused": False}
-    wait_until(lambda: count(sp, name) == 4, timeout=10, interval=0.2)
+    advance(sp, 1)
+    assert count(sp, name) == 4
 
 
 def test_the_admin_switch_makes_many_pipe_tables_like_one(

@@ -11,7 +11,6 @@ client deprovisions an empty instance here.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -38,7 +37,10 @@ from gooddata_api_client.model.refresh_partition_request import RefreshPartition
 from gooddata_api_client.model.run_service_command_request import RunServiceCommandRequest
 from gooddata_api_client.model.succeeded_operation import SucceededOperation
 from gooddata_api_client.model.update_database_data_source_request import UpdateDatabaseDataSourceRequest
+from sandboxclock import advance
 from test_ailake_support import STORAGE, count, rows_sql, storage_dir, unique, write_parquet
+
+pytestmark = pytest.mark.fidelity
 
 
 def make_client(sp: SandboxProcess, token: str | None = None, **config: Any) -> ApiClient:
@@ -55,14 +57,14 @@ def api(sandbox: SandboxProcess) -> Iterator[ApiClient]:
         yield client
 
 
-def wait(ops: AILakeServicesOperationsApi, op_id: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
+def wait(sp: SandboxProcess, ops: AILakeServicesOperationsApi, op_id: str, steps: int = 100) -> Any:
+    """The operation once it is no longer pending, the sandbox's clock moved on while it is."""
+    for _ in range(steps):
         op = ops.get_ai_lake_operation(op_id)
         if op.status != "pending":
             return op
-        assert time.monotonic() < deadline, f"operation {op_id} still pending"
-        time.sleep(0.1)
+        advance(sp, 1.0)
+    raise AssertionError(f"operation {op_id} still pending")
 
 
 def test_pipe_table_lifecycle_with_the_generated_client(sandbox: SandboxProcess, api: ApiClient) -> None:
@@ -89,7 +91,7 @@ def test_pipe_table_lifecycle_with_the_generated_client(sandbox: SandboxProcess,
     assert body is None and status == 202
     assert headers["operation-id"] == op_id
     assert headers["operation-location"] == f"/api/v1/ailake/operations/{op_id}"
-    op = wait(ops, op_id)
+    op = wait(sandbox, ops, op_id)
     assert isinstance(op, SucceededOperation)
     assert (op.id, op.kind, op.status) == (op_id, "create-pipe-table", "succeeded")
 
@@ -109,10 +111,8 @@ def test_pipe_table_lifecycle_with_the_generated_client(sandbox: SandboxProcess,
 
     # The pipe picks up a new file after its 1 s interval.
     write_parquet(root / "year=2024" / "month=03" / "p.parquet", rows_sql(5, start=30))
-    deadline = time.monotonic() + 10
-    while count(sandbox, name) != 15:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    advance(sandbox, 1.0)
+    assert count(sandbox, name) == 15
 
     write_parquet(root / "year=2024" / "month=01" / "p.parquet", rows_sql(2, start=90))
     _, status, headers = tables.refresh_ai_lake_pipe_table_partition(
@@ -122,31 +122,31 @@ def test_pipe_table_lifecycle_with_the_generated_client(sandbox: SandboxProcess,
         _return_http_data_only=False,
     )
     assert status == 202
-    op = wait(ops, headers["operation-id"])
+    op = wait(sandbox, ops, headers["operation-id"])
     assert isinstance(op, SucceededOperation) and op.kind == "refresh-partition"
     assert count(sandbox, name, where="WHERE month = '01'") == 2
 
     analyze_id = str(uuid.uuid4())
     tables.analyze_statistics("demo", AnalyzeStatisticsRequest(table_names=[name]), operation_id=analyze_id)
-    op = wait(ops, analyze_id)
+    op = wait(sandbox, ops, analyze_id)
     assert op.kind == "analyze-statistics" and op.result == {"tablesAnalyzed": 1}
 
     _, status, headers = tables.delete_ai_lake_pipe_table("demo", name, _return_http_data_only=False)
     assert status == 202
-    op = wait(ops, headers["operation-id"])
+    op = wait(sandbox, ops, headers["operation-id"])
     assert isinstance(op, SucceededOperation) and op.kind == "delete-pipe-table"
     with pytest.raises(NotFoundException) as e:
         tables.get_ai_lake_pipe_table("demo", name)
     assert e.value.headers["Content-Type"] == "application/problem+json"
 
 
-def test_failed_operation_through_the_generated_client(api: ApiClient) -> None:
+def test_failed_operation_through_the_generated_client(sandbox: SandboxProcess, api: ApiClient) -> None:
     tables, ops = AILakePipeTablesApi(api), AILakeServicesOperationsApi(api)
     request = CreatePipeTableRequest(
         path_prefix="no/such/folder/", source_storage_name=STORAGE, table_name=unique("x")
     )
     _, _, headers = tables.create_ai_lake_pipe_table("demo", request, _return_http_data_only=False)
-    op = wait(ops, headers["operation-id"])
+    op = wait(sandbox, ops, headers["operation-id"])
     assert isinstance(op, FailedOperation)
     # Reading ``op.error`` trips the client's own composed-model check; GoodData's SDK reads it through
     # ``to_dict()``, as here.
@@ -173,7 +173,7 @@ def test_databases_object_storages_and_data_sources(sandbox: SandboxProcess, api
         ProvisionDatabaseInstanceRequest(name=name, storage_ids=[lake.id]), _return_http_data_only=False
     )
     assert status == 202
-    assert wait(ops, headers["operation-id"]).kind == "provision-database"
+    assert wait(sandbox, ops, headers["operation-id"]).kind == "provision-database"
 
     ds = unique("ds")
     added = dbs.add_ai_lake_database_data_source(name, AddDatabaseDataSourceRequest(data_source_id=ds))
@@ -191,13 +191,13 @@ def test_databases_object_storages_and_data_sources(sandbox: SandboxProcess, api
 
     _, status, headers = dbs.deprovision_ai_lake_database_instance(name, _return_http_data_only=False)
     assert status == 202
-    op = wait(ops, headers["operation-id"])
+    op = wait(sandbox, ops, headers["operation-id"])
     assert isinstance(op, SucceededOperation) and op.kind == "deprovision-database"
     with pytest.raises(NotFoundException):
         dbs.get_ai_lake_database_instance(name)
 
 
-def test_services_through_the_generated_client(api: ApiClient) -> None:
+def test_services_through_the_generated_client(sandbox: SandboxProcess, api: ApiClient) -> None:
     svc_api = AILakeServicesOperationsApi(api)
     services = svc_api.list_ai_lake_services(meta_include=["page"])
     svc = services.data[0]
@@ -208,7 +208,7 @@ def test_services_through_the_generated_client(api: ApiClient) -> None:
         svc.id, "poll", RunServiceCommandRequest(context={"by": "sdk"}), _return_http_data_only=False
     )
     assert code == 202
-    op = wait(svc_api, headers["operation-id"])
+    op = wait(sandbox, svc_api, headers["operation-id"])
     assert op.kind == "run-service-command" and set(op.result) == {"filesLoaded", "rowsLoaded"}
 
 

@@ -3,7 +3,6 @@ written into the sandbox's object storage folder."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,18 +10,30 @@ from typing import Any
 import duckdb
 import httpx
 from conftest import SandboxProcess
+from sandboxclock import advance
 
 BASE = "/api/v1/ailake"
 INSTANCES = f"{BASE}/database/instances"
 STORAGE = "sandbox-lake"
 
 
-def client(sp: SandboxProcess, token: str | None = None) -> httpx.Client:
-    return httpx.Client(
-        base_url=sp.url,
-        headers={"Authorization": f"Bearer {token or sp.info['ailake']['token']}"},
-        timeout=30,
-    )
+class LakeClient(httpx.Client):
+    """An AI Lake client of one sandbox, which ``wait_operation`` moves the clock of."""
+
+    def __init__(self, sp: SandboxProcess, token: str | None = None, step: float = 1.0) -> None:
+        super().__init__(
+            base_url=sp.url,
+            headers={"Authorization": f"Bearer {token or sp.info['ailake']['token']}"},
+            timeout=30,
+        )
+        self.sandbox = sp
+        # Seconds the clock moves per look at a pending operation: at least the sandbox's
+        # --operation-seconds.
+        self.step = step
+
+
+def client(sp: SandboxProcess, token: str | None = None, step: float = 1.0) -> LakeClient:
+    return LakeClient(sp, token, step)
 
 
 def unique(prefix: str) -> str:
@@ -53,18 +64,19 @@ def rows_sql(n: int, start: int = 1, label: str = "x") -> str:
     )
 
 
-def wait_operation(c: httpx.Client, op_id: str, timeout: float = 20.0) -> dict[str, Any]:
-    """Poll an operation until it leaves ``pending``; returns its final JSON."""
-    deadline = time.monotonic() + timeout
-    while True:
+def wait_operation(c: httpx.Client, op_id: str, steps: int = 100) -> dict[str, Any]:
+    """The operation's final JSON. While it is pending, the sandbox's clock is moved on by the
+    client's step, which carries out whatever fell due before it answers: no waiting on the wall
+    clock."""
+    assert isinstance(c, LakeClient), "an operation is followed with the client of its sandbox"
+    for _ in range(steps):
         r = c.get(f"{BASE}/operations/{op_id}")
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
         if body["status"] != "pending":
             return body
-        if time.monotonic() > deadline:
-            raise AssertionError(f"operation {op_id} still pending after {timeout}s")
-        time.sleep(0.05)
+        advance(c.sandbox, c.step)
+    raise AssertionError(f"operation {op_id} still pending after the clock moved {steps} times")
 
 
 def accepted(r: httpx.Response) -> str:

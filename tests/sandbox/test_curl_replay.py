@@ -14,7 +14,10 @@ from collections.abc import Iterator
 import pytest
 from conftest import SandboxProcess
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+pytestmark = [
+    pytest.mark.fidelity,
+    pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed"),
+]
 
 
 @pytest.fixture(scope="module")

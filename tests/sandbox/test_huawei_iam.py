@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from huaweicloudsdkgaussdb.v3 import GaussDBClient
 from huaweicloudsdkgaussdb.v3 import model as gm
 from huaweicloudsdkiam.v3 import IamClient
 from huaweicloudsdkiam.v3 import model as im
+from sandboxclock import advance
 from test_huawei_support import TAURUS_ID, Api, error, get_token, hw, signed, token_body
 
 DATASTORES = "/htap/datastores/star-rocks"
@@ -126,12 +126,12 @@ def test_unknown_api_and_wrong_method_are_apigw_404(sandbox: SandboxProcess) -> 
 
 
 def test_expired_token_is_refused(sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STARROCKS_SANDBOX_TOKEN_SECONDS", "1")
+    monkeypatch.setenv("STARROCKS_SANDBOX_TOKEN_SECONDS", "60")
     sp = sandbox_factory()
     token = get_token(sp)
     url = f"{sp.url}/v3/{hw(sp)['project_id']}{DATASTORES}"
     assert httpx.get(url, headers={"X-Auth-Token": token}).status_code == 200
-    time.sleep(1.2)
+    advance(sp, 60)
     r = httpx.get(url, headers={"X-Auth-Token": token})
     assert error(r, 401, "APIGW.0301")["error_msg"].startswith(
         "Incorrect IAM authentication information: token expires, expires_at: "
@@ -275,6 +275,7 @@ def test_x_project_id_must_match_the_path(sandbox: SandboxProcess) -> None:
 
 
 # -- the vendor's SDKs -------------------------------------------------------------------------
+@pytest.mark.fidelity
 def test_iam_sdk_gets_a_token_that_the_gaussdb_api_accepts(sandbox: SandboxProcess) -> None:
     h = hw(sandbox)
     client = (
@@ -306,6 +307,7 @@ def test_iam_sdk_gets_a_token_that_the_gaussdb_api_accepts(sandbox: SandboxProce
     assert e.value.status_code == 401 and e.value.request_id
 
 
+@pytest.mark.fidelity
 def test_sdk_finds_the_project_id_through_iam_when_not_given(sandbox: SandboxProcess) -> None:
     h = hw(sandbox)
     creds = BasicCredentials(h["ak"], h["sk"]).with_iam_endpoint(sandbox.url)

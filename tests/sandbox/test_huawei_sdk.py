@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SandboxProcess, wait_until
+from conftest import SandboxProcess
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkgaussdb.v3 import GaussDBClient
 from huaweicloudsdkgaussdb.v3 import model as m
+from sandboxclock import advance
 from test_huawei_support import SEEDED_SR_ID, TAURUS_ID, hw
+
+pytestmark = pytest.mark.fidelity
+
+JOB_SECONDS = 100
 
 
 def _client(sp: SandboxProcess, sk: str | None = None) -> GaussDBClient:
@@ -20,17 +25,18 @@ def _client(sp: SandboxProcess, sk: str | None = None) -> GaussDBClient:
     return GaussDBClient.new_builder().with_credentials(creds).with_endpoints([sp.url]).build()
 
 
-def _wait(client: GaussDBClient, job_id: str) -> list[str]:
+def _wait(sp: SandboxProcess, client: GaussDBClient, job_id: str) -> list[str]:
+    """The states a job went through until it completed, the sandbox's clock moved a quarter of
+    JOB_SECONDS at a time."""
     states: list[str] = []
-
-    def done() -> bool:
+    for _ in range(10):
         job = client.show_gauss_my_sql_job_info(m.ShowGaussMySqlJobInfoRequest(id=job_id)).job
         if not states or states[-1] != job.status:
             states.append(job.status)
-        return bool(job.status == "Completed")
-
-    wait_until(done, timeout=10, interval=0.03)
-    return states
+        if job.status == "Completed":
+            return states
+        advance(sp, JOB_SECONDS / 4)
+    raise AssertionError(f"job {job_id} not completed: {states}")
 
 
 def _show(client: GaussDBClient, sr_id: str) -> Any:
@@ -41,7 +47,8 @@ def _show(client: GaussDBClient, sr_id: str) -> Any:
 # The SDK marks list_gauss_my_sql_instances deprecated; it is still the documented call.
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_starrocks_instance_lifecycle_through_the_sdk(sandbox_factory: Any) -> None:
-    sp = sandbox_factory()
+    # Jobs that never end on their own: the instance is busy until the test moves the clock.
+    sp = sandbox_factory("--job-seconds", str(JOB_SECONDS))
     region = hw(sp)["region"]
     client = _client(sp)
 
@@ -99,7 +106,7 @@ def test_starrocks_instance_lifecycle_through_the_sdk(sandbox_factory: Any) -> N
     )
     assert created.status_code == 201 and created.instance.status == "creating"
     sr_id = created.instance.id
-    assert _wait(client, created.job_id)[-1] == "Completed"
+    assert _wait(sp, client, created.job_id) == ["Pending", "Running", "Completed"]
     shown = _show(client, sr_id)
     assert (
         shown.status == "normal"
@@ -116,23 +123,23 @@ def test_starrocks_instance_lifecycle_through_the_sdk(sandbox_factory: Any) -> N
     with pytest.raises(ClientRequestException) as busy:
         client.restart_starrocks_instance(m.RestartStarrocksInstanceRequest(starrocks_instance_id=sr_id))
     assert busy.value.status_code == 409 and busy.value.error_code == "DBS.200019" and busy.value.request_id
-    _wait(client, resize.job_id)
+    _wait(sp, client, resize.job_id)
     be_node = _show(client, sr_id).groups[1].nodes[0]
     assert be_node.flavor_id == be_big.id and be_node.cpu == be_big.vcpus
 
     restart = client.restart_starrocks_instance(
         m.RestartStarrocksInstanceRequest(starrocks_instance_id=sr_id)
     )
-    _wait(client, restart.workflow_id)
+    _wait(sp, client, restart.workflow_id)
     node = client.restart_starrocks_node(
         m.RestartStarrocksNodeRequest(starrocks_instance_id=sr_id, starrocks_node_id=be_node.id)
     )
-    _wait(client, node.workflow_id)
+    _wait(sp, client, node.workflow_id)
 
     deleted = client.delete_starrocks_instance(
         m.DeleteStarrocksInstanceRequest(instance_id=TAURUS_ID, starrocks_instance_id=sr_id)
     )
-    _wait(client, deleted.workflow_id)
+    _wait(sp, client, deleted.workflow_id)
     with pytest.raises(ClientRequestException) as gone:
         _show(client, sr_id)
     assert gone.value.status_code == 400 and gone.value.error_code == "DBS.05000044"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SandboxProcess, wait_until
+from conftest import SandboxProcess
+from sandboxclock import advance
 from test_huawei_support import (
     SEEDED_SR_ID,
     SINGLE_BE,
@@ -19,6 +20,7 @@ from test_huawei_support import (
 )
 
 REPORTING_ID = "7c3e1b9a0d2f4e6a8b5c1d3e5f7a9b2cin07"
+JOB_SECONDS = 100
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,8 @@ def api(sandbox: SandboxProcess) -> Api:
 
 @pytest.fixture
 def fresh(sandbox_factory: Any) -> Api:
-    return Api(sandbox_factory())
+    """A private sandbox whose jobs never end on their own: only moving its clock ends them."""
+    return Api(sandbox_factory("--job-seconds", str(JOB_SECONDS)))
 
 
 def _flavor(api: Api, spec: str, mode: str) -> str:
@@ -42,16 +45,17 @@ def _create(api: Api, **overrides: Any) -> dict[str, Any]:
 
 
 def _wait_job(api: Api, job_id: str) -> list[tuple[str, str]]:
+    """The (status, process) a job showed until it completed, the sandbox's clock moved a tenth of
+    JOB_SECONDS at a time."""
     seen: list[tuple[str, str]] = []
-
-    def done() -> bool:
+    for _ in range(20):
         job = api.job(job_id)
         if not seen or seen[-1] != (job["status"], job["process"]):
             seen.append((job["status"], job["process"]))
-        return bool(job["status"] == "Completed")
-
-    wait_until(done, timeout=10, interval=0.03)
-    return seen
+        if job["status"] == "Completed":
+            return seen
+        advance(api.sp, JOB_SECONDS / 10)
+    raise AssertionError(f"job {job_id} not completed: {seen}")
 
 
 # -- TaurusDB instances ------------------------------------------------------------------------
@@ -679,15 +683,16 @@ def test_users_of_an_instance_still_creating_are_refused(fresh: Api) -> None:
 
 # -- restarts ----------------------------------------------------------------------------------
 def test_state_and_running_jobs_survive_a_restart(sandbox_factory: Any) -> None:
-    sp = sandbox_factory("--job-seconds", "2")
+    sp = sandbox_factory("--job-seconds", str(JOB_SECONDS))
     api = Api(sp)
     created = _create(api, name="survivor")
     sr, job_id = created["instance"]["id"], created["job_id"]
     users = f"/instances/{SEEDED_SR_ID}/starrocks/users"
     api.ok("POST", users, json={"user_name": "kept_user", "password": "Kept#User2026", "databases": ["demo"]})
-    sp.restart("--job-seconds", "2")
+    sp.restart()
     after = Api(sp, api.client.headers["X-Auth-Token"])
-    assert after.job(job_id)["status"] in ("Running", "Completed")
+    advance(sp, JOB_SECONDS * 0.3)
+    assert after.job(job_id)["status"] == "Running"
     assert after.show(sr)["name"] == "survivor"
     _wait_job(after, job_id)
     assert after.show(sr)["status"] == "normal"

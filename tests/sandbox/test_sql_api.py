@@ -366,6 +366,7 @@ def test_processlist_lists_running_queries_and_kill_stops_them(sandbox: SandboxP
     first: dict[str, Any] = {}
     outcome: dict[str, Any] = {}
     ready = threading.Event()
+    killed = threading.Event()
 
     def reader() -> None:
         try:
@@ -375,7 +376,7 @@ def test_processlist_lists_running_queries_and_kill_stops_them(sandbox: SandboxP
                 it = r.iter_lines()
                 first.update(json.loads(next(it)))
                 ready.set()
-                time.sleep(1.0)  # leave the query running while it is listed and killed
+                killed.wait(30)  # leave the query running while it is listed and killed
                 last = ""
                 for line in it:
                     last = line
@@ -387,16 +388,20 @@ def test_processlist_lists_running_queries_and_kill_stops_them(sandbox: SandboxP
 
     t = threading.Thread(target=reader)
     t.start()
-    assert ready.wait(30)
-    conn = first["connectionId"]
-    body = post(sandbox, "show processlist").json()
-    assert [m["name"] for m in body["meta"]][:10] == [
-        "ServerName", "Id", "User", "Host", "Db", "Command", "ConnectionStartTime", "Time", "State", "Info",
-    ]  # fmt: skip
-    mine = next(p for p in body["data"] if p["Id"] == str(conn))
-    assert mine["Command"] == "Query" and mine["User"] == "root" and mine["Info"] == query
-    assert mine["Catalog"] == "default_catalog"
-    r = post(sandbox, f"kill {conn}")
+    try:
+        assert ready.wait(30)
+        conn = first["connectionId"]
+        body = post(sandbox, "show processlist").json()
+        assert [m["name"] for m in body["meta"]][:10] == [
+            "ServerName", "Id", "User", "Host", "Db", "Command", "ConnectionStartTime", "Time", "State",
+            "Info",
+        ]  # fmt: skip
+        mine = next(p for p in body["data"] if p["Id"] == str(conn))
+        assert mine["Command"] == "Query" and mine["User"] == "root" and mine["Info"] == query
+        assert mine["Catalog"] == "default_catalog"
+        r = post(sandbox, f"kill {conn}")
+    finally:
+        killed.set()
     assert r.status_code == 200 and r.text == ""
     t.join(30)
     # The killed query's connection is closed mid-stream: no statistics line ever arrives.

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from conftest import SandboxProcess, wait_until
+from sandboxclock import advance
 from txn_helpers import TABLE1, TABLE_STRICT, TxnClient, fresh_db
 
 SR_EXC = "class com.starrocks.common.StarRocksException: "
@@ -519,15 +520,18 @@ def test_many_loads_in_one_transaction_keep_order_and_count(
     assert sandbox.query("select count(distinct id), min(id), max(id) from table1", db=db) == [[1000, 0, 999]]
 
 
-# -- time: timeouts that abort on their own -------------------------------------------------------
+# -- time: timeouts that abort on their own (the sandbox's clock moved instead of waiting) -------------
 
 
 def test_prepared_timeout_aborts(sandbox: SandboxProcess, client: TxnClient) -> None:
     db, lb = fresh_db(sandbox, TABLE1), label()
     client.op("begin", lb, db, "table1")
     client.op("load", lb, db, "table1", "3\tc\n")
-    assert client.op("prepare", lb, db, headers={"prepared_timeout": "1"})["Status"] == "OK"
-    wait_until(lambda: client.load_state(db, lb) == "ABORTED", timeout=10)
+    assert client.op("prepare", lb, db, headers={"prepared_timeout": "30"})["Status"] == "OK"
+    advance(sandbox, 15)
+    assert client.load_state(db, lb) == "PREPARED"
+    advance(sandbox, 16)
+    assert client.load_state(db, lb) == "ABORTED"
     assert client.op("commit", lb, db)["Status"] == "FAILED"
     invalid = label()
     client.op("begin", invalid, db, "table1")
@@ -543,11 +547,14 @@ def test_idle_and_total_timeouts_abort_running_transactions(
 ) -> None:
     db = fresh_db(sandbox, TABLE1)
     idle, total = label(), label()
-    client.op("begin", idle, db, "table1", headers={"idle_transaction_timeout": "1"})
-    client.op("begin", total, db, "table1", headers={"timeout": "2"})
+    client.op("begin", idle, db, "table1", headers={"idle_transaction_timeout": "20"})
+    client.op("begin", total, db, "table1", headers={"timeout": "40"})
     client.op("load", total, db, "table1", "1\ta\n")
-    wait_until(lambda: client.load_state(db, idle) == "ABORTED", timeout=10)
-    wait_until(lambda: client.load_state(db, total) == "ABORTED", timeout=10)
+    advance(sandbox, 21)
+    assert client.load_state(db, idle) == "ABORTED"
+    assert client.load_state(db, total) == "PREPARE"
+    advance(sandbox, 20)
+    assert client.load_state(db, total) == "ABORTED"
     assert client.op("load", total, db, "table1", "2\tb\n")["Status"] == "TXN_NOT_EXISTS"
     assert client.op("commit", total, db)["Status"] == "FAILED"
     assert count(sandbox, db, "table1") == 0

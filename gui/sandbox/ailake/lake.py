@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -546,7 +545,7 @@ def load_files(
                 for f in files:
                     added = _load_one(engine, cur, td, columns, f)
                     rows += added
-                    registry[f.key] = _entry(f, added)
+                    registry[f.key] = _entry(f, added, engine.clock.now())
                 cur.commit()
             except (duckdb.Error, LakeError) as e:
                 cur.rollback()
@@ -563,22 +562,22 @@ def load_files(
                 cur.rollback()
                 detail = e.detail if isinstance(e, LakeError) else f"Failed to load '{f.key}': {e}"
                 errors.append(detail)
-                registry[f.key] = {**_entry(f, 0), "error": detail}
+                registry[f.key] = {**_entry(f, 0, engine.clock.now()), "error": detail}
                 continue
             rows += added
-            registry[f.key] = _entry(f, added)
+            registry[f.key] = _entry(f, added, engine.clock.now())
         return rows, errors
     finally:
         cur.close()
 
 
-def _entry(f: ParquetFile, rows: int) -> dict[str, Any]:
+def _entry(f: ParquetFile, rows: int, now: float) -> dict[str, Any]:
     return {
         "size": f.size,
         "mtimeNs": f.mtime_ns,
         "digest": f.digest(),
         "rows": rows,
-        "loadedAt": time.time(),
+        "loadedAt": now,
     }
 
 

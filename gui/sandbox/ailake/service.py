@@ -7,6 +7,9 @@ out, one at a time in the order accepted, ending ``succeeded`` or ``failed``. Wh
 decide from the request and its own records (schema, names, existence of instances, tables and
 storages) is refused at once with a problem document; what needs the parquet files or StarRocks ends
 as a failed operation whose ``error`` carries the HTTP status it stands for.
+
+An operation is due ``operation_seconds`` after it was accepted on the sandbox's clock: a timer
+starts it then, and moving the clock starts (and finishes) every operation that fell due at once.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import json
 import logging
 import re
 import threading
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -151,8 +153,9 @@ class AiLake:
         # Operations and pipe polls change tables and records: one at a time.
         self._work = threading.Lock()
         self._op_lock = asyncio.Lock()
-        self._scheduled: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        # Pending operations waiting for their time, and the ones started (until they end).
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
         self._seed()
         self._pending = {d["id"] for d in self.store.list(K_OPERATION) if d["status"] == "pending"}
         sb.metrics.describe(
@@ -184,7 +187,7 @@ class AiLake:
         except lake.LakeError as e:  # a folder edited by hand must not stop the sandbox
             log.warning("seeded pipe table not created: %s", e.detail)
             self.store.delete(K_PIPE, self._pipe_key(inst["id"], req["tableName"]))
-        self.store.put(K_META, "seed", {"seededAt": time.time()})
+        self.store.put(K_META, "seed", {"seededAt": self.sb.clock.now()})
 
     # -- lookups -----------------------------------------------------------------------------------
     def _root(self, storage_name: str) -> Path:
@@ -316,7 +319,7 @@ class AiLake:
         return given
 
     def _start(self, op_id: str, kind: str, params: dict[str, Any]) -> None:
-        now = time.time()
+        now = self.sb.clock.now()
         delay = max(0.0, self.sb.config.operation_seconds)
         doc = {
             "id": op_id,
@@ -328,13 +331,20 @@ class AiLake:
         }
         self.store.put(K_OPERATION, op_id, doc)
         self._pending.add(op_id)
-        self._scheduled.add(op_id)
-        asyncio.get_running_loop().call_later(delay, self._spawn, op_id)
+        self._timers[op_id] = asyncio.get_running_loop().call_later(delay, self._spawn, op_id)
 
-    def _spawn(self, op_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._execute(op_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, op_id: str) -> asyncio.Task[None]:
+        """Start carrying out an operation (once: an operation already started is not started
+        again); its timer, if it is still waiting for one, is no longer needed."""
+        timer = self._timers.pop(op_id, None)
+        if timer is not None:
+            timer.cancel()
+        task = self._running.get(op_id)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._execute(op_id))
+            self._running[op_id] = task
+            task.add_done_callback(lambda _: self._running.pop(op_id, None))
+        return task
 
     async def _execute(self, op_id: str) -> None:
         async with self._op_lock:
@@ -358,7 +368,7 @@ class AiLake:
 
                 def finish(d: dict[str, Any]) -> None:
                     d.update(outcome)
-                    d["finishedAt"] = time.time()
+                    d["finishedAt"] = self.sb.clock.now()
 
                 self.store.update(K_OPERATION, op_id, finish)
                 self.sb.metrics.inc(
@@ -366,7 +376,6 @@ class AiLake:
                 )
             finally:
                 self._pending.discard(op_id)
-                self._scheduled.discard(op_id)
 
     @staticmethod
     def _error(status: int, detail: str) -> dict[str, Any]:
@@ -386,15 +395,21 @@ class AiLake:
             return work[doc["kind"]](doc["params"])
 
     async def _sweep(self) -> None:
-        now = time.time()
-        for op_id in sorted(self._pending - self._scheduled):
-            doc = self.store.get(K_OPERATION, op_id)
-            if doc is None or doc["status"] != "pending":
-                self._pending.discard(op_id)
-            elif doc["dueAt"] <= now:
-                # Left pending by a previous run of the sandbox.
-                self._scheduled.add(op_id)
+        """Start the operations that are due (left pending by a previous run of the sandbox, or
+        made due by moving the clock), in the order they were accepted, and wait for every started
+        one to end; then poll the pipes that are due."""
+        if self._pending.difference(self._running):
+            due = await self.store.run(
+                self.store.ids_where,
+                K_OPERATION,
+                "body->>'$.status' = 'pending' AND CAST(body->>'$.dueAt' AS DOUBLE) <= ?",
+                [self.sb.clock.now()],
+            )
+            for op_id in due:
                 self._spawn(op_id)
+        if self._running:
+            # asyncio.wait, not gather: stopping the sandbox cancels this sweep, not the operations.
+            await asyncio.wait(list(self._running.values()))
         await self.store.run(self._poll_pipes)
 
     # -- database instances ------------------------------------------------------------------------
@@ -646,7 +661,7 @@ class AiLake:
                 partitionConfig=plan.partition_config,
                 tableProperties=plan.table_properties,
                 files=registry,
-                lastPollAt=time.time(),
+                lastPollAt=self.sb.clock.now(),
             )
 
         self.store.update(K_PIPE, key, activate)
@@ -794,7 +809,7 @@ class AiLake:
         """Load new and changed files of every pipe table that is due (all when ``force``), with the
         work lock held; returns (files loaded, rows added)."""
         total_files = total_rows = 0
-        now = time.time()
+        now = self.sb.clock.now()
         # Which tables are due is asked of the store, so a round with nothing due stays cheap
         # however many pipe tables there are.
         due = "body->>'$.state' = 'active'"
@@ -855,9 +870,8 @@ class AiLake:
             raise lake.LakeError(404, f"Table '{db}.{missing[0]}' not found; nothing was analyzed.")
         for name in names:
             rows = engine.row_count(db, name)
-            self.store.put(
-                K_STATS, f"{db}.{name}", {"db": db, "table": name, "rows": rows, "analyzedAt": time.time()}
-            )
+            stats = {"db": db, "table": name, "rows": rows, "analyzedAt": self.sb.clock.now()}
+            self.store.put(K_STATS, f"{db}.{name}", stats)
         return {"tablesAnalyzed": len(names)}
 
     # -- services ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ atomic.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +115,7 @@ class Taurus:
             if self.store.get(META_KIND, "seed") is not None:
                 self._hash_stored_passwords()
                 return
-            now = time.time()
+            now = self.sb.clock.now()
             for t in catalog.taurus_instances(self.region, jobs.job_time(now - 86400 * 30)):
                 self.store.put(TAURUS_KIND, t["id"], t)
             fe = next(f for f in catalog.FLAVORS if f.mode == "Cluster" and f.node == "fe")
@@ -171,7 +170,7 @@ class Taurus:
     # -- jobs ----------------------------------------------------------------------------------
     def settle(self, now: float | None = None) -> None:
         """Apply the effects of every job that has completed since the last look."""
-        now = time.time() if now is None else now
+        now = self.sb.clock.now() if now is None else now
         with self.store.lock:
             for job in self.store.list(jobs.JOB_KIND):
                 if job["applied"] or now < float(job["created"]) + float(job["duration"]):
@@ -211,7 +210,9 @@ class Taurus:
     def _start(self, inst: dict[str, Any], name: str, kind: str, action: str, **kw: Any) -> dict[str, Any]:
         if inst["status"] != "normal" or jobs.unfinished(self.store, inst["id"]):
             raise ApiError(409, errors.BUSY)
-        return jobs.new_job(self.store, name, kind, action, inst, self.sb.config.job_seconds, **kw)
+        return jobs.new_job(
+            self.store, name, kind, action, inst, self.sb.config.job_seconds, self.sb.clock.now(), **kw
+        )
 
     # -- lookups -------------------------------------------------------------------------------
     def _taurus(self, taurus_id: str) -> dict[str, Any]:
@@ -508,7 +509,7 @@ class Taurus:
         job = self.store.get(jobs.JOB_KIND, job_id)
         if job is None:
             raise errors.param(f"job {job_id} does not exist")
-        return 200, {"job": jobs.to_api(job)}
+        return 200, {"job": jobs.to_api(job, self.sb.clock.now())}
 
     # -- catalogue -----------------------------------------------------------------------------
     @staticmethod
@@ -678,7 +679,7 @@ class Taurus:
                 f"a TaurusDB instance holds at most {catalog.MAX_HTAP_PER_TAURUS} HTAP instances"
             )
 
-        now = time.time()
+        now = self.sb.clock.now()
         inst = self._new_instance(
             uuid.uuid4().hex + "in17",
             taurus,
@@ -702,6 +703,7 @@ class Taurus:
             "create_instance",
             inst,
             self.sb.config.job_seconds,
+            now,
         )
         return 201, {
             "instance": {
@@ -793,7 +795,7 @@ class Taurus:
         offset = _int_query(call, "offset", 0, 0, None) or 0
         limit = _int_query(call, "limit", None, 1, None)
         page = names[offset:] if limit is None else names[offset : offset + limit]
-        return 200, {"databases": page, "total_count": len(names), "timestamp": int(time.time() * 1000)}
+        return 200, {"databases": page, "total_count": len(names), "timestamp": self.sb.clock.ms()}
 
     def _usable(self, call: Call) -> dict[str, Any]:
         inst = self._sr(call.params["instance_id"])

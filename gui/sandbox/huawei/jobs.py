@@ -1,14 +1,14 @@
 """Task-centre jobs (``GET /v3/{project_id}/jobs?id=``) and the instance actions they stand for.
 
-A job's state is computed from the time it was created, kept in the store, so a restarted sandbox
-carries on where it stopped: Pending for the first fifth of ``job_seconds``, then Running with its
-progress ("60%"), then Completed. Its effect on the instance (nodes become normal, new flavors, the
-instance disappears) is applied once, by ``settle``, the first time anyone looks after it completed.
+A job's state is computed from the time it was created (on the sandbox's clock), kept in the store,
+so a restarted sandbox carries on where it stopped and moving the clock moves the job: Pending for
+the first fifth of ``job_seconds``, then Running with its progress ("60%"), then Completed. Its
+effect on the instance (nodes become normal, new flavors, the instance disappears) is applied once,
+by ``settle``, the first time anyone looks after it completed.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -31,10 +31,10 @@ def new_job(
     action: str,
     instance: dict[str, Any],
     duration: float,
+    now: float,
     object_id: str | None = None,
     params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    now = time.time()
     job = {
         "id": str(uuid.uuid4()),
         "name": name,
@@ -54,9 +54,8 @@ def new_job(
     return job
 
 
-def status(job: dict[str, Any], now: float | None = None) -> tuple[str, str]:
+def status(job: dict[str, Any], now: float) -> tuple[str, str]:
     """(status, process) of a job at ``now``."""
-    now = time.time() if now is None else now
     elapsed = now - float(job["created"])
     duration = float(job["duration"])
     if elapsed >= duration:
@@ -67,7 +66,7 @@ def status(job: dict[str, Any], now: float | None = None) -> tuple[str, str]:
     return "Running", f"{min(99, max(1, int(share * 100)))}%"
 
 
-def to_api(job: dict[str, Any], now: float | None = None) -> dict[str, Any]:
+def to_api(job: dict[str, Any], now: float) -> dict[str, Any]:
     state, process = status(job, now)
     return {
         "id": job["id"],

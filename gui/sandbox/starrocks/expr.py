@@ -1029,7 +1029,8 @@ class _Analyzer:
         return literal(duckdb_format(fmt.literal, reading))
 
     def now_local(self) -> str:
-        return f"date_trunc('second', {_local(self.tz, 'current_timestamp')})"
+        # now(): DuckDB's, or on the loader's cursor the sandbox's clock (sql.clock_macro).
+        return f"date_trunc('second', {_local(self.tz, 'now()')})"
 
     # -- functions -------------------------------------------------------------------------
     def call(self, name: str, args: list[_Val], span: tuple[int, int] | None) -> _Val:
@@ -1167,7 +1168,7 @@ _def("from_unixtime", [BIGINT, VARCHAR], VARCHAR, _from_unixtime)
 
 def _unix_timestamp(a: _Analyzer, s: list[str], v: Sequence[_Val], span: tuple[int, int] | None) -> str:
     if not s:
-        return "CAST(epoch(current_timestamp) AS BIGINT)"
+        return "CAST(epoch(now()) AS BIGINT)"
     when = s[0]
     if len(s) == 2:
         when = f"TRY_STRPTIME({s[0]}, {a._format(v[1], True, 'unix_timestamp', span)})"
@@ -1181,7 +1182,7 @@ _def("unix_timestamp", [DATETIME], BIGINT, _unix_timestamp)
 _def("unix_timestamp", [VARCHAR, VARCHAR], BIGINT, _unix_timestamp)
 _def("now current_timestamp localtime localtimestamp", [], DATETIME, lambda a, s, v, span: a.now_local())
 _def("curdate current_date", [], DATE, lambda a, s, v, span: f"CAST({a.now_local()} AS DATE)")
-_def("utc_timestamp", [], DATETIME, _fmt("date_trunc('second', timezone('UTC', current_timestamp))"))
+_def("utc_timestamp", [], DATETIME, _fmt("date_trunc('second', timezone('UTC', now()))"))
 
 # strings
 _def("concat", [], VARCHAR, lambda a, s, v, span: "(" + " || ".join(s) + ")", variadic=VARCHAR)

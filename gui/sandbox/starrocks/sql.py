@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from ..clock import Clock
 from ..engine import SrType, TableDef, quote_ident
 from ..http import NOT_JSON, is_json
 from ..store import META_SCHEMA, STAGING_SCHEMA
@@ -129,10 +130,6 @@ def error_response(message: str, status: int) -> Response:
     return Response(text, status_code=status, media_type=CONTENT_TYPE)
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def time_string(ms: int | float | None) -> str:
     """TimeUtils.longToTimeString: local ``yyyy-MM-dd HH:mm:ss``, or ``NULL`` for unset times."""
     if not ms or ms <= 0:
@@ -170,7 +167,7 @@ def cluster_info(sb: Sandbox) -> ClusterInfo:
             if doc is None:
                 doc = {"cluster_id": 100000000 + uuid.uuid4().int % 900000000, "token": str(uuid.uuid4())}
                 sb.store.put("cluster", "fe", doc)
-        info = ClusterInfo(now_ms(), int(doc["cluster_id"]), str(doc["token"]))
+        info = ClusterInfo(sb.clock.ms(), int(doc["cluster_id"]), str(doc["token"]))
         _clusters[sb] = info
     return info
 
@@ -377,6 +374,7 @@ class Session:
     sql: str = ""
     query_id: str = ""
     killed: bool = False
+    # On the real clock, not the sandbox's: it follows the client's connection, a real socket.
     last_used: float = field(default_factory=time.monotonic)
     cursor: duckdb.DuckDBPyConnection | None = None
 
@@ -385,7 +383,8 @@ class Sessions:
     """HTTP SQL connections: one id per client connection (reused over keep-alive), as the FE
     registers one ConnectContext per channel."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._by_id: dict[int, Session] = {}
         self._by_addr: dict[str, int] = {}
@@ -404,7 +403,7 @@ class Sessions:
             sid = self._by_addr.get(addr)
             s = self._by_id.get(sid) if sid is not None else None
             if s is None or s.command != "Sleep" or s.killed:
-                s = Session(next(self._ids), user, addr, db, now_ms())
+                s = Session(next(self._ids), user, addr, db, self._clock.ms())
                 self._by_id[s.id] = s
                 self._by_addr[addr] = s.id
             s.db = db
@@ -415,7 +414,7 @@ class Sessions:
         with self._lock:
             s.command = "Query"
             s.sql = sql
-            s.query_start_ms = now_ms()
+            s.query_start_ms = self._clock.ms()
             s.query_id = str(uuid.uuid4())
             s.last_used = time.monotonic()
 
@@ -694,7 +693,9 @@ def _info_temp(name: str) -> str:
 _MACROS = [
     "CREATE OR REPLACE TEMP MACRO version() AS '8.0.33'",
     f"CREATE OR REPLACE TEMP MACRO current_version() AS '{FE_VERSION}'",
-    "CREATE OR REPLACE TEMP MACRO curdate() AS current_date",
+    "CREATE OR REPLACE TEMP MACRO current_timestamp() AS now()",
+    "CREATE OR REPLACE TEMP MACRO current_date() AS CAST(now() AS DATE)",
+    "CREATE OR REPLACE TEMP MACRO curdate() AS current_date()",
     "CREATE OR REPLACE TEMP MACRO unix_timestamp() AS epoch(now())::BIGINT, "
     "(x) AS epoch(CAST(x AS TIMESTAMP))::BIGINT",
     "CREATE OR REPLACE TEMP MACRO from_unixtime(x) AS strftime(to_timestamp(x), '%Y-%m-%d %H:%M:%S')",
@@ -707,12 +708,24 @@ _MACROS = [
 ]
 
 
+def clock_macro(clock: Clock) -> str:
+    """DuckDB's ``now()`` on the sandbox's clock, for a cursor about to run SQL: the cluster's own
+    time (``now()``, ``unix_timestamp()``, ``current_timestamp``…) agrees with the times the sandbox
+    reports, e.g. a transaction's ``LastActiveTimestamp``, however far its clock was moved."""
+    micros = round(clock.offset * 1_000_000)
+    return f"CREATE OR REPLACE TEMP MACRO now() AS get_current_timestamp() + to_microseconds({micros})"
+
+
+# Keywords that are calls without parentheses, and the macro calls they become.
+_CLOCK_WORDS = {"CURRENT_TIMESTAMP": "current_timestamp()", "CURRENT_DATE": "current_date()"}
+
+
 class Executor:
     """Runs the statements the HTTP SQL API and the admin switch accept."""
 
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
-        self.sessions = Sessions()
+        self.sessions = Sessions(sb.clock)
 
     # -- names ----------------------------------------------------------------------------------
     def require_db(self, db: str) -> None:
@@ -830,6 +843,8 @@ class Executor:
                 out.append("'" + tok.value.replace("'", "''") + "'")
             elif tok.is_word("LARGEINT"):
                 out.append("HUGEINT")  # the only StarRocks type name DuckDB does not know
+            elif tok.kind == ddl.WORD and tok.value in _CLOCK_WORDS and not _called(S, n):
+                out.append(_CLOCK_WORDS[tok.value])
             elif tok.kind == ddl.QIDENT:
                 out.append(quote_ident(tok.value))
             else:
@@ -967,6 +982,7 @@ class Executor:
         return []
 
     def _prepare_cursor(self, cur: duckdb.DuckDBPyConnection, db: str | None, info: set[str]) -> None:
+        cur.execute(clock_macro(self.sb.clock))
         for m in _MACROS:
             cur.execute(m)
         if db is not None and self.sb.engine.database(db) is not None:
@@ -1279,7 +1295,7 @@ class Executor:
         ]  # fmt: skip
         host, port = host_port(self.sb.fe_url, 8030)
         server = f"{host}:{FE_RPC_PORT}"
-        now = now_ms()
+        now = self.sb.clock.ms()
         rows: list[list[str | None]] = []
         for s in self.sessions.list():
             info = s.sql if full or len(s.sql) <= 100 else s.sql[:100]
@@ -1293,16 +1309,18 @@ class Executor:
 
     def frontends(self) -> ShowResult:
         ci = cluster_info(self.sb)
+        now = self.sb.clock.ms()
         host, http_port = host_port(self.sb.fe_url, 8030)
         row: list[str | None] = [
             f"{host}_{FE_EDIT_LOG_PORT}_{ci.start_ms}", host, str(FE_EDIT_LOG_PORT), str(http_port),
             str(FE_QUERY_PORT), str(FE_RPC_PORT), "LEADER", str(ci.cluster_id), "true", "true",
-            str(ci.journal_id), time_string(now_ms()), "true", "", time_string(ci.start_ms), FE_VERSION,
+            str(ci.journal_id), time_string(now), "true", "", time_string(ci.start_ms), FE_VERSION,
         ]  # fmt: skip
         return ShowResult(_vc(FE_TITLES), [row])
 
     def backends(self) -> ShowResult:
         ci = cluster_info(self.sb)
+        now = self.sb.clock.ms()
         host, http_port = host_port(self.sb.be_advertised, 8040)
         tablets = sum(
             int((td.distribution.get("buckets") if td else 1) or 1)
@@ -1311,7 +1329,7 @@ class Executor:
         )
         status = compact(
             {
-                "lastSuccessReportTabletsTime": time_string(now_ms()),
+                "lastSuccessReportTabletsTime": time_string(now),
                 "lastStreamLoadTime": -1,
                 "isQueryDisabled": False,
                 "isLoadDisabled": False,
@@ -1319,7 +1337,7 @@ class Executor:
         )
         row: list[str | None] = [
             str(BE_ID), host, str(BE_HEARTBEAT_PORT), str(BE_PORT), str(http_port), str(BE_BRPC_PORT),
-            time_string(ci.start_ms), time_string(now_ms()), "true", "false", "false", str(tablets),
+            time_string(ci.start_ms), time_string(now), "true", "false", "false", str(tablets),
             "0.000 B", "1.000 TB", "1.000 TB", "0.00 %", "0.00 %", "", FE_VERSION, status, "1.000 TB",
             "0.00 %", "8", str(self.sessions.running()), "0.00 %", "0.0 %", "N/A", "",
         ]  # fmt: skip
@@ -1563,6 +1581,12 @@ def _column_name(name: str) -> str:
     if name == "count_star()":
         return "count(*)"
     return name
+
+
+def _called(S: list[ddl.Token], k: int) -> bool:
+    """Whether the word at ``k`` is a call (a "(" follows) or a name qualified by another."""
+    after = S[k + 1] if k + 1 < len(S) else None
+    return (after is not None and after.text == "(") or (k > 0 and S[k - 1].text == ".")
 
 
 def _matching(toks: list[ddl.Token], open_at: int) -> int:

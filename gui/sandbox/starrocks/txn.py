@@ -8,7 +8,6 @@ The newest transaction of each label is found through kind ``label`` (id ``db/la
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,10 +19,6 @@ COMMITTED = "COMMITTED"
 VISIBLE = "VISIBLE"
 ABORTED = "ABORTED"
 FINAL = (VISIBLE, ABORTED)
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass

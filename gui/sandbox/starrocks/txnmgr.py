@@ -42,7 +42,8 @@ from .loader import (
     plan,
     staging_name,
 )
-from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords, now_ms
+from .sql import clock_macro
+from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -125,9 +126,10 @@ class TxnManager:
             shutil.rmtree(leftover, ignore_errors=True)
 
     async def sweep(self) -> None:
-        """Abort what timed out: running transactions (total and idle timeouts, as the BE's
-        cleaner does) and prepared ones past their prepared_timeout (the FE's txn manager)."""
-        now = now_ms()
+        """Abort what timed out on the sandbox's clock: running transactions (total and idle
+        timeouts, as the BE's cleaner does) and prepared ones past their prepared_timeout (the FE's
+        txn manager)."""
+        now = self.sb.clock.ms()
         for t in self.records.all():
             if t.status == RUNNING and t.txn_id not in self._busy:
                 if t.kind == "txn" and now - t.begin_ms > t.timeout_s * 1000:
@@ -152,7 +154,7 @@ class TxnManager:
     def _abort(self, t: Txn, reason: str) -> None:
         t.status = ABORTED
         t.reason = reason
-        t.finish_ms = now_ms()
+        t.finish_ms = self.sb.clock.ms()
         self.records.save(t)
         with self.sb.store.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {staging_name(t.txn_id)}")
@@ -260,7 +262,7 @@ class TxnManager:
                 self.sb.engine.merge(cur, table, f"SELECT * FROM {staging_name(t.txn_id)} ORDER BY __seq")
             cur.execute(f"DROP TABLE IF EXISTS {staging_name(t.txn_id)}")
             t.status = VISIBLE
-            t.commit_ms = t.finish_ms = now_ms()
+            t.commit_ms = t.finish_ms = self.sb.clock.ms()
             # The record changes in the same DuckDB transaction as the rows: both or neither.
             cur.execute(
                 "UPDATE _sandbox.docs SET body = ? WHERE kind = 'txn' AND id = ?",
@@ -317,7 +319,7 @@ class TxnManager:
                     f"current running txns on db {db} is {running}, larger than limit "
                     f"{self.max_running_per_db}",
                 )
-            now = now_ms()
+            now = self.sb.clock.ms()
             host = self.sb.be_advertised.rsplit(":", 1)[0]
             t = Txn(
                 txn_id=self.sb.store.next_id(),
@@ -410,7 +412,7 @@ class TxnManager:
 
     async def _load(self, t: Txn, request: Request, user: str | None) -> dict[str, Any]:
         started = time.monotonic()
-        t.last_active_ms = now_ms()
+        t.last_active_ms = self.sb.clock.ms()
         self.records.save(t)
         txn_dir = self.work_dir / f"txn-{t.txn_id}"
         txn_dir.mkdir(exist_ok=True)
@@ -466,7 +468,7 @@ class TxnManager:
         t.load_bytes += size
         t.received_ms += received_ms
         t.write_ms += int((time.monotonic() - started) * 1000) - received_ms
-        t.last_active_ms = now_ms()
+        t.last_active_ms = self.sb.clock.ms()
         self._write_error_log(t, stats.errors)
         self.records.save(t)
         self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_BYTES, size)
@@ -490,6 +492,8 @@ class TxnManager:
         check_decompressed(body, p.params, self.max_body_bytes)
         cur = self.sb.store.new_cursor()
         try:
+            # now() and the functions made of it in `columns` and `where` read the sandbox's clock.
+            cur.execute(clock_macro(self.sb.clock))
             return load_file(cur, p, body, staging_name(t.txn_id), (t.loads + 1) << 40, txn_dir)
         finally:
             cur.close()
@@ -537,12 +541,12 @@ class TxnManager:
             return be_reply("INTERNAL_ERROR", "too many filtered rows", **extra)
         if prepare:
             t.status = PREPARED
-            t.prepared_ms = now_ms()
+            t.prepared_ms = self.sb.clock.ms()
             t.prepared_timeout_s = prepared_timeout
             self.records.save(t)
         else:
             t.status = COMMITTED
-            t.commit_ms = now_ms()
+            t.commit_ms = self.sb.clock.ms()
             try:
                 await self.sb.store.run(self._publish, t)
             except Exception as e:  # the table may have been dropped meanwhile
@@ -552,7 +556,8 @@ class TxnManager:
         t.commit_publish_ms = int((time.monotonic() - started) * 1000)
         self.records.save(t)
         self.sb.metrics.inc(m.BE_TXN_REQUEST, type="commit")
-        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_DURATION_MS, max(0, t.commit_ms or now_ms()) - t.begin_ms)
+        now = self.sb.clock.ms()
+        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_DURATION_MS, max(0, t.commit_ms or now) - t.begin_ms)
         extra = {"ErrorURL": t.error_url} if t.error_url else {}
         return be_reply(
             "OK",
@@ -564,7 +569,7 @@ class TxnManager:
             NumberFilteredRows=t.rows_filtered,
             NumberUnselectedRows=t.rows_unselected,
             LoadBytes=t.load_bytes,
-            LoadTimeMs=max(0, now_ms() - t.begin_ms),
+            LoadTimeMs=max(0, now - t.begin_ms),
             StreamLoadPlanTimeMs=t.plan_ms,
             ReceivedDataTimeMs=t.received_ms,
             WriteDataTimeMs=t.write_ms,
