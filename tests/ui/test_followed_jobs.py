@@ -5,7 +5,7 @@ not kept; the jobs file and profile renames."""
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import pytest_asyncio
 from conftest import SandboxProcess
 from PySide6.QtWidgets import QMessageBox
 from qt_helpers import entry_titled, finished, wait_for, wait_signal
+from sandboxclock import advance
 
 from gui.api.ailake import AILakeClient
 from gui.services.credentials import Credentials
@@ -70,13 +71,16 @@ async def save_profiles(tmp_path: Path, sp: SandboxProcess) -> None:
 async def test_a_pipe_table_delete_left_running_is_followed_to_its_end_by_the_next_console(
     console: Open, sandbox_factory: Any, tmp_path: Path, screenshot: Any
 ) -> None:
-    sp = sandbox_factory("--operation-seconds", "4")
+    # Operations last until the test moves the sandbox's clock: nothing here races the wall clock.
+    sp = sandbox_factory("--operation-seconds", "600")
     await save_profiles(tmp_path, sp)
     async with AILakeClient(sp.url, sp.info["ailake"]["token"], poll_interval=0.05) as c:
         for name in ("jan", "feb"):
             body = {"pathPrefix": f"sales/year=2024/month=0{1 if name == 'jan' else 2}/"}
             body |= {"sourceStorageName": "sandbox-lake", "tableName": name}
-            await c.wait(await c.create_pipe_table("demo", body), timeout=60)
+            op = await c.create_pipe_table("demo", body)
+            advance(sp, 601)
+            await c.wait(op, timeout=60)
     jobs = JobTracker(tmp_path / "jobs.json")
 
     window, view = await console([PipeTablesView], "lab ailake")
@@ -100,7 +104,6 @@ async def test_a_pipe_table_delete_left_running_is_followed_to_its_end_by_the_ne
     assert cancelled is not None
     window.activity_panel.cancel(cancelled)
     await wait_for(lambda: cancelled.state == CANCELLED and len(jobs.pending()) == 1, 5)
-    await asyncio.sleep(1)
     await quit_console(window)
     left = entry_titled(window, "Delete pipe table jan")
     assert left is not None and left.state == CANCELLED
@@ -108,9 +111,11 @@ async def test_a_pipe_table_delete_left_running_is_followed_to_its_end_by_the_ne
 
     again, view = await console([PipeTablesView], "lab ailake")
     entry = await wait_for(lambda: entry_titled(again, "Delete pipe table jan of demo"), 10)
-    assert entry.elapsed >= 1  # counted from when the first console started it
+    # Counted from when the first console started it, not from this start.
+    assert abs(entry.elapsed - (time.time() - jan.started_at)) < 2 and entry.running
     assert entry_titled(again, "feb") is None
     screenshot(again, "followed-again-after-restart")
+    advance(sp, 601)  # the operation's time is up in the sandbox
     entry = await finished(again, "Delete pipe table jan of demo")
     assert entry.state == SUCCEEDED and entry.result == "dropped", entry.result
     await wait_for(lambda: view.model.row_of("jan") is None, 5)
@@ -121,7 +126,7 @@ async def test_a_pipe_table_delete_left_running_is_followed_to_its_end_by_the_ne
 async def test_an_instance_restart_is_followed_again_and_session_profiles_keep_no_jobs(
     console: Open, sandbox_factory: Any, tmp_path: Path
 ) -> None:
-    sp = sandbox_factory("--job-seconds", "4")
+    sp = sandbox_factory("--job-seconds", "600")  # jobs end when the test moves the sandbox's clock
     await save_profiles(tmp_path, sp)
     jobs = JobTracker(tmp_path / "jobs.json")
     window, view = await console([InstancesView], "lab huawei")
@@ -134,6 +139,8 @@ async def test_an_instance_restart_is_followed_again_and_session_profiles_keep_n
     await quit_console(window)
 
     again, view = await console([InstancesView], "lab huawei")
+    await wait_for(lambda: entry_titled(again, "Restart htap-sandbox") is not None, 10)
+    advance(sp, 601)
     entry = await finished(again, "Restart htap-sandbox", 40)
     assert entry.state == SUCCEEDED and entry.result == "htap-sandbox restarted (normal)", entry.result
     assert jobs.pending() == []
@@ -151,8 +158,8 @@ async def test_an_instance_restart_is_followed_again_and_session_profiles_keep_n
     view.restart_button.click()
     view.restart_box.button(QMessageBox.StandardButton.Yes).click()
     await wait_for(lambda: len(restarts(again)) == 2, 10)
-    await asyncio.sleep(0.5)
     assert restarts(again)[1].running and jobs.pending() == []
+    advance(sp, 601)
     await wait_for(lambda: not restarts(again)[1].running, 40)
     assert restarts(again)[1].state == SUCCEEDED
     assert jobs.pending() == []
