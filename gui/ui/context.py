@@ -85,10 +85,11 @@ class UiContext:
         task = asyncio.current_task()
         assert task is not None
         entry = self.job_entry(job, kind, task.cancel)
+        # Cancel may land at any await of the following, or of the caller's work after it (waiting
+        # for an instance to settle): the entry then ends as cancelled, never stays running.
+        task.add_done_callback(lambda t: entry.cancelled(cancelled_note) if t.cancelled() else None)
         if resumed:
             entry.update(None, "followed again after a restart of the console")
-        else:
-            await self.session.remember_job(job)
 
         def progress(seen: Poll[T]) -> None:
             entry.update(seen.progress, seen.detail)
@@ -106,6 +107,8 @@ class UiContext:
             )
 
         try:
+            if not resumed:
+                await self.session.remember_job(job)
             state = await follow(check, on_progress=progress, on_interrupted=interrupted)
         except asyncio.CancelledError:
             entry.cancelled(cancelled_note)

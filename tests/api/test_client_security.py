@@ -485,7 +485,11 @@ def test_a_certificate_for_another_name_says_so(
 # -- user info in base URLs ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("userinfo", [f"root:{PASSWORD}@", f"root:{PASSWORD}/x@", f"{PASSWORD}@"])
+@pytest.mark.parametrize(
+    "userinfo",
+    [f"root:{PASSWORD}@", f"root:{PASSWORD}/x@", f"{PASSWORD}@"],
+    ids=["user-and-password", "password-with-a-slash", "password-alone"],
+)
 def test_a_password_in_a_base_url_is_refused_and_never_logged(
     caplog: pytest.LogCaptureFixture, userinfo: str
 ) -> None:
