@@ -70,6 +70,7 @@ def test_views_and_dialogs_stay_small() -> None:
     assert not found, "\n".join(found)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("part", ["api", "services", "sandbox"])
 def test_these_parts_run_without_qt(part: str) -> None:
     found: list[str] = []

@@ -115,6 +115,7 @@ async def test_services_status_and_commands(sandbox: SandboxProcess) -> None:
 # -- pipe tables ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_pipe_table_lifecycle_with_every_field(sandbox: SandboxProcess) -> None:
     name = unique("life")

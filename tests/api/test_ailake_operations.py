@@ -36,6 +36,7 @@ def sales_request(name: str, **extra: Any) -> dict[str, Any]:
     return {"pathPrefix": "sales/", "sourceStorageName": STORAGE, "tableName": name, **extra}
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_wait_times_out_and_can_be_cancelled(sandbox_factory: Any) -> None:
     slow = sandbox_factory("--operation-seconds", "30")
@@ -64,6 +65,7 @@ async def test_wait_times_out_and_can_be_cancelled(sandbox_factory: Any) -> None
         assert isinstance(await c.get_operation(op_id), PendingOperation)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_lists_page_lazily_and_stop_at_the_end(sandbox_factory: Any) -> None:
     sp = sandbox_factory()
@@ -96,6 +98,7 @@ async def test_lists_page_lazily_and_stop_at_the_end(sandbox_factory: Any) -> No
         assert len(await c.list_pipe_tables("demo", page_size=500).collect()) == 7
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_database_instance_from_provisioning_to_cascading_deprovision(sandbox_factory: Any) -> None:
     sp = sandbox_factory()

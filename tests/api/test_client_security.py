@@ -211,6 +211,7 @@ OPS = ["begin", "load", "prepare", "commit", "stream_load"]
 # -- redirects -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("op", OPS)
 def test_a_redirect_to_a_host_nobody_trusts_sends_it_nothing(
@@ -401,6 +402,7 @@ def test_control_characters_in_a_header_value_are_refused_before_anything_is_sen
     assert be.accepted == 0
 
 
+@pytest.mark.slow
 def test_a_utf8_where_loads_the_right_row_in_the_sandbox(sandbox: SandboxProcess) -> None:
     db = "sec_" + uuid.uuid4().hex[:10]
     sandbox.admin_sql(f"CREATE DATABASE {db}")

@@ -99,6 +99,7 @@ async def test_token_is_cached_and_shared(sandbox: SandboxProcess, caplog: pytes
         assert any("'x-auth-token': '***'" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_token_renewed_before_it_expires(
     sandbox_factory: Callable[..., SandboxProcess], caplog: pytest.LogCaptureFixture
@@ -120,6 +121,7 @@ async def test_token_renewed_before_it_expires(
         assert http_lines(caplog, "<- 401") == 0
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_refused_token_is_renewed_once_and_the_call_retried(
     sandbox_factory: Callable[..., SandboxProcess], caplog: pytest.LogCaptureFixture
@@ -208,6 +210,7 @@ async def test_wrong_aksk(
         assert_no_secret([hw_info["sk"], override.get("sk", hw_info["sk"])], *error_texts(e), caplog=caplog)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_everything_stays_secret(
     sandbox_factory: Callable[..., SandboxProcess], caplog: pytest.LogCaptureFixture

@@ -98,6 +98,7 @@ def requests_logged(caplog: pytest.LogCaptureFixture, method: str, fragment: str
 # -- reads ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 @pytest.mark.parametrize("kind", KINDS)
 async def test_reads(sandbox: SandboxProcess, kind: str) -> None:
@@ -325,6 +326,7 @@ async def test_server_side_create_refusals(sandbox: SandboxProcess, kind: str) -
 # -- changes and jobs -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 @pytest.mark.parametrize("kind", KINDS)
 async def test_lifecycle_create_resize_restart_users_delete(
@@ -413,6 +415,7 @@ async def test_lifecycle_create_resize_restart_users_delete(
         assert sr_id not in {i.id for i in (await hw.list_htap_instances(taurus.id)).instances}
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_wait_for_times_out_and_can_be_cancelled(
     sandbox_factory: Callable[..., SandboxProcess],
@@ -445,6 +448,7 @@ async def test_wait_for_times_out_and_can_be_cancelled(
         assert sr.busy
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_at_most_five_htap_instances(sandbox_factory: Callable[..., SandboxProcess]) -> None:
     sp = sandbox_factory()

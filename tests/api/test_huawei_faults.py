@@ -251,6 +251,7 @@ async def test_error_shapes(
     assert e.request_id == "proxy-request-id" and e.hint
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_failed_job_raises_with_the_reason(sandbox_factory: Callable[..., SandboxProcess]) -> None:
     sp = sandbox_factory()

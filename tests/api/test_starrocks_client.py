@@ -212,6 +212,7 @@ def test_prometheus_parser_handles_labels_and_comments() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_unreachable_be_points_at_the_address_map(sandbox_factory: object) -> None:
     sp: SandboxProcess = sandbox_factory("--be-advertise", "127.0.0.1:9")  # type: ignore[operator]
 

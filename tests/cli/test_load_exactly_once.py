@@ -120,6 +120,7 @@ def test_clean_load(faulty: Faulty, data_file: Path, journal: Journal) -> None:
     assert rows_in(faulty.sp, db) == (ROWS, ROWS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("where", "rule"),
     [
@@ -158,6 +159,7 @@ def test_faults_never_duplicate_or_lose_rows(
     assert journal.get(faulty.fe.url, db, out.label).step == "done"  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_transaction_timeout_restarts_under_the_same_label(
     faulty: Faulty, data_file: Path, journal: Journal
 ) -> None:

@@ -111,6 +111,7 @@ def run(cmd: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int,
 
 
 # -- honest figures --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_comma_csv_with_the_default_tab_says_which_separator_fits(
     faulty: Faulty, data_file: Path, tmp_path: Path
 ) -> None:
@@ -127,6 +128,7 @@ def test_comma_csv_with_the_default_tab_says_which_separator_fits(
     assert rows_in(faulty.sp, db) == 0
 
 
+@pytest.mark.slow
 def test_already_loaded_is_said_only_when_nothing_was_sent(
     faulty: Faulty, data_file: Path, tmp_path: Path
 ) -> None:
@@ -208,6 +210,7 @@ def test_help_shows_each_default() -> None:
 
 
 # -- a commit from outside -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_commit_from_outside_between_chunks_is_never_reported_as_success(
     faulty: Faulty, data_file: Path, tmp_path: Path
 ) -> None:
@@ -239,6 +242,7 @@ def test_a_commit_from_outside_between_chunks_is_never_reported_as_success(
 
 
 # -- the file under the load -----------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("change", ["rewritten", "deleted"])
 def test_a_file_changed_during_the_load_is_rolled_back(
     faulty: Faulty, data_file: Path, tmp_path: Path, change: str
@@ -383,6 +387,7 @@ def test_damaged_journal_records_are_set_aside_and_named(
 
 
 # -- TLS --------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_certificate_verification_failure_is_not_retried(tmp_path: Path) -> None:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a certificate")

@@ -204,6 +204,7 @@ def test_failures_without_a_table(sandbox: SandboxProcess, sql: str, code: int, 
     assert body["statementIndex"] == 0 and body["results"] == []
 
 
+@pytest.mark.slow
 def test_failures_with_a_table(sandbox: SandboxProcess, db: str) -> None:
     ok(sandbox, "create table t (k int NOT NULL, s varchar(3), n int NOT NULL DEFAULT '7')", db)
     cases = [
@@ -260,6 +261,7 @@ def test_request_failures(sandbox: SandboxProcess) -> None:
     assert r.status_code == 400 and r.json()["msg"] == "Query was empty"
 
 
+@pytest.mark.slow
 def test_admin_changes_survive_a_restart(sandbox_factory: Any) -> None:
     sp = sandbox_factory()
     ok(sp, "create database keep; create table keep.t (a int); insert into keep.t values (42)")

@@ -206,6 +206,7 @@ def test_request_bodies_must_be_json_objects(c: httpx.Client) -> None:
     )
 
 
+@pytest.mark.slow
 def test_deprovision_refusals_and_cascade(sandbox: SandboxProcess, c: httpx.Client, flat: str) -> None:
     assert_problem(c.delete(f"{INSTANCES}/no-such-db"), 404, "Not Found")
     name = unique("casc")
@@ -400,6 +401,7 @@ def test_create_get_list_and_delete(sandbox: SandboxProcess, c: httpx.Client, fl
 GOOD = {"pathPrefix": "sales/", "sourceStorageName": STORAGE}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "body,fragment",
     [
@@ -518,6 +520,7 @@ def test_create_fails_when_the_layout_is_not_uniform(sandbox: SandboxProcess, c:
     _failed(c, {**GOOD, "pathPrefix": hive, "tableName": unique("t")}, 400, "Inconsistent Hive")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "extra,status,fragment",
     [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from conftest import SandboxProcess
 from sandboxclock import advance
 from test_ailake_support import (
@@ -24,6 +25,7 @@ from test_ailake_support import (
 )
 
 
+@pytest.mark.slow
 def test_new_files_are_loaded_after_the_polling_interval(sandbox: SandboxProcess) -> None:
     c = client(sandbox)
     prefix = unique("events")
@@ -56,6 +58,7 @@ def test_new_files_are_loaded_after_the_polling_interval(sandbox: SandboxProcess
     assert count(sandbox, name) == 17
 
 
+@pytest.mark.slow
 def test_refresh_reloads_one_partition_after_its_file_is_overwritten(sandbox: SandboxProcess) -> None:
     c = client(sandbox)
     prefix = unique("orders")
@@ -128,6 +131,7 @@ def test_overwritten_files_are_loaded_again_by_the_pipe(sandbox: SandboxProcess)
     assert count(sandbox, name) == 2
 
 
+@pytest.mark.slow
 def test_a_restart_keeps_instances_pipe_tables_and_operations(
     sandbox_factory: Callable[..., SandboxProcess],
 ) -> None:
@@ -170,6 +174,7 @@ def test_a_restart_keeps_instances_pipe_tables_and_operations(
     assert count(sp, name) == 8
 
 
+@pytest.mark.slow
 def test_a_paused_service_stops_polling(sandbox_factory: Callable[..., SandboxProcess]) -> None:
     sp = sandbox_factory()
     c = client(sp)
@@ -195,6 +200,7 @@ def test_a_paused_service_stops_polling(sandbox_factory: Callable[..., SandboxPr
     assert count(sp, name) == 4
 
 
+@pytest.mark.slow
 def test_the_admin_switch_makes_many_pipe_tables_like_one(
     sandbox_factory: Callable[..., SandboxProcess],
 ) -> None:

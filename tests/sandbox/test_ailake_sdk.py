@@ -67,6 +67,7 @@ def wait(sp: SandboxProcess, ops: AILakeServicesOperationsApi, op_id: str, steps
     raise AssertionError(f"operation {op_id} still pending")
 
 
+@pytest.mark.slow
 def test_pipe_table_lifecycle_with_the_generated_client(sandbox: SandboxProcess, api: ApiClient) -> None:
     tables, ops = AILakePipeTablesApi(api), AILakeServicesOperationsApi(api)
     prefix = unique("sdk")

@@ -77,6 +77,7 @@ def iam_seconds(text: str) -> float:
 # -- the switch itself -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_switch_answers_the_offset_and_moves_only_forward(sandbox: SandboxProcess) -> None:
     url = sandbox.url + CLOCK
     before = offset(sandbox)
@@ -118,6 +119,7 @@ def test_the_switch_answers_the_offset_and_moves_only_forward(sandbox: SandboxPr
 # -- Huawei jobs and IAM tokens --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_job_goes_pending_running_completed_as_the_clock_moves(still: SandboxProcess) -> None:
     api = Api(still)
     sr = api.ok("PUT", f"/instances/{SEEDED_SR_ID}/starrocks/restart")["workflow_id"]
@@ -264,6 +266,7 @@ def test_sql_and_loads_tell_the_time_of_the_sandbox_clock(still: SandboxProcess)
 # -- restarts --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_time_and_what_was_started_under_it_survive_a_restart(still: SandboxProcess) -> None:
     advance(still, 7 * 86400)
     moved = offset(still)

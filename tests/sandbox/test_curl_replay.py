@@ -72,6 +72,7 @@ def new_db(sp: SandboxProcess, ddl: str) -> str:
     return db
 
 
+@pytest.mark.slow
 def test_basic_txn_commit_operations(cluster: SandboxProcess) -> None:
     db = new_db(cluster, TABLE)
     lb = f"commit_test_{uuid.uuid4().hex}"

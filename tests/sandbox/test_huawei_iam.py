@@ -125,6 +125,7 @@ def test_unknown_api_and_wrong_method_are_apigw_404(sandbox: SandboxProcess) -> 
     assert error(wrong_method, 404, "APIGW.0101")["error_msg"] == "The API does not exist."
 
 
+@pytest.mark.slow
 def test_expired_token_is_refused(sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STARROCKS_SANDBOX_TOKEN_SECONDS", "60")
     sp = sandbox_factory()
@@ -138,6 +139,7 @@ def test_expired_token_is_refused(sandbox_factory: Any, monkeypatch: pytest.Monk
     )
 
 
+@pytest.mark.slow
 def test_tokens_survive_a_restart(sandbox_factory: Any) -> None:
     sp = sandbox_factory()
     token = get_token(sp)

@@ -45,6 +45,7 @@ def _show(client: GaussDBClient, sr_id: str) -> Any:
 
 
 # The SDK marks list_gauss_my_sql_instances deprecated; it is still the documented call.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_starrocks_instance_lifecycle_through_the_sdk(sandbox_factory: Any) -> None:
     # Jobs that never end on their own: the instance is busy until the test moves the clock.
@@ -145,6 +146,7 @@ def test_starrocks_instance_lifecycle_through_the_sdk(sandbox_factory: Any) -> N
     assert gone.value.status_code == 400 and gone.value.error_code == "DBS.05000044"
 
 
+@pytest.mark.slow
 def test_sdk_database_and_user_calls(sandbox_factory: Any) -> None:
     client = _client(sandbox_factory())
     dbs = client.list_star_rocks_data_bases(

@@ -268,6 +268,7 @@ def test_show_unknown_instances(api: Api) -> None:
 
 
 # -- create ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_create_replays_huaweis_example(fresh: Api) -> None:
     region = hw(fresh.sp)["region"]
     body = create_body(region)
@@ -330,6 +331,7 @@ def test_create_replays_huaweis_example(fresh: Api) -> None:
     assert sr_id in [i["id"] for i in listed["instances"]]
 
 
+@pytest.mark.slow
 def test_create_defaults_and_cluster_mode(fresh: Api) -> None:
     body = create_body(
         hw(fresh.sp)["region"],
@@ -353,6 +355,7 @@ def test_create_defaults_and_cluster_mode(fresh: Api) -> None:
     assert [len(g["nodes"]) for g in inst["groups"]] == [3, 10]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "changes,status,code",
     [
@@ -449,6 +452,7 @@ def test_create_refusals_that_need_no_body_check(api: Api, sandbox: SandboxProce
     error(api("POST", f"/instances/{TAURUS_ID}/starrocks", json=unsupported_essd), 400, "DBS.200026")
 
 
+@pytest.mark.slow
 def test_a_taurusdb_instance_holds_at_most_five_htap_instances(fresh: Api) -> None:
     for i in range(4):  # the seeded instance is the first
         _create(fresh, name=f"htap-{i:04d}")
@@ -461,6 +465,7 @@ def test_a_taurusdb_instance_holds_at_most_five_htap_instances(fresh: Api) -> No
 
 
 # -- operations: resize, restart, delete -------------------------------------------------------
+@pytest.mark.slow
 def test_resize_then_restart_refused_while_it_runs(fresh: Api) -> None:
     sr = SEEDED_SR_ID
     before = fresh.show(sr)
@@ -535,6 +540,7 @@ def test_resize_refusals(api: Api) -> None:
     )
 
 
+@pytest.mark.slow
 def test_restart_node(fresh: Api) -> None:
     sr = SEEDED_SR_ID
     node = fresh.show(sr)["groups"][1]["nodes"][2]
@@ -557,6 +563,7 @@ def test_restart_node(fresh: Api) -> None:
     )
 
 
+@pytest.mark.slow
 def test_delete_while_creating_is_refused_then_the_instance_disappears(fresh: Api) -> None:
     created = _create(fresh)
     sr = created["instance"]["id"]
@@ -600,6 +607,7 @@ def test_databases_of_the_seeded_instance(api: Api) -> None:
     )
 
 
+@pytest.mark.slow
 def test_database_users_lifecycle(fresh: Api) -> None:
     users = f"/instances/{SEEDED_SR_ID}/starrocks/users"
     page = {"limit": 10, "offset": 0}
@@ -675,6 +683,7 @@ def test_user_endpoint_refusals(api: Api) -> None:
     error(api("PUT", users + "/permission", json={"dml": 1}), 400, "DBS.200001")
 
 
+@pytest.mark.slow
 def test_users_of_an_instance_still_creating_are_refused(fresh: Api) -> None:
     sr = _create(fresh)["instance"]["id"]
     body = {"user_name": "etl_user", "password": "Etl#Writer2026", "databases": []}
@@ -682,6 +691,7 @@ def test_users_of_an_instance_still_creating_are_refused(fresh: Api) -> None:
 
 
 # -- restarts ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_state_and_running_jobs_survive_a_restart(sandbox_factory: Any) -> None:
     sp = sandbox_factory("--job-seconds", str(JOB_SECONDS))
     api = Api(sp)

@@ -67,6 +67,7 @@ TABLE_FUNCTIONS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("query", "call"), TABLE_FUNCTIONS)
 def test_duckdb_table_functions_are_unknown_to_starrocks(
     sandbox: SandboxProcess, query: str, call: str
@@ -257,6 +258,7 @@ def test_non_ascii_credentials_are_refused_not_a_server_error(sandbox: SandboxPr
     assert r.status_code == 401, r.text
 
 
+@pytest.mark.slow
 def test_a_non_ascii_password_is_accepted(sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STARROCKS_SANDBOX_FE_PASSWORD", "Grüße—✓")
     sp = sandbox_factory()
@@ -265,6 +267,7 @@ def test_a_non_ascii_password_is_accepted(sandbox_factory: Any, monkeypatch: pyt
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.slow
 def test_secrets_are_stored_hashed_and_files_private(sandbox_factory: Any, tmp_path: Path) -> None:
     data = tmp_path / "fresh" / "data"
     sp = sandbox_factory(data_dir=data)
@@ -316,6 +319,7 @@ def test_an_oversized_sql_body_is_refused_as_the_fe_refuses_it(sandbox: SandboxP
     assert sandbox.query("select 1") == [[1]]
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_of_json_is_refused(sandbox: SandboxProcess) -> None:
     db = fresh_db(sandbox, TABLE1)
     row = b'{"id": 1, "name": "' + b"a" * 1000 + b'"},'
@@ -339,6 +343,7 @@ def small_loads(sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Sandbo
     return sp
 
 
+@pytest.mark.slow
 def test_load_bodies_are_capped_before_and_after_decompression(small_loads: SandboxProcess) -> None:
     sp = small_loads
     db = fresh_db(sp, TABLE1)
@@ -391,6 +396,7 @@ def _closed_by_peer(s: socket.socket) -> bool:
         return True
 
 
+@pytest.mark.slow
 def test_idle_and_slow_header_connections_are_cut_off(
     sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -412,6 +418,7 @@ def test_idle_and_slow_header_connections_are_cut_off(
             s.close()
 
 
+@pytest.mark.slow
 def test_connections_beyond_the_limit_are_closed(
     sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -482,6 +489,7 @@ def _answers(url: str) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_console_sandbox_gets_fresh_secrets_and_a_minimal_environment(tmp_path: Path) -> None:
     procs = []
@@ -525,6 +533,7 @@ def test_the_console_sandbox_gets_fresh_secrets_and_a_minimal_environment(tmp_pa
             p.wait(10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_the_sandbox_dies_with_the_console(tmp_path: Path, sig: int) -> None:
     proc, info, child = _start_runner(tmp_path / "d")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SandboxProcess
 
 
@@ -28,6 +29,7 @@ def test_ready_line_has_exactly_the_documented_keys(sandbox: SandboxProcess) -> 
     assert sandbox.url != sandbox.be_url
 
 
+@pytest.mark.slow
 def test_flags_and_environment_override_credentials(tmp_path: Path) -> None:
     env_sp = subprocess.Popen(
         [
@@ -63,6 +65,7 @@ def test_flags_and_environment_override_credentials(tmp_path: Path) -> None:
     assert info["ailake"]["token"] == "tok-env"
 
 
+@pytest.mark.slow
 def test_sigterm_stops_cleanly_and_prints_one_line(tmp_path: Path) -> None:
     sp = SandboxProcess(tmp_path)
     assert sp.proc is not None and sp.proc.stdout is not None

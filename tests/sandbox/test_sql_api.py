@@ -153,6 +153,7 @@ def test_mysql_dialect_is_translated(sandbox: SandboxProcess, db: str) -> None:
     assert out[2] == {"data": ["2", "7"]}
 
 
+@pytest.mark.slow
 def test_large_result_streams_in_pieces(sandbox: SandboxProcess) -> None:
     started = time.monotonic()
     with httpx.stream(
@@ -297,6 +298,7 @@ def _txn(
     return r.json()
 
 
+@pytest.mark.slow
 def test_transaction_views(sandbox: SandboxProcess, db: str) -> None:
     done, running = "done_" + uuid.uuid4().hex[:6], "open_" + uuid.uuid4().hex[:6]
     began = _txn(sandbox, "begin", done, db, "table1")

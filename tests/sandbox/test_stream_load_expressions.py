@@ -282,6 +282,7 @@ def test_values_that_do_not_convert(sandbox: SandboxProcess, client: TxnClient) 
 # -- wrong expressions, refused as StarRocks refuses them -------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("columns", "where", "message"),
     [

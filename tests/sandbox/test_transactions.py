@@ -507,6 +507,7 @@ def test_other_delimiters_and_compression(sandbox: SandboxProcess, client: TxnCl
     ]
 
 
+@pytest.mark.slow
 def test_many_loads_in_one_transaction_keep_order_and_count(
     sandbox: SandboxProcess, client: TxnClient
 ) -> None:
@@ -563,6 +564,7 @@ def test_idle_and_total_timeouts_abort_running_transactions(
 # -- restarts -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_prepared_transaction_survives_a_restart(sandbox_factory: object) -> None:
     sp: SandboxProcess = sandbox_factory()  # type: ignore[operator]
     c = TxnClient(sp)
@@ -632,6 +634,7 @@ def test_load_state(sandbox: SandboxProcess, client: TxnClient) -> None:
     assert r.status_code == 401
 
 
+@pytest.mark.slow
 def test_be_advertise_address_is_used_in_redirects(sandbox_factory: object) -> None:
     # A BE address inside the cluster's network, unreachable from the client (port 9: nothing listens).
     sp: SandboxProcess = sandbox_factory("--be-advertise", "127.0.0.1:9")  # type: ignore[operator]

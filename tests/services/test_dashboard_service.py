@@ -54,6 +54,7 @@ async def test_one_snapshot_of_the_cluster(sandbox: SandboxProcess, session: Con
     assert snap.counter("no_such_metric") == 0
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_an_unreachable_cluster_raises_and_other_profiles_are_refused(
     sandbox_factory: Any, session: ConsoleSession

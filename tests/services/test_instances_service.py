@@ -103,6 +103,7 @@ async def test_the_seeded_instances_are_listed_with_their_nodes(
     assert await service.reload_group("0" * 32 + "in07") is None  # not a TaurusDB instance of the project
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_create_checks_the_room_then_creates_and_the_job_ends_with_the_instance_normal(
     session: ConsoleSession, sandbox_factory: Any
@@ -145,6 +146,7 @@ async def test_a_form_the_service_would_refuse_is_not_sent(
     assert sum(len(g.instances) for g in await service.load()) == before
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_busy_instance_is_refused_here_and_a_stale_row_by_huawei_cloud(
     session: ConsoleSession, sandbox_factory: Any
@@ -181,6 +183,7 @@ async def test_a_busy_instance_is_refused_here_and_a_stale_row_by_huawei_cloud(
     assert resized.be.flavor == "8 vCPUs, 32 GB"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_node_restart_then_a_delete(session: ConsoleSession, sandbox_factory: Any) -> None:
     service = service_on(session, sandbox_factory())
@@ -201,6 +204,7 @@ async def test_a_node_restart_then_a_delete(session: ConsoleSession, sandbox_fac
     assert all(r.id != row.id for r in shown[-1].instances)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_job_left_by_another_console_is_settled_by_a_fresh_service(
     session: ConsoleSession, sandbox_factory: Any

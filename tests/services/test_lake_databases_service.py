@@ -58,6 +58,7 @@ async def test_the_databases_are_listed_with_the_storages_they_read(
     assert "sales" in await service.pipe_tables("demo")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_provision_shows_its_row_until_the_operation_ends(
     session: ConsoleSession, sandbox_factory: Any
@@ -83,6 +84,7 @@ async def test_a_provision_shows_its_row_until_the_operation_ends(
     assert (two.state, two.storages) == ("active", ("sandbox-lake",)) and two.id
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_deprovision_refused_by_ai_lake_ends_as_failed_and_the_row_is_active_again(
     session: ConsoleSession, sandbox_factory: Any

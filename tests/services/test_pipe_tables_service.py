@@ -66,6 +66,7 @@ def agg_form(name: str) -> CreateForm:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_instances_pages_details_and_storages(
     session: ConsoleSession, lake_sandbox: SandboxProcess
@@ -200,6 +201,7 @@ async def test_a_create_that_fails_later_keeps_its_input_from_the_job(session: C
     assert service.failed_creates() == {}
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_refresh_analyze_and_delete_are_jobs_followed_to_their_end(
     session: ConsoleSession, lake_sandbox: SandboxProcess

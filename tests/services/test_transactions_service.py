@@ -133,6 +133,7 @@ async def test_where_to_load_labels_and_the_journal_of_this_cluster(
         TransactionsService(session, Profile(name="lake", kind="ailake", url=sandbox.url))
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_used_label_begins_nothing_and_a_stopped_piece_counts_once(
     sandbox: SandboxProcess, session: ConsoleSession, tmp_path: Path
@@ -177,6 +178,7 @@ async def test_a_used_label_begins_nothing_and_a_stopped_piece_counts_once(
     assert count(sandbox, db) == 1 + 120_000
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_all_at_once_loads_each_file_under_its_label_with_progress(
     sandbox: SandboxProcess, session: ConsoleSession, tmp_path: Path
@@ -219,6 +221,7 @@ async def test_all_at_once_loads_each_file_under_its_label_with_progress(
     assert count(sandbox, db) == 4000
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_stopped_before_commit_the_transaction_is_offered_and_finished(
     sandbox_factory: Any, session: ConsoleSession, tmp_path: Path
@@ -291,6 +294,7 @@ async def test_a_stop_before_the_first_file_sends_nothing_and_a_refused_file_sto
     assert count(sandbox, db) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_running_transactions_are_listed_and_rolled_back_in_bulk(
     sandbox: SandboxProcess, session: ConsoleSession

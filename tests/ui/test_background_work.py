@@ -21,6 +21,7 @@ def open_dialogs() -> list[QMessageBox]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_stopped_cluster_is_reported_inline_and_once(
     console_window: Any, sandbox_factory: Any, secret_service: Any, screenshot: Any
@@ -66,6 +67,7 @@ async def test_a_stopped_cluster_is_reported_inline_and_once(
     assert not open_dialogs()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_following_a_job_rides_out_a_network_cut(
     console_window: Any, sandbox_factory: Any, secret_service: Any, screenshot: Any

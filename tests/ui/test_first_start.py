@@ -26,6 +26,7 @@ from gui.views import view_classes
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_no_profile_shows_a_first_run_pane_that_starts_the_sandbox(
     console_window: Any, secret_service: Any, screenshot: Any
@@ -119,6 +120,7 @@ async def test_the_window_starts_on_a_damaged_profiles_file_and_says_so(
     assert window.centre.currentWidget() is window.welcome
 
 
+@pytest.mark.slow
 def test_the_command_line_starts_on_a_damaged_profiles_file(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
@@ -165,6 +167,7 @@ async def test_a_keyring_that_cannot_store_is_found_when_the_dialog_opens(
     assert window.ctx.session.credentials.get("lab/password") == "Qx7-session-only"
 
 
+@pytest.mark.slow
 def test_screenshot_on_the_sandbox_shows_only_the_sandbox(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir(mode=0o700)
@@ -197,6 +200,7 @@ def test_screenshot_on_the_sandbox_shows_only_the_sandbox(tmp_path: Path) -> Non
     assert not [p for p in tmp.iterdir() if p.name.startswith("starrocks-console-shot-")]  # cleaned up
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_screenshot_on_the_sandbox_lists_no_saved_profile(
     tmp_path: Path, monkeypatch: Any, secret_service: Any

@@ -67,6 +67,7 @@ async def save_profiles(tmp_path: Path, sp: SandboxProcess) -> None:
         assert await session.save_profile(saved, secrets)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_pipe_table_delete_left_running_is_followed_to_its_end_by_the_next_console(
     console: Open, sandbox_factory: Any, tmp_path: Path, screenshot: Any
@@ -122,6 +123,7 @@ async def test_a_pipe_table_delete_left_running_is_followed_to_its_end_by_the_ne
     assert jobs.pending() == []
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_an_instance_restart_is_followed_again_and_session_profiles_keep_no_jobs(
     console: Open, sandbox_factory: Any, tmp_path: Path

@@ -145,6 +145,7 @@ def test_create_form_reasons() -> None:
     assert [ok for ok in rules.values()] == [True, True, False]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_create_wizard_refuses_fields_then_creates(
     console_window: Any, sandbox_factory: Any, screenshot: Any, caplog: Any
@@ -230,6 +231,7 @@ async def test_create_wizard_refuses_fields_then_creates(
     assert all("Lake#2026xQ" not in f"{e.result} {e.detail} {e.raw}" for e in window.ctx.activity.rows)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_restart_refused_during_resize_then_delete(
     console_window: Any, sandbox_factory: Any, screenshot: Any
@@ -315,6 +317,7 @@ async def test_restart_refused_during_resize_then_delete(
     assert status_of(view, "htap-sandbox") is None
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_ailake_provision_and_deprovision(
     console_window: Any, sandbox_factory: Any, screenshot: Any
@@ -378,6 +381,7 @@ async def test_ailake_provision_and_deprovision(
     await wait_for(lambda: view.model.row_of("lake_two") is None, 10)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_one_node_restarted_from_the_nodes_tab(
     console_window: Any, sandbox_factory: Any, screenshot: Any

@@ -55,6 +55,7 @@ def idle(view: TransactionsView) -> bool:
     return not view.busy
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_cancel_before_commit_leaves_the_transaction_offered(
     console_window: Any, sandbox_factory: Any, secret_service: Any, tmp_path: Path, screenshot: Any
@@ -113,6 +114,7 @@ async def test_cancel_before_commit_leaves_the_transaction_offered(
         proxy.close()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_cancel_once_commit_is_sent_says_so_and_reports_the_final_state(
     console_window: Any, sandbox_factory: Any, secret_service: Any, tmp_path: Path, screenshot: Any
@@ -150,6 +152,7 @@ async def test_cancel_once_commit_is_sent_says_so_and_reports_the_final_state(
         proxy.close()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_file_committed_step_by_step_is_not_loaded_again_by_accident(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, tmp_path: Path, screenshot: Any

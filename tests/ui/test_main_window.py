@@ -52,6 +52,7 @@ async def test_dashboard_shows_the_sandbox_cluster(
     screenshot(window, "dashboard")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_dashboard_of_a_stopped_cluster_keeps_no_green_badge(
     console_window: Any, sandbox_factory: Any, secret_service: Any, screenshot: Any
@@ -73,6 +74,7 @@ async def test_dashboard_of_a_stopped_cluster_keeps_no_green_badge(
     screenshot(window, "dashboard-stale-1024x700")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_profile_dialog_checks_fields_and_keeps_secrets_in_the_keyring(
     window: MainWindow, sandbox_factory: Any, tmp_path: Path, screenshot: Any, caplog: Any

@@ -155,6 +155,7 @@ async def test_sales_is_listed_with_its_details(
     screenshot(window, "pipe-tables-details")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_create_refused_then_created(
     open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
@@ -245,6 +246,7 @@ async def test_create_refused_then_created(
     assert view.model.row_of("sales_agg") is None
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_failed_create_comes_back_to_edit_and_retry(
     open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
@@ -383,6 +385,7 @@ async def test_a_failed_create_comes_back_to_edit_and_retry(
     resumed.reject()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_list_pages_in_as_the_user_scrolls(
     open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
@@ -441,6 +444,7 @@ async def test_list_pages_in_as_the_user_scrolls(
     assert view.current_name() == "bulk_07" and view.model.rowCount() == 31
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_refresh_partition_analyze_and_delete(
     open_window: OpenWindow, sandbox_factory: Any, screenshot: Any
@@ -513,6 +517,7 @@ async def test_refresh_partition_analyze_and_delete(
     assert "no pipe tables" in view.details_title.text() or view.model.rowCount() == 0
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_cancel_stops_waiting_for_an_operation(open_window: OpenWindow, sandbox_factory: Any) -> None:
     sp = sandbox_factory("--operation-seconds", "30")

@@ -91,6 +91,7 @@ def confirm_yes(view: TransactionsView) -> None:
     box.button(QMessageBox.StandardButton.Yes).click()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_step_by_step_two_files_prepare_commit(
     window: MainWindow, sandbox: SandboxProcess, tmp_path: Path, screenshot: Callable[..., Path]
@@ -139,6 +140,7 @@ async def test_step_by_step_two_files_prepare_commit(
     assert len(loads) == 2 and all(e.state == "succeeded" for e in loads)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_bad_csv_is_refused_in_plain_words_with_the_raw_answer(
     window: MainWindow, sandbox: SandboxProcess, tmp_path: Path, screenshot: Callable[..., Path]
@@ -175,6 +177,7 @@ async def test_bad_csv_is_refused_in_plain_words_with_the_raw_answer(
     assert count(sandbox, db) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_fields_show_their_reasons_and_a_used_label_is_refused(
     window: MainWindow, sandbox: SandboxProcess, tmp_path: Path
@@ -256,6 +259,7 @@ def big_csv(path: Path, mib: int) -> int:
     return i
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_cancel_a_running_load_keeps_the_window_responsive_and_resumes_exactly_once(
     window: MainWindow, sandbox: SandboxProcess, tmp_path: Path, screenshot: Callable[..., Path]
@@ -304,6 +308,7 @@ async def test_cancel_a_running_load_keeps_the_window_responsive_and_resumes_exa
     assert count(sandbox, db) == rows
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_restart_offers_the_prepared_transaction_for_commit(
     console_window: Any, sandbox: SandboxProcess, tmp_path: Path, screenshot: Callable[..., Path]
@@ -361,6 +366,7 @@ async def test_restart_offers_the_prepared_transaction_for_commit(
     assert count(sandbox, db) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_running_panel_finds_an_idle_transaction_and_rolls_back_in_bulk(
     window: MainWindow, sandbox: SandboxProcess, screenshot: Callable[..., Path]
@@ -403,6 +409,7 @@ async def test_running_panel_finds_an_idle_transaction_and_rolls_back_in_bulk(
     assert done.state == "succeeded"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_all_at_once_loads_each_file_exactly_once_and_the_shortcuts_work(
     window: MainWindow, sandbox: SandboxProcess, tmp_path: Path
@@ -464,6 +471,7 @@ async def test_all_at_once_loads_each_file_exactly_once_and_the_shortcuts_work(
     assert not view.steps.all_button.isEnabled() and not view.steps.begin_button.isEnabled()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_json_rows_with_paths_and_a_root(
     window: MainWindow, sandbox: SandboxProcess, tmp_path: Path

@@ -48,6 +48,7 @@ def wheel(widget: Any, steps: int = -1) -> None:
     QApplication.sendEvent(widget, event)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 @pytest.mark.parametrize("theme", ["light", "dark"])
 async def test_every_view_fits_1024_by_700(
@@ -108,6 +109,7 @@ async def test_the_wheel_scrolls_the_form_and_leaves_its_fields_alone(
     assert fmt.currentText() != before[0]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_views_follow_a_renamed_then_deleted_profile(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any
