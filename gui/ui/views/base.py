@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtWidgets import QHeaderView, QWidget
@@ -17,6 +17,42 @@ if TYPE_CHECKING:
     from ...services.profiles import Profile
     from ...services.tracker import TrackedJob
     from ..context import UiContext
+
+
+S = TypeVar("S", bound="ProfileService")
+
+
+class ProfileService(Protocol):
+    """What a view's service per profile has: the profile it works for (kept up to date)."""
+
+    profile: Profile
+
+
+class ServicesByProfile(Generic[S]):
+    """One service object per profile, kept while the profile keeps its name (it may hold state,
+    e.g. failed creates to retry); a profile saved again with other settings is handed to it."""
+
+    def __init__(self, make: Callable[[Profile], S]) -> None:
+        self._make = make
+        self._by_name: dict[str, S] = {}
+
+    def of(self, profile: Profile) -> S:
+        found = self._by_name.get(profile.name)
+        if found is None:
+            found = self._by_name[profile.name] = self._make(profile)
+        found.profile = profile
+        return found
+
+    def renamed(self, old: str, new: str) -> None:
+        found = self._by_name.pop(old, None)
+        if found is not None:
+            self._by_name[new] = found
+
+    def drop(self, name: str) -> None:
+        self._by_name.pop(name, None)
+
+    def items(self) -> list[tuple[str, S]]:
+        return list(self._by_name.items())
 
 
 class View(QWidget):
@@ -126,6 +162,11 @@ class View(QWidget):
 
     def focus_filter(self) -> None:
         """Focus the view's filter field."""
+
+    def follow_in_background(self, coro: Coroutine[Any, Any, Any], job: TrackedJob) -> None:
+        """Following a job is background work: its outcome is in its Activity entry, never a
+        dialog (anything unforeseen becomes a notification)."""
+        self.ctx.run_background(coro, f"follow/{job.id}", f"following {job.title}", source=job.title)
 
     async def aclose(self) -> None:
         """Stop the view's background work."""

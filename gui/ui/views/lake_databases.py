@@ -37,7 +37,7 @@ from ..models.lake_databases import LakeDatabaseModel
 from ..models.table import RecordFilterProxy, Role
 from ..widgets.listing import ROW_HEIGHT, RowDelegate, pairs_html, toolbar_button
 from ..widgets.tables import fit_when_filled, setup_table
-from .base import View
+from .base import ServicesByProfile, View
 
 HINT = "Pick an AI Lake profile in Connections to see its database instances."
 NO_SELECTION = "Select a database to see its details."
@@ -48,7 +48,7 @@ class LakeDatabasesView(View):
         super().__init__(ctx, parent)
         self.setObjectName("lakeDatabasesView")
         # One service per profile: it knows the operations followed on its databases.
-        self._services: dict[str, LakeDatabasesService] = {}
+        self._services = ServicesByProfile(lambda p: LakeDatabasesService(self.ctx.session, p))
         self.storages: list[ObjectStorageInfo] = []
         self.heading = QLabel(HINT, self)
         self.heading.setObjectName("lakeHeading")
@@ -129,11 +129,7 @@ class LakeDatabasesView(View):
     # -- View interface -------------------------------------------------------------------------------
     def service(self, profile: Profile) -> LakeDatabasesService:
         """The service of ``profile`` (the same one for as long as the profile keeps its name)."""
-        found = self._services.get(profile.name)
-        if found is None:
-            found = self._services[profile.name] = LakeDatabasesService(self.ctx.session, profile)
-        found.profile = profile  # its settings may have changed: its client follows them
-        return found
+        return self._services.of(profile)
 
     def _shows(self, name: str) -> bool:
         return self.profile is not None and self.profile.name == name
@@ -147,7 +143,7 @@ class LakeDatabasesView(View):
     def drop_profile(self, name: str) -> None:
         """A deleted profile's databases go from the view, its actions with them."""
         super().drop_profile(name)
-        self._services.pop(name, None)
+        self._services.drop(name)
 
     def refresh(self) -> None:
         profile = self.profile
@@ -266,10 +262,7 @@ class LakeDatabasesView(View):
 
     # -- following the operations ----------------------------------------------------------------------
     def _start_follow(self, job: TrackedJob, resumed: bool = False) -> None:
-        # Following is background work: its outcome is in its Activity entry, never a dialog.
-        self.ctx.run_background(
-            self._follow(job, resumed), f"follow/{job.id}", f"following {job.title}", source=job.title
-        )
+        self.follow_in_background(self._follow(job, resumed), job)
 
     async def _follow(self, job: TrackedJob, resumed: bool) -> None:
         """One operation in the Activity panel, the database's row showing it meanwhile."""

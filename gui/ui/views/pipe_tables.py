@@ -37,7 +37,7 @@ from ..dialogs.pipe_refresh import RefreshPartitionDialog, refresh_partition
 from ..widgets.pipe_bars import PipeToolbar, RetryBar
 from ..widgets.pipe_details import PipeTableDetails
 from ..widgets.pipe_list import PipeTableList
-from .base import View
+from .base import ServicesByProfile, View
 
 
 class PipeTablesView(View):
@@ -51,7 +51,7 @@ class PipeTablesView(View):
         self.instance: str | None = None
         # The service of the profile shown. One per profile, kept: it holds the failed creates.
         self.service: PipeTablesService | None = None
-        self._services: dict[str, PipeTablesService] = {}
+        self._services = ServicesByProfile(self._make_service)
         self._wanted_instance: str | None = None
         self._wanted_table: str | None = None
         self._keep_rows = 0
@@ -145,13 +145,11 @@ class PipeTablesView(View):
         self._update_actions()
 
     def profile_renamed(self, old: str, profile: Profile) -> None:
-        service = self._services.pop(old, None)
-        if service is not None:
-            self._services[profile.name] = service
+        self._services.renamed(old, profile.name)
         super().profile_renamed(old, profile)
 
     def drop_profile(self, name: str) -> None:
-        self._services.pop(name, None)  # its failed creates go with it
+        self._services.drop(name)  # its failed creates go with it
         super().drop_profile(name)
 
     def refresh(self) -> None:
@@ -178,12 +176,11 @@ class PipeTablesView(View):
         return True
 
     def _service_of(self, profile: Profile) -> PipeTablesService:
-        service = self._services.get(profile.name)
-        if service is None:
-            service = PipeTablesService(self.ctx.session, profile)
-            service.on_failed_changed = lambda _instance: self._update_retry_bar()
-            self._services[profile.name] = service
-        service.profile = profile  # saved again maybe, with other settings
+        return self._services.of(profile)
+
+    def _make_service(self, profile: Profile) -> PipeTablesService:
+        service = PipeTablesService(self.ctx.session, profile)
+        service.on_failed_changed = lambda _instance: self._update_retry_bar()
         return service
 
     # -- selection ----------------------------------------------------------------------------------------
@@ -381,9 +378,7 @@ class PipeTablesView(View):
         """Follow the job's operation to its end in an Activity entry; its Cancel stops the waiting
         (and the following on later starts), not the operation. Background work: its outcome is in
         the entry, never a dialog."""
-        self.ctx.run_background(
-            self._follow(job, resumed), f"follow/{job.id}", f"following {job.title}", source=job.title
-        )
+        self.follow_in_background(self._follow(job, resumed), job)
 
     async def _follow(self, job: TrackedJob, resumed: bool) -> None:
         profile = self.ctx.session.profile(job.profile)

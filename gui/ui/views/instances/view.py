@@ -39,7 +39,7 @@ from ...dialogs.instance_resize import ResizeInstanceDialog
 from ...models.instances import InstanceTreeModel
 from ...models.table import Role
 from ...widgets.listing import RowDelegate, explain, toolbar_button
-from ..base import View
+from ..base import ServicesByProfile, View
 from .details import InstanceDetails
 
 HINT = "Pick a Huawei Cloud profile in Connections to see its TaurusDB and StarRocks instances."
@@ -91,7 +91,7 @@ class InstancesView(View):
         super().__init__(ctx, parent)
         self.setObjectName("instancesView")
         # One service per profile: a job of a profile not on screen is followed by its own.
-        self._services: dict[str, HuaweiInstancesService] = {}
+        self._services = ServicesByProfile(lambda p: HuaweiInstancesService(self.ctx.session, p))
         # The last refusal per instance (e.g. a restart during a resize), shown in the details.
         self.notices: dict[str, str] = {}
         self.heading = QLabel(HINT, self)
@@ -179,11 +179,7 @@ class InstancesView(View):
     # -- View interface -------------------------------------------------------------------------------
     def service(self, profile: Profile) -> HuaweiInstancesService:
         """The service of ``profile`` (the same one for as long as the profile keeps its name)."""
-        found = self._services.get(profile.name)
-        if found is None:
-            found = self._services[profile.name] = HuaweiInstancesService(self.ctx.session, profile)
-        found.profile = profile  # its settings may have changed: its client follows them
-        return found
+        return self._services.of(profile)
 
     def _shows(self, name: str) -> bool:
         return self.profile is not None and self.profile.name == name
@@ -197,7 +193,7 @@ class InstancesView(View):
     def drop_profile(self, name: str) -> None:
         """A deleted profile's instances go from the view, its actions with them."""
         super().drop_profile(name)
-        self._services.pop(name, None)
+        self._services.drop(name)
 
     def refresh(self) -> None:
         profile = self.profile
@@ -435,10 +431,7 @@ class InstancesView(View):
 
     # -- following the jobs --------------------------------------------------------------------------------
     def _start_follow(self, job: TrackedJob, resumed: bool = False) -> None:
-        # Following is background work: its outcome is in its Activity entry, never a dialog.
-        self.ctx.run_background(
-            self._follow(job, resumed), f"follow/{job.id}", f"following {job.title}", source=job.title
-        )
+        self.follow_in_background(self._follow(job, resumed), job)
 
     async def _follow(self, job: TrackedJob, resumed: bool) -> None:
         """One job in the Activity panel, its instance's row reloaded as it moves and until it settles."""
