@@ -172,6 +172,11 @@ async def check(target: Target, window: float, timeout: float) -> ClusterState:
             if window > 0 and state.sample.reachable:
                 await asyncio.sleep(window)  # the interval the counters' rates are measured over
                 state = await monitor.tick()
+            elif state.sample.reachable:
+                state.sample.notes.append(
+                    "one reading (--window 0): queries and failed queries per second are the FE's own "
+                    "figures, and aborted transactions were not evaluated"
+                )
         finally:
             await monitor.aclose()
         return state

@@ -296,13 +296,15 @@ def _send(h: BaseHTTPRequestHandler, status: int, body: str, kind: str = "applic
 class RecordedCluster:
     """``url`` is the FE; ``frontends``/``backends`` are what SHOW lists (the first FE is this one;
     others are listed with their own ports), ``running`` the running transactions per database,
-    ``refused`` SHOW statements answered with the FE's privilege error."""
+    ``refused`` SHOW statements answered with the FE's privilege error, ``garbage`` ones with a page a
+    proxy might put in the way."""
 
     def __init__(self, user: str = "root", password: str = "secret", backends: int = 1) -> None:
         self.user, self.password = user, password
         self.lock = threading.Lock()
         self.running: dict[str, int] = {"sales": 3}
         self.refused: set[str] = set()
+        self.garbage: set[str] = set()  # statements answered with what no StarRocks writes
         self.requests: list[tuple[str, str]] = []  # (node, path)
         self.backends = [Backend(str(10001 + i), heartbeat_port=9050 + i) for i in range(backends)]
         self.frontends = [Frontend("127.0.0.1_9010_1764579600000")]
@@ -381,6 +383,9 @@ class RecordedCluster:
                     "existing roles using <set [default] role>. Current role(s): NONE."
                 )
                 _send(h, 500, json.dumps({"status": "FAILED", "code": "1", "msg": msg, "message": msg}))
+                return
+            if query in self.garbage:
+                _send(h, 200, "<html><body>502 Bad Gateway</body></html>\n", "text/html")
                 return
             rows = self._show(query)
         if rows is None:

@@ -269,6 +269,18 @@ async def test_a_refused_user_is_an_unreachable_cluster_and_nothing_else_is_clai
     assert state.figures == {}
 
 
+@pytest.mark.asyncio
+async def test_an_answer_no_starrocks_writes_makes_the_cluster_unreadable_not_the_collection_fail(
+    recorded: RecordedCluster, client: StarRocksClient
+) -> None:
+    recorded.garbage = {"show backends"}
+    state = await ClusterMonitor("r", _source(client), clock=Clock()).tick()
+    assert state.state == "unreachable"
+    assert state.sample.error.startswith(
+        f"an answer of the FE at {recorded.url} could not be read: JSONDecodeError"
+    )
+
+
 def _source(client: StarRocksClient):  # type: ignore[no-untyped-def]
     async def source() -> StarRocksClient:
         return client

@@ -147,7 +147,9 @@ async def test_a_stopped_cluster_is_an_alert_and_its_last_figures_are_kept_as_st
 async def test_every_watched_profile_is_collected_in_the_background_and_a_restart_keeps_history_and_alerts(
     sandbox: SandboxProcess, session: ConsoleSession, tmp_path: Path
 ) -> None:
-    profile = cluster(session, sandbox.info)
+    # A saved profile (its secret kept for the session only: no keyring in this test).
+    profile = Profile(name="prod", kind="starrocks", url=sandbox.url, user=sandbox.auth[0])
+    assert not await session.save_profile(profile, {"password": sandbox.auth[1]}, to_keyring=False)
     store = HistoryStore(tmp_path / "data" / "metrics")
     settings = AlertSettings(tmp_path / "config" / "alerts.json")
     # Every database holding a running transaction or none is "near the limit" at 0: an alert to keep.
@@ -178,4 +180,12 @@ async def test_every_watched_profile_is_collected_in_the_background_and_a_restar
     restored = mon2.book.active[("running_txns", "db:demo")]
     assert restored.started_at == alert.started_at
     await again.unwatch(profile.name, forget=True)
-    assert not path.exists()
+    assert not path.exists() and again.settings.limits(profile.name)["running_txns"].warning == 900
+
+    # The sandbox's profile lives for this session only, and so does its history: the next
+    # session's sandbox is another cluster.
+    sandbox_profile = cluster(session, sandbox.info)
+    mon3 = await again.watch(sandbox_profile)
+    await until(lambda: mon3.state is not None)
+    await again.aclose()
+    assert not store.path(sandbox_profile.name).exists()

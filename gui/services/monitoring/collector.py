@@ -142,6 +142,10 @@ class Collector:
             return ClusterSample.unreadable(now, said(e), refused=True)
         except errors.ApiError as e:
             return ClusterSample.unreadable(now, said(e))
+        except ValueError as e:  # an answer that is not what a StarRocks FE writes (not JSON...)
+            return ClusterSample.unreadable(
+                now, f"an answer of the FE at {client.base_url} could not be read: {type(e).__name__}: {e}"
+            )
 
     async def _read(self, client: StarRocksClient, now: float) -> ClusterSample:
         health = await client.health()

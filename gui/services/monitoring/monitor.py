@@ -147,6 +147,7 @@ class Monitoring:
         self.listeners: list[Listener] = []
         self._monitors: dict[str, ClusterMonitor] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._kept: dict[str, bool] = {}  # profile → its history goes to the data folder
         self.problems: list[str] = []
 
     def monitor(self, name: str) -> ClusterMonitor | None:
@@ -160,7 +161,8 @@ class Monitoring:
 
     async def watch(self, profile: Profile) -> ClusterMonitor:
         """Start collecting a StarRocks profile (its kept history loaded first); the monitor of an
-        already watched one is returned as it is."""
+        already watched one is returned as it is. A profile of this session only (the sandbox's)
+        keeps its history in memory: the next session's sandbox is another cluster."""
         if profile.kind != "starrocks":
             raise errors.InvalidRequest(
                 f"profile {profile.name!r} is a {profile.kind} profile, not a starrocks one",
@@ -170,9 +172,14 @@ class Monitoring:
         if existing is not None:
             return existing
         loop = asyncio.get_running_loop()
-        history, header = await loop.run_in_executor(_IO, self.store.load, profile.name)
-        self.problems.extend(p for p in self.store.problems if p not in self.problems)
         name = profile.name
+        kept = self.session.is_saved(name)
+        if kept:
+            history, header = await loop.run_in_executor(_IO, self.store.load, name)
+            self.problems.extend(p for p in self.store.problems if p not in self.problems)
+        else:
+            history, header = History(), {}
+        self._kept[name] = kept
 
         async def client() -> StarRocksClient:
             current = self.session.profile(name)
@@ -201,12 +208,15 @@ class Monitoring:
         if mon is None:
             return
         await mon.aclose()
-        loop = asyncio.get_running_loop()
+        kept = self._kept.get(name, False)
         if forget:
-            await loop.run_in_executor(_IO, self.store.remove, name)
-            self.settings.remove(name)
+            loop = asyncio.get_running_loop()
+            if kept:
+                await loop.run_in_executor(_IO, self.store.remove, name)
+            await loop.run_in_executor(_IO, self.settings.remove, name)
         else:
             await self._save(mon)
+        self._kept.pop(name, None)
 
     async def save(self) -> None:
         for mon in list(self._monitors.values()):
@@ -217,7 +227,7 @@ class Monitoring:
             await self.unwatch(name)
 
     async def _save(self, mon: ClusterMonitor) -> None:
-        if mon.history is None:
+        if mon.history is None or not self._kept.get(mon.name):
             return
         # The bytes are taken on the loop (the rings change only here); the file is written off it.
         data = mon.history.to_bytes({"profile": mon.name, "alerts": mon.book.to_json()})
