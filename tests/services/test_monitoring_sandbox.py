@@ -185,7 +185,10 @@ async def test_every_watched_profile_is_collected_in_the_background_and_a_restar
     # The sandbox's profile lives for this session only, and so does its history: the next
     # session's sandbox is another cluster.
     sandbox_profile = cluster(session, sandbox.info)
-    mon3 = await again.watch(sandbox_profile)
+    await again.follow_profiles()  # every StarRocks profile of the session, saved or not
+    assert sorted(again.watched()) == ["Sandbox StarRocks", "prod"]
+    mon3 = again.monitor(sandbox_profile.name)
+    assert mon3 is not None
     await until(lambda: mon3.state is not None)
     await again.aclose()
-    assert not store.path(sandbox_profile.name).exists()
+    assert not store.path(sandbox_profile.name).exists() and path.exists()

@@ -197,6 +197,16 @@ class Monitoring:
         self._tasks[name] = loop.create_task(self._run(mon), name=f"monitoring {name}")
         return mon
 
+    async def follow_profiles(self) -> None:
+        """Watch every StarRocks profile of the session, and stop watching those it no longer has
+        (their history is kept; ``unwatch(name, forget=True)`` deletes a removed profile's). Called at
+        start and whenever profiles change."""
+        wanted = {p.name: p for p in self.session.all_profiles() if p.kind == "starrocks"}
+        for name in [n for n in self._monitors if n not in wanted]:
+            await self.unwatch(name)
+        for profile in wanted.values():
+            await self.watch(profile)
+
     async def unwatch(self, name: str, *, forget: bool = False) -> None:
         """Stop collecting a profile; its history is saved (``forget``: deleted, as for a profile
         that was removed)."""
