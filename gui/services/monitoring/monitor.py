@@ -1,8 +1,9 @@
 """One loop per cluster: read it, turn counters into rates, keep the figures, evaluate the alerts.
 
-``ClusterMonitor.tick()`` is one round, used alike by the window's collection (``Monitoring``, every
-few seconds for every open StarRocks profile, whether a dashboard is on screen or not) and by
-``starrocks-console health`` (one or two rounds) — so both say the same thing of the same cluster.
+``ClusterMonitor.tick()`` is one round, used alike by the background collection (``Monitoring``,
+every few seconds for every StarRocks profile of the session, whether a dashboard is on screen or
+not) and by ``starrocks-console health`` (one or two rounds) — so both say the same thing of the same
+cluster.
 """
 
 from __future__ import annotations
