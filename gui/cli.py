@@ -1,6 +1,6 @@
 """Command line of StarRocks Console.
 
-Only the window and ``screenshot`` import Qt: ``load`` and ``sandbox`` must start fast.
+Only the window and ``screenshot`` import Qt: ``load``, ``health`` and ``sandbox`` must start fast.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .views import slugs
@@ -226,8 +227,80 @@ def _run_load(args: argparse.Namespace) -> int:
     return run_load(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """A sub-command's parser; ``usage_exit`` is the exit code of a command line it cannot take
+    (``health`` says 3, "not checked": its 2 means a critical cluster)."""
+
+    usage_exit = 2
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_exit, f"{self.prog}: error: {message}\n")
+
+
+def _health_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a StarRocks cluster profile (address, user, TLS, BE map; password from the keyring); "
+        "repeatable, the worst cluster decides the exit code",
+    )
+    p.add_argument("--url", help="the FE's HTTP address, e.g. http://fe-host:8030, without user or password")
+    p.add_argument("--user", help="user name (with --url)")
+    p.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="read the password from this environment variable (default: STARROCKS_PASSWORD; it must be "
+        "set, empty for a user without password)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON document (default: a short table)")
+    p.add_argument(
+        "--window",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="read each cluster twice, S seconds apart, so that rates come from its counters (default: 5; "
+        "0 reads once and takes the FE's own per-second figures, without the aborted-transactions rule)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for each answer (default: 10)",
+    )
+    p.add_argument(
+        "--be-map",
+        action="append",
+        default=[],
+        metavar="FROM=TO",
+        help="reach the node the FE names FROM (host:port) at TO instead; repeatable (default: none, or "
+        "the profile's)",
+    )
+    p.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (default: verify them)"
+    )
+    p.add_argument(
+        "--allow-plain-http-be",
+        action="store_true",
+        help="from an https FE, let the password follow its redirects to http:// BEs (default: refuse)",
+    )
+    p.add_argument(
+        "--ca-bundle", metavar="PEM", help="trust the certificates in this file (default: the system's)"
+    )
+
+
+def _run_health(args: argparse.Namespace) -> int:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # as for `load`
+    from .healthcmd import run_health
+
+    return run_health(args)
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(
         prog="starrocks-console",
         description="Admin console for StarRocks: Huawei Cloud TaurusDB instances, AI Lake pipe tables, "
         "Stream Load transactions.",
@@ -241,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="system",
         help="colours of the window (default: follow the system)",
     )
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     sb = sub.add_parser(
         "sandbox",
         help="run the local sandbox in the foreground",
@@ -257,6 +330,16 @@ def build_parser() -> argparse.ArgumentParser:
         "the same file without one, is never loaded twice.",
     )
     _load_args(ld)
+    health = sub.add_parser(
+        "health",
+        help="check clusters for scripts and monitoring: exit 0 ok, 1 warning, 2 critical, 3 unreachable",
+        description="Read one or more StarRocks clusters and evaluate the console's alert rules on them; "
+        "print a short table (or --json) of their state, nodes, alerts and key figures. Exit 0 ok, 1 "
+        "warning, 2 critical, 3 unreachable or not checked (the worst cluster decides).",
+    )
+    assert isinstance(health, _Parser)
+    health.usage_exit = 3
+    _health_args(health)
     shot = sub.add_parser(
         "screenshot",
         help="render the window offscreen on one view to a PNG",
@@ -273,11 +356,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Told by the top-level parser, with the exit code of the sub-command it was meant for.
+        if args.command == "health":
+            parser.usage_exit = 3
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "sandbox":
         return _run_sandbox(args)
     if args.command == "load":
         return _run_load(args)
+    if args.command == "health":
+        return _run_health(args)
     if args.command == "screenshot":
         if not re.fullmatch(r"\d{2,5}x\d{2,5}", args.size):
             print("starrocks-console screenshot: --size wants WxH, e.g. 1280x800", file=sys.stderr)
