@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from ..engine import TableDef
 from . import metric_names as mn
 from .cluster import Backend, Cluster
 from .vitals import FeVitals, Workload
 
 if TYPE_CHECKING:
     from ..app import Sandbox
-    from ..engine import TableDef
 
 CALCULATOR_PERIOD_S = 15.0  # MetricCalculator runs every 15 s
 TIMESTAMP_JOURNAL_PERIOD_S = 10.0  # the leader's periodic timestamp entry
@@ -56,7 +56,6 @@ class Activity:
     def _count_stored_data(self) -> None:
         """The data already in the tables when the cluster starts, on the disks of their replicas:
         DuckDB's estimate of each table's rows, at 8 bytes a value."""
-        engine = self.sb.engine
         with self.sb.store.cursor() as cur:
             sizes = {
                 (str(db), str(name)): int(rows or 0) * int(cols or 0) * 8
@@ -64,11 +63,8 @@ class Activity:
                     "SELECT schema_name, table_name, estimated_size, column_count FROM duckdb_tables()"
                 ).fetchall()
             }
-        for db in engine.databases():
-            for name in engine.tables(db):
-                td = engine.table(db, name)
-                if td is not None:
-                    self.cluster.add_data(td, sizes.get((db, name), 0))
+        for td in all_tables(self.sb):
+            self.cluster.add_data(td, sizes.get((td.db, td.name), 0))
 
     # -- time -----------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -220,3 +216,8 @@ class Activity:
     def job_finished(self, kind: str, state: str = "FINISHED") -> None:
         with self.lock:
             self.jobs[(kind, state)] = self.jobs.get((kind, state), 0) + 1
+
+
+def all_tables(sb: Sandbox) -> list[TableDef]:
+    """Every table's definition, read in one go."""
+    return [TableDef.from_doc(doc) for doc in sb.store.list("table")]

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from ..http import json_response
 from . import auth
 from . import metric_names as mn
-from .activity import JOB_STATES, JOB_TYPES
+from .activity import JOB_STATES, JOB_TYPES, all_tables
 from .cluster import (
     Backend,
 )
@@ -222,9 +222,7 @@ def render_fe(sb: Sandbox, with_tables: bool = False) -> str:
         ((("job", "alter"), ("type", t), ("state", "running")), "0") for t in ("SCHEMA_CHANGE", "ROLLUP")
     ]
     w.metric(mn.JOB, "gauge", mn.HELP[mn.JOB], jobs)
-    engine = sb.engine
-    tables = [td for d in engine.databases() for td in (engine.table(d, t) for t in engine.tables(d)) if td]
-    tablets = cluster.tablet_counts(tables)
+    tablets = cluster.tablet_counts(all_tables(sb))
     w.metric(
         mn.TABLET_NUM,
         "gauge",

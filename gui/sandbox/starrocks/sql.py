@@ -1330,9 +1330,7 @@ class Executor:
         """BackendsProcDir.getClusterBackendInfos: one row per BE, as the FE last heard of it."""
         cluster = self.sb.cluster
         now = self.sb.clock.ms()
-        engine = self.sb.engine
-        tables = (engine.table(d, t) for d in engine.databases() for t in engine.tables(d))
-        tablets = cluster.tablet_counts(td for td in tables if td)
+        tablets = cluster.tablet_counts(TableDef.from_doc(doc) for doc in self.sb.store.list("table"))
         rows: list[list[str | None]] = []
         for be in cluster.backends:
             st = cluster.state(be, now)
