@@ -199,7 +199,10 @@ class Admin:
                 else:
                     await self.sb.stop_backend(be)
             elif action == "start":
-                await self.sb.start_backend(be)
+                try:
+                    await self.sb.start_backend(be)
+                except OSError as e:  # its port was taken while it was stopped
+                    raise _BadRequest(f"Backend {be.id} cannot listen on {be.url} again: {e}", 409) from e
             else:
                 raise _BadRequest('"action" must be "stop" or "start"')
             return {"backend": self._describe(be)}
@@ -225,7 +228,10 @@ class Admin:
             if action == "stop":
                 await self.sb.stop_frontend(wait=via != FE_KEY)
             elif action == "start":
-                await self.sb.start_frontend()
+                try:
+                    await self.sb.start_frontend()
+                except OSError as e:  # its port was taken while it was stopped
+                    raise _BadRequest(f"The FE cannot listen on {self.sb.fe_url} again: {e}", 409) from e
             else:
                 raise _BadRequest('The body must be {"action": "stop"} or {"action": "start"}')
         return {"frontend": {"url": self.sb.fe_url, "running": self.sb.cluster.fe_running}}
