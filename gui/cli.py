@@ -22,6 +22,7 @@ def _sandbox_args(p: argparse.ArgumentParser) -> None:
         "--port", type=int, default=None, help="FE port; 0 picks free ports for FE and BE (default 8030)"
     )
     p.add_argument("--be-port", type=int, default=None, help="BE port (default 8040, free when --port is 0)")
+    p.add_argument("--backends", type=int, default=None, help="how many BEs, each its own port (default 1)")
     p.add_argument(
         "--data", type=Path, default=None, help="data folder kept across restarts (default: a temporary one)"
     )
@@ -70,6 +71,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         "host": "host",
         "port": "port",
         "be_port": "be_port",
+        "backends": "backends",
         "data": "data_dir",
         "be_advertise": "be_advertise",
         "fe_user": "fe_user",

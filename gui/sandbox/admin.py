@@ -30,6 +30,27 @@ operations carried out, pipes polled. Reply 200: ``{"status": "OK", "offset": <s
 wall clock>, "now": "<the sandbox's time, ISO 8601 UTC>"}``; ``GET`` answers the same without moving
 it. 400 ``{"status": "FAILED", "msg": …}`` for a bad body, 401 without the FE user's credentials,
 415 for a body that is not JSON.
+
+The cluster's nodes (Basic auth as the FE user; a POST takes a JSON body, 415 otherwise; 400 with a
+reason for a bad one, and nothing changes). These are served on every BE's address too, so that a
+stopped FE can be started again:
+
+- ``GET /_sandbox/backends``: ``{"status": "OK", "backends": [<backend>, …]}`` where a backend is
+  ``{"id", "url", "advertised", "running", "alive", "disks": [{"path", "path_hash", "total_bytes",
+  "avail_bytes", "data_used_bytes", "used_pct"}]}`` (``alive``: what the FE's heartbeats say);
+- ``POST /_sandbox/backends/{id}`` ``{"action": "stop"}`` / ``{"action": "start"}``: the BE's process
+  ends (its port refuses connections, the transactions it runs are lost) or starts again; the FE
+  notices at its heartbeats (every 5 s of the sandbox's clock; dead after 3 more failed ones);
+  ``{"disk_used_pct": 96}`` (optionally ``"path"``, default the BE's first disk): fill the disk to
+  that share with files other than StarRocks data (0 empties it of them); answers the backend;
+- ``GET /_sandbox/frontend``, ``POST /_sandbox/frontend`` ``{"action": "stop"|"start"}``: the FE's
+  address (every service on it) refuses connections until started again (from a BE's address);
+  a restarted FE starts its counters again.
+
+``GET /_sandbox/workload``, ``POST /_sandbox/workload`` ``{"qps": 5, "error_rate": 0.02, "p99_ms":
+120}`` (any of the three; the others stay): the background queries the FE counts as if clients sent
+them (query counters, latency summaries, the BEs' scans); ``{"qps": 0}`` stops them. Answers
+``{"status": "OK", "qps", "error_rate", "p99_ms"}``.
 """
 
 from __future__ import annotations
@@ -44,16 +65,27 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .ailake import api as lakeapi
+from .app import FE_KEY
 from .engine import EngineError, TableDef, quote_ident
 from .http import NOT_JSON, is_json, json_response
 from .starrocks import auth, ddl
 from .starrocks import sql as sqlapi
+from .starrocks.cluster import Backend
 
 if TYPE_CHECKING:
     from .app import Sandbox
 
 MAX_ROWS = 100_000  # rows an admin query returns at most
 MAX_COPIES = 100_000  # pipe tables one copy request makes at most
+MAX_QPS = 10_000.0
+MAX_P99_MS = 600_000.0
+
+
+class _BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 class AdminError(Exception):
@@ -74,7 +106,155 @@ class Admin:
             Route("/_sandbox/sql", self.sql, methods=["POST"]),
             Route("/_sandbox/ailake/pipe-tables/copy", self.copy_pipe_tables, methods=["POST"]),
             Route("/_sandbox/clock", self.clock, methods=["GET", "POST"]),
+            Route("/_sandbox/workload", self.workload, methods=["GET", "POST"]),
+            *self.node_routes(FE_KEY),
         ]
+
+    def node_routes(self, via: str | int | None = None) -> list[BaseRoute]:
+        """The node switches; ``via``: the listener (FE_KEY or a BE's id) the routes are served on,
+        so that a node asked to stop by a request it carries answers before it goes."""
+
+        async def backends(request: Request) -> Response:
+            return await self._guarded(request, lambda body: self._list_backends())
+
+        async def backend(request: Request) -> Response:
+            return await self._guarded(request, lambda body: self._backend_switch(request, body, via))
+
+        async def frontend(request: Request) -> Response:
+            return await self._guarded(request, lambda body: self._frontend_switch(body, via))
+
+        return [
+            Route("/_sandbox/backends", backends, methods=["GET"]),
+            Route("/_sandbox/backends/{id}", backend, methods=["GET", "POST"]),
+            Route("/_sandbox/frontend", frontend, methods=["GET", "POST"]),
+        ]
+
+    async def _guarded(self, request: Request, work: Any) -> Response:
+        """Auth, the JSON body of a POST, and the switch's answer or its refusal."""
+        if auth.check(self.sb.config, request) is None:
+            return auth.fe_unauthorized(request)
+        body: dict[str, Any] | None = None
+        if request.method == "POST":
+            if not is_json(request):
+                return json_response({"status": "FAILED", "msg": NOT_JSON}, status=415)
+            try:
+                parsed = json.loads(await request.body() or b"{}")
+            except ValueError:
+                return json_response({"status": "FAILED", "msg": "Malformed JSON body"}, status=400)
+            if not isinstance(parsed, dict):
+                refusal = {"status": "FAILED", "msg": "The body must be a JSON object"}
+                return json_response(refusal, status=400)
+            body = parsed
+        try:
+            answer = await work(body)
+        except _BadRequest as e:
+            return json_response({"status": "FAILED", "msg": e.message}, status=e.status)
+        return json_response({"status": "OK", **answer})
+
+    # -- nodes ------------------------------------------------------------------------------------
+    def _describe(self, be: Backend) -> dict[str, Any]:
+        cluster = self.sb.cluster
+        return {
+            "id": be.id,
+            "url": be.url,
+            "advertised": be.advertised,
+            "running": be.running,
+            "alive": cluster.alive(be, self.sb.clock.ms()),
+            "disks": [
+                {
+                    "path": d.path,
+                    "path_hash": d.path_hash,
+                    "total_bytes": d.total,
+                    "avail_bytes": d.avail,
+                    "data_used_bytes": d.data_used,
+                    "used_pct": round(d.used_fraction * 100, 2),
+                }
+                for d in be.disks
+            ],
+        }
+
+    async def _list_backends(self) -> dict[str, Any]:
+        return {"backends": [self._describe(be) for be in self.sb.cluster.backends]}
+
+    def _find_backend(self, raw: str) -> Backend:
+        ids = ", ".join(str(b.id) for b in self.sb.cluster.backends)
+        be = self.sb.cluster.backend(int(raw)) if raw.isdigit() else None
+        if be is None:
+            raise _BadRequest(f"No backend {raw}: the backends are {ids}", 404)
+        return be
+
+    async def _backend_switch(
+        self, request: Request, body: dict[str, Any] | None, via: str | int | None
+    ) -> dict[str, Any]:
+        be = self._find_backend(request.path_params["id"])
+        if body is None:
+            return {"backend": self._describe(be)}
+        if set(body) == {"action"}:
+            action = body["action"]
+            if action == "stop":
+                if be.id == via:
+                    # Asked through its own address: it answers, then goes.
+                    self.sb.cluster.stop_backend(be, self.sb.clock.ms())
+                    await self.sb.listeners[be.id].stop(wait=False)
+                else:
+                    await self.sb.stop_backend(be)
+            elif action == "start":
+                try:
+                    await self.sb.start_backend(be)
+                except OSError as e:  # its port was taken while it was stopped
+                    raise _BadRequest(f"Backend {be.id} cannot listen on {be.url} again: {e}", 409) from e
+            else:
+                raise _BadRequest('"action" must be "stop" or "start"')
+            return {"backend": self._describe(be)}
+        if "disk_used_pct" in body and set(body) <= {"disk_used_pct", "path"}:
+            pct = body["disk_used_pct"]
+            if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 <= pct <= 100:
+                raise _BadRequest('"disk_used_pct" must be a number from 0 to 100')
+            path = body.get("path", be.disks[0].path)
+            disk = next((d for d in be.disks if d.path == path), None)
+            if disk is None:
+                paths = ", ".join(d.path for d in be.disks)
+                raise _BadRequest(f"Backend {be.id} has no disk {path!r}; its disks: {paths}")
+            with self.sb.cluster.lock:
+                disk.fill_to(float(pct))
+            return {"backend": self._describe(be)}
+        raise _BadRequest(
+            'The body must be {"action": "stop"|"start"} or {"disk_used_pct": PERCENT[, "path": PATH]}'
+        )
+
+    async def _frontend_switch(self, body: dict[str, Any] | None, via: str | int | None) -> dict[str, Any]:
+        if body is not None:
+            action = body.get("action") if set(body) == {"action"} else None
+            if action == "stop":
+                await self.sb.stop_frontend(wait=via != FE_KEY)
+            elif action == "start":
+                try:
+                    await self.sb.start_frontend()
+                except OSError as e:  # its port was taken while it was stopped
+                    raise _BadRequest(f"The FE cannot listen on {self.sb.fe_url} again: {e}", 409) from e
+            else:
+                raise _BadRequest('The body must be {"action": "stop"} or {"action": "start"}')
+        return {"frontend": {"url": self.sb.fe_url, "running": self.sb.cluster.fe_running}}
+
+    # -- the workload -----------------------------------------------------------------------------
+    async def workload(self, request: Request) -> Response:
+        return await self._guarded(request, self._workload)
+
+    async def _workload(self, body: dict[str, Any] | None) -> dict[str, Any]:
+        activity = self.sb.starrocks.activity
+        current = activity.workload.describe()
+        if body is None:
+            return current
+        if not body or not set(body) <= {"qps", "error_rate", "p99_ms"}:
+            raise _BadRequest('The body must be {"qps": N, "error_rate": R, "p99_ms": MS} (any of them)')
+        limits = {"qps": (0.0, MAX_QPS), "error_rate": (0.0, 1.0), "p99_ms": (0.001, MAX_P99_MS)}
+        merged = dict(current)
+        for key, value in body.items():
+            low, high = limits[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise _BadRequest(f'"{key}" must be a number from {low:g} to {high:g}')
+            merged[key] = float(value)
+        return activity.set_workload(merged["qps"], merged["error_rate"], merged["p99_ms"])
 
     async def clock(self, request: Request) -> Response:
         if auth.check(self.sb.config, request) is None:
@@ -278,6 +458,10 @@ class Admin:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            # An INSERT is a load job of the FE, its rows written on the BEs holding the table.
+            activity = self.sb.starrocks.activity
+            activity.job_finished("INSERT")
+            activity.published(td, added * len(td.columns) * 8)
             return added
         except duckdb.Error as e:
             raise EngineError(_duck_message(e), 1064) from e

@@ -14,12 +14,15 @@ from starlette.routing import BaseRoute
 from .clock import Clock
 from .config import SandboxConfig
 from .engine import Engine
+from .listener import Listener
 from .metrics import Metrics
-from .store import Store
+from .starrocks.cluster import BE_FIRST_ID, Backend, Cluster
+from .store import Store, private_dir
 
 log = logging.getLogger("starrocks_console.sandbox")
 
 CLOCK_KIND = "sandbox_clock"
+FE_KEY = "fe"  # the FE's listener in Sandbox.listeners (the BEs' are keyed by their id)
 
 
 class Sandbox:
@@ -35,7 +38,13 @@ class Sandbox:
         self.engine = Engine(self.store, self.clock)
         self.metrics = Metrics()
         self.fe_url = ""
-        self.be_url = ""
+        storage = [data_dir / "be" / str(BE_FIRST_ID + i) / "storage" for i in range(config.backends)]
+        for folder in storage:
+            private_dir(folder)
+        self.cluster = Cluster(config.host, config.backends, self.clock.ms(), [str(p) for p in storage])
+        # Set by the server: the FE's address (FE_KEY) and each BE's (by id), to stop and start them.
+        self.listeners: dict[str | int, Listener] = {}
+        self._closers: list[Callable[[], None]] = []
         self._sweepers: list[tuple[Callable[[], Awaitable[None]], asyncio.Lock]] = []
         self._tasks: list[asyncio.Task[None]] = []
         # Imported here: each service module registers its routes, seed and sweepers on this object.
@@ -50,11 +59,18 @@ class Sandbox:
         self.admin = admin.Admin(self)
 
     @property
+    def be_url(self) -> str:
+        """The first BE's address."""
+        return self.cluster.first.url
+
+    @property
     def be_advertised(self) -> str:
-        """host:port the FE names in its redirects to the BE."""
-        if self.config.be_advertise:
-            return self.config.be_advertise
-        return self.be_url.split("://", 1)[1]
+        """host:port the FE names the first BE by."""
+        return self.cluster.first.advertised
+
+    def add_closer(self, fn: Callable[[], None]) -> None:
+        """Register work to do when the sandbox stops, before its store closes."""
+        self._closers.append(fn)
 
     def add_sweeper(self, fn: Callable[[], Awaitable[None]]) -> None:
         """Register work to repeat every ``sweep_seconds`` while the sandbox runs (and at once
@@ -70,8 +86,40 @@ class Sandbox:
         ]
         return Starlette(routes=routes)
 
-    def be_app(self) -> Starlette:
-        return Starlette(routes=self.starrocks.be_routes())
+    def be_app(self, be: Backend) -> Starlette:
+        return Starlette(routes=[*self.admin.node_routes(), *self.starrocks.be_routes(be)])
+
+    # -- nodes ------------------------------------------------------------------------------------
+    async def stop_backend(self, be: Backend) -> None:
+        """The BE's process ends: its port refuses connections, its transaction contexts are gone."""
+        if not be.running:
+            return
+        self.cluster.stop_backend(be, self.clock.ms())
+        await self.listeners[be.id].stop()
+
+    async def start_backend(self, be: Backend) -> None:
+        if be.running:
+            return
+        await self.listeners[be.id].start()
+        self.cluster.start_backend(be, self.clock.ms())
+        await self.starrocks.backend_started(be)
+
+    async def stop_frontend(self, wait: bool = True) -> None:
+        """The FE's process ends: its address (every service on it) refuses connections. ``wait``
+        False when the request asking for it came through that address."""
+        if not self.cluster.fe_running:
+            return
+        self.cluster.fe_running = False
+        await self.listeners[FE_KEY].stop(wait=wait)
+
+    async def start_frontend(self) -> None:
+        if self.cluster.fe_running:
+            return
+        listener = self.listeners[FE_KEY]
+        await listener.wait_stopped()
+        await listener.start()
+        self.cluster.fe_running = True
+        self.starrocks.frontend_started()
 
     async def start_background(self) -> None:
         for fn, lock in self._sweepers:
@@ -111,4 +159,9 @@ class Sandbox:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for fn in self._closers:
+            try:
+                fn()
+            except Exception:  # the rest must still close, and the store with them
+                log.exception("sandbox closer %s failed", getattr(fn, "__qualname__", fn))
         self.store.close()

@@ -31,8 +31,11 @@ class SandboxConfig:
     # None: 8040, or a free port when ``port`` is 0.
     be_port: int | None = None
     data_dir: Path | None = None
-    # The address the FE writes into its 307s; None means the BE's real address.
+    # The address the FE writes into its 307s for the first BE (BE i: its port + i); None means each
+    # BE's real address.
     be_advertise: str | None = None
+    # How many BEs the cluster has, each on its own port with its own id, disks and metrics.
+    backends: int = 1
     fe_user: str = "root"
     fe_password: str = "sandbox"
     ailake_token: str = "sandbox-ailake-token"
@@ -53,6 +56,11 @@ class SandboxConfig:
     # Seconds a client has, from connecting (or from the first byte of its next request), to send
     # the request line and headers.
     header_timeout: float = 30.0
+    # The background query workload a fresh sandbox starts with (POST /_sandbox/workload changes it):
+    # queries a second, the share that fails, and the 99th percentile of their latency.
+    workload_qps: float = 1.0
+    workload_error_rate: float = 0.01
+    workload_p99_ms: float = 150.0
     # Stop when standard input reaches its end: the console keeps a pipe to the sandbox it starts,
     # and the pipe closes when the console exits, however it exits.
     exit_with_stdin: bool = False

@@ -47,6 +47,12 @@ class Metrics:
         with self._lock:
             return self._counters.get((name, tuple(sorted(labels.items()))), 0.0)
 
+    def reset(self, prefix: str) -> None:
+        """Forget the counters whose name starts with ``prefix`` (a node that restarted)."""
+        with self._lock:
+            for key in [k for k in self._counters if k[0].startswith(prefix)]:
+                del self._counters[key]
+
     def render(self) -> str:
         """Prometheus text exposition format 0.0.4."""
         with self._lock:

@@ -10,51 +10,30 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Generator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 import uvicorn
 
 from . import guard
-from .app import Sandbox
+from .app import FE_KEY, Sandbox
 from .config import SandboxConfig
+from .listener import Listener
+from .starrocks.cluster import MAX_BACKENDS
 from .store import private_dir
-
-
-class _Server(uvicorn.Server):
-    # Both servers share one process; the sandbox handles the signals for both itself.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-def _url(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
 
 
 def ready_line(sb: Sandbox) -> dict[str, Any]:
     c = sb.config
     return {
         "url": sb.fe_url,
+        # The first BE, as before there were several.
         "be_url": sb.be_url,
+        "backends": [{"id": be.id, "url": be.url, "advertised": be.advertised} for be in sb.cluster.backends],
         "fe_user": c.fe_user,
         "fe_password": c.fe_password,
         "huawei": {
@@ -74,10 +53,28 @@ def _served_names(config: SandboxConfig, *urls: str) -> set[str]:
     """Host names the sandbox answers to besides loopback ones and IP literals: the one it listens
     on and the ones it advertises."""
     names = {config.host}
-    if config.be_advertise:
-        names.add(config.be_advertise)
     names.update(u.split("://", 1)[-1] for u in urls)
     return {n for n in names if n}
+
+
+def _be_ports(config: SandboxConfig) -> list[int]:
+    """BE i listens on --be-port + i; with --port 0 (and no --be-port) every BE on a free port."""
+    if config.be_port is not None:
+        return [config.be_port + i if config.be_port else 0 for i in range(config.backends)]
+    if config.port == 0:
+        return [0] * config.backends
+    return [8040 + i for i in range(config.backends)]
+
+
+def _advertised(config: SandboxConfig, index: int, real: str) -> str:
+    """What the FE names BE ``index`` by: --be-advertise HOST:PORT names the first BE, and BE i
+    HOST:PORT+i; without it, the BE's real address."""
+    if not config.be_advertise:
+        return real
+    host, _, port = config.be_advertise.rpartition(":")
+    if host and port.isdigit():
+        return f"{host}:{int(port) + index}"
+    return config.be_advertise
 
 
 def _own_data_dir(data_dir: Path) -> None:
@@ -121,6 +118,8 @@ def _exit_with_parent(stop: asyncio.Event, loop: asyncio.AbstractEventLoop) -> N
 
 async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.Event | None = None) -> None:
     """Serve until ``stop`` is set (or a SIGINT/SIGTERM arrives)."""
+    if not 1 <= config.backends <= MAX_BACKENDS:
+        raise ValueError(f"--backends must be from 1 to {MAX_BACKENDS}")
     temp_dir: str | None = None
     if config.data_dir is None:
         temp_dir = tempfile.mkdtemp(prefix="starrocks-sandbox-")  # made 0700
@@ -129,11 +128,49 @@ async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.E
         # Absolute, so DuckDB's file checks compare the same spelling the sandbox hands it.
         data_dir = config.data_dir.absolute()
         _own_data_dir(data_dir)
-    fe_sock = _bind(config.host, config.port)
-    be_port = config.be_port if config.be_port is not None else (0 if config.port == 0 else 8040)
-    be_sock = _bind(config.host, be_port)
-    sb = Sandbox(config, data_dir)
-    sb.fe_url, sb.be_url = _url(fe_sock), _url(be_sock)
+    protocol = guard.guarded_protocol(config.max_connections, config.header_timeout)
+    guarded: dict[str, guard.HostGuard] = {}
+
+    def make(key: str) -> Callable[[], uvicorn.Config]:
+        def build() -> uvicorn.Config:
+            return uvicorn.Config(
+                guarded[key],
+                http=protocol,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_keep_alive=30,
+                limit_concurrency=config.max_connections,
+                h11_max_incomplete_event_size=guard.MAX_HEADER_BYTES,
+                server_header=False,  # neither the FE nor the BE sends one
+            )
+
+        return build
+
+    fe = Listener(config.host, config.port, make("fe"))
+    bes = [Listener(config.host, port, make(f"be:{i}")) for i, port in enumerate(_be_ports(config))]
+    listeners = [fe, *bes]
+    try:
+        for listener in listeners:
+            listener.bind()
+        sb = Sandbox(config, data_dir)
+    except BaseException:
+        for listener in listeners:
+            listener.close()
+        raise
+    sb.fe_url = fe.url
+    for i, (be, listener) in enumerate(zip(sb.cluster.backends, bes, strict=True)):
+        be.http_port = listener.port
+        be.advertised = _advertised(config, i, listener.url.split("://", 1)[1])
+        sb.listeners[be.id] = listener
+    sb.listeners[FE_KEY] = fe
+    names = _served_names(config, sb.fe_url, *(b.url for b in sb.cluster.backends),
+                          *(b.advertised for b in sb.cluster.backends))  # fmt: skip
+    # The FE's POST bodies are capped as the FE caps them; the BE's bodies are loads, whose limit
+    # (streaming_load_max_mb) the load itself checks so that the reply is the BE's.
+    guarded["fe"] = guard.HostGuard(sb.fe_app(), names, guard.FE_MAX_POST_BYTES)
+    for i, be in enumerate(sb.cluster.backends):
+        guarded[f"be:{i}"] = guard.HostGuard(sb.be_app(be), names)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -141,51 +178,21 @@ async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.E
             loop.add_signal_handler(sig, stop.set)
     if config.exit_with_stdin:
         _exit_with_parent(stop, loop)
-    names = _served_names(config, sb.fe_url, sb.be_url)
-    protocol = guard.guarded_protocol(config.max_connections, config.header_timeout)
-    servers = []
-    apps = (
-        # The FE's POST bodies are capped as the FE caps them; the BE's bodies are loads, whose
-        # limit (streaming_load_max_mb) the load itself checks so that the reply is the BE's.
-        (guard.HostGuard(sb.fe_app(), names, guard.FE_MAX_POST_BYTES), fe_sock),
-        (guard.HostGuard(sb.be_app(), names), be_sock),
-    )
-    for app, sock in apps:
-        cfg = uvicorn.Config(
-            app,
-            http=protocol,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_keep_alive=30,
-            limit_concurrency=config.max_connections,
-            h11_max_incomplete_event_size=guard.MAX_HEADER_BYTES,
-            server_header=False,  # neither the FE nor the BE sends one
-        )
-        servers.append((_Server(cfg), sock))
-    tasks = [asyncio.create_task(s.serve(sockets=[sock])) for s, sock in servers]
     try:
-        while not all(s.started for s, _ in servers):
-            if any(t.done() for t in tasks):
-                for t in tasks:
-                    if t.done() and t.exception():
-                        raise t.exception()  # type: ignore[misc]
-                raise RuntimeError("the sandbox's HTTP servers stopped while starting")
-            await asyncio.sleep(0.01)
+        for listener in listeners:
+            await listener.start()
         await sb.start_background()
         out.write(json.dumps(ready_line(sb)) + "\n")
         out.flush()
         await stop.wait()
     finally:
-        for s, _ in servers:
-            s.should_exit = True
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(listener.stop(grace=None) for listener in listeners), return_exceptions=True)
         await sb.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-        fe_sock.close()
-        be_sock.close()
+        for listener in listeners:
+            listener.close()
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
 

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 from conftest import SandboxProcess
 
+# The FE joins labels with ", ", the BE with "," (their visitors differ).
 SAMPLE = re.compile(
-    r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_]+="[^"]*"(, [a-zA-Z_]+="[^"]*")*\})? -?[0-9.eE+-]+$'
+    r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_]+="[^"]*"(, ?[a-zA-Z_]+="[^"]*")*\})? -?[0-9.eE+-]+$'
 )
 
 

@@ -47,6 +47,35 @@ TXN_TOTAL_LATENCY_MS = FE + "txn_total_latency_ms"  # summary: prepare -> finish
 TXN_WRITE_LATENCY_MS = FE + "txn_write_latency_ms"  # summary: prepare -> commit
 TXN_PUBLISH_LATENCY_MS = FE + "txn_publish_latency_ms"  # summary: commit -> finish
 
+# -- FE: metadata, tablets and jobs (MetricRepo) --------------------------------------------------
+EDIT_LOG_WRITE = FE + "edit_log_write"
+EDIT_LOG_READ = FE + "edit_log_read"
+EDIT_LOG_SIZE_BYTES = FE + "edit_log_size_bytes"
+IMAGE_WRITE = FE + "image_write"
+IMAGE_PUSH = FE + "image_push"
+META_LOG_COUNT = FE + "meta_log_count"  # gauge: journal entries since the last image
+SCHEDULED_TABLET_NUM = FE + "scheduled_tablet_num"  # gauge
+EDITLOG_STACKED_NUM = FE + "editlog_stacked_num"  # gauge
+MAX_TABLET_COMPACTION_SCORE = FE + "max_tablet_compaction_score"  # gauge
+TABLET_NUM = FE + "tablet_num"  # gauge, label backend="host:heartbeat_port"
+TABLET_MAX_COMPACTION_SCORE = FE + "tablet_max_compaction_score"  # gauge, label backend
+JOB = FE + "job"  # gauge, labels job="load"|"alter", type, state
+SNMP_FE = FE + "snmp"  # gauge, label name="tcp_retrans_segs"|...
+EDITLOG_WRITE_LATENCY_MS = FE + "editlog_write_latency_ms"  # summary
+JOURNAL_WRITE_LATENCY_MS = FE + "journal_write_latency_ms"  # summary
+JOURNAL_WRITE_BATCH = FE + "journal_write_batch"  # summary
+JOURNAL_WRITE_BYTES = FE + "journal_write_bytes"  # summary
+# The FE's JVM (PrometheusMetricVisitor.visitJvm): written without the starrocks_fe_ prefix.
+JVM_HEAP_SIZE_BYTES = "jvm_heap_size_bytes"
+JVM_NON_HEAP_SIZE_BYTES = "jvm_non_heap_size_bytes"
+JVM_YOUNG_SIZE_BYTES = "jvm_young_size_bytes"
+JVM_OLD_SIZE_BYTES = "jvm_old_size_bytes"
+JVM_DIRECT_BUFFER_POOL_SIZE_BYTES = "jvm_direct_buffer_pool_size_bytes"
+JVM_YOUNG_GC = "jvm_young_gc"
+JVM_OLD_GC = "jvm_old_gc"
+JVM_THREAD = "jvm_thread"
+NODE_INFO = "node_info"  # gauge, written without the prefix too
+
 # -- FE: HTTP and the transaction interface (HttpMetricRegistry) ---------------------------------
 HTTP_CONNECTIONS_NUM = FE + "http_connections_num"
 HTTP_HANDLING_REQUESTS_NUM = FE + "http_handling_requests_num"
@@ -90,6 +119,10 @@ BE_STREAM_LOAD_PIPE_COUNT = BE + "stream_load_pipe_count"  # gauge
 SUMMARIES = frozenset(
     {
         QUERY_LATENCY_MS,
+        EDITLOG_WRITE_LATENCY_MS,
+        JOURNAL_WRITE_LATENCY_MS,
+        JOURNAL_WRITE_BATCH,
+        JOURNAL_WRITE_BYTES,
         TXN_TOTAL_LATENCY_MS,
         TXN_WRITE_LATENCY_MS,
         TXN_PUBLISH_LATENCY_MS,
@@ -149,6 +182,18 @@ HELP: dict[str, str] = {
     TABLE_SCAN_BYTES: "total scanned bytes of a table",
     TABLE_SCAN_ROWS: "total scanned rows of a table",
     TABLE_SCAN_FINISHED: "total scanned times of a table",
+    EDIT_LOG_WRITE: "counter of edit log write into bdbje",
+    EDIT_LOG_READ: "counter of edit log read from bdbje",
+    EDIT_LOG_SIZE_BYTES: "size of edit log",
+    IMAGE_WRITE: "counter of image generated",
+    IMAGE_PUSH: "counter of image succeeded in pushing to other frontends",
+    META_LOG_COUNT: "meta log total count",
+    SCHEDULED_TABLET_NUM: "number of tablets being scheduled",
+    EDITLOG_STACKED_NUM: "counter of edit log that are stacked",
+    MAX_TABLET_COMPACTION_SCORE: "max tablet compaction score of all backends",
+    TABLET_NUM: "tablet number",
+    TABLET_MAX_COMPACTION_SCORE: "tablet max compaction score",
+    JOB: "job statistics",
 }
 
 QUANTILES = (0.75, 0.95, 0.98, 0.99, 0.999)
@@ -194,6 +239,30 @@ def observe(metrics: Metrics, name: str, value: float, **labels: str) -> None:
         s.count += 1
         s.total += value
         s.samples.append(value)
+
+
+def observe_many(
+    metrics: Metrics, name: str, values: list[float], extra_count: int = 0, extra_total: float = 0.0
+) -> None:
+    """Record many latencies at once; ``extra_count`` more observations (totalling ``extra_total``)
+    count without being kept as samples (a long move of the clock does not keep a million)."""
+    key = (name, ())
+    with _lock:
+        series = _summaries.setdefault(metrics, {})
+        s = series.get(key)
+        if s is None:
+            s = series[key] = Summary()
+        s.count += len(values) + extra_count
+        s.total += sum(values) + extra_total
+        s.samples.extend(values)
+
+
+def reset_summaries(metrics: Metrics, prefix: str) -> None:
+    """Forget the summaries whose name starts with ``prefix`` (a node that restarted)."""
+    with _lock:
+        series = _summaries.get(metrics, {})
+        for key in [k for k in series if k[0].startswith(prefix)]:
+            del series[key]
 
 
 def summaries(metrics: Metrics) -> dict[tuple[str, Labels], Summary]:

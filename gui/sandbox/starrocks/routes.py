@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from ..http import basic_auth, json_response, load_headers
 from . import auth
 from . import metric_names as m
+from .cluster import Backend
 from .txnmgr import FeError, TxnManager, be_reply
 
 if TYPE_CHECKING:
@@ -44,10 +45,29 @@ def _rest_result(msg: str) -> Response:
     return json_response({"status": "FAILED", "code": "1", "msg": msg, "message": msg})
 
 
-def _redirect(sb: Sandbox, request: Request) -> Response:
+def _redirect(be: Backend, request: Request) -> Response:
     query = request.url.query
-    location = f"http://{sb.be_advertised}{request.url.path}" + (f"?{query}" if query else "")
+    location = f"http://{be.advertised}{request.url.path}" + (f"?{query}" if query else "")
     return Response(status_code=307, headers={"Location": location, "Content-Length": "0"})
+
+
+def _txn_backend(sb: Sandbox, mgr: TxnManager, op: str, headers: dict[str, str]) -> Backend:
+    """The BE a transaction request goes to, as TransactionLoadAction picks it: begin takes the next
+    alive BE (round robin) and the FE remembers it for the label; every later request of the label
+    goes to that BE, alive or not."""
+    label = headers.get("label", "")
+    if op == "begin":
+        be = sb.cluster.choose_backend(sb.clock.ms())
+        if be is None:
+            raise FeError("No backend alive.")
+        sb.cluster.remember_txn(label, be)
+        return be
+    be = sb.cluster.txn_backend(label)
+    if be is None:
+        # The label map lives in the FE's memory; the transaction's record still names its BE.
+        t = mgr.records.by_label(headers.get("db", ""), label)
+        be = sb.cluster.backend(t.be_id) if t is not None else None
+    return be or sb.cluster.first
 
 
 def fe_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
@@ -60,16 +80,17 @@ def fe_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
         if metric is not None:
             # "being handled" counters: up while the FE works on the request, down after.
             sb.metrics.inc(metric[0])
+        headers = load_headers(request)
         try:
-            result = mgr.fe_decide(op, load_headers(request))
+            result = mgr.fe_decide(op, headers)
+            if result is None:
+                return _redirect(_txn_backend(sb, mgr, op.lower(), headers), request)
         except FeError as e:
             return _fe_json({"Status": "FAILED", "Message": e.text})
         finally:
             if metric is not None:
                 sb.metrics.inc(metric[0], -1)
                 m.observe(sb.metrics, metric[1], (time.monotonic() - started) * 1000)
-        if result is None:
-            return _redirect(sb, request)
         return _fe_json(result)
 
     async def stream_load(request: Request) -> Response:
@@ -82,7 +103,10 @@ def fe_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
             return _rest_result(f"unknown database, database={db}")
         if sb.engine.table(db, table) is None:
             return _rest_result(f"unknown table, table={table}")
-        return _redirect(sb, request)
+        be = sb.cluster.choose_backend(sb.clock.ms())
+        if be is None:
+            return _rest_result("No backend alive.")
+        return _redirect(be, request)
 
     async def load_state(request: Request) -> Response:
         if auth.check(sb.config, request) is None:
@@ -110,23 +134,23 @@ def fe_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
     ]
 
 
-def be_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
+def be_routes(sb: Sandbox, mgr: TxnManager, be: Backend) -> list[BaseRoute]:
     def be_user(request: Request) -> tuple[str | None, bool]:
         creds = basic_auth(request)
         return auth.check(sb.config, request), creds is not None
 
     async def transaction(request: Request) -> Response:
         op = request.path_params["op"].lower()
-        sb.metrics.inc(m.BE_HTTP_REQUESTS_TOTAL)
+        be.metrics.inc(m.BE_HTTP_REQUESTS_TOTAL)
         if op == "list":
-            return Response(mgr.be_list(), media_type="application/json")
+            return Response(mgr.be_list(be), media_type="application/json")
         if request.method == "PUT" and op != "load":
             return Response(status_code=405)
         if op == "load":
             if request.method != "PUT":
                 return Response(status_code=405)
             user, _ = be_user(request)
-            return _be_json(await mgr.be_load(request, user))
+            return _be_json(await mgr.be_load(request, user, be))
         headers = load_headers(request)
         if not headers.get("label"):
             return _be_json(be_reply("INVALID_ARGUMENT", "empty label"))
@@ -139,21 +163,22 @@ def be_routes(sb: Sandbox, mgr: TxnManager) -> list[BaseRoute]:
             )
         if op == "begin":
             user, has_auth = be_user(request)
-            return _be_json(mgr.be_begin(headers, user, has_auth))
+            return _be_json(mgr.be_begin(headers, user, has_auth, be))
         if op in ("commit", "prepare"):
-            return _be_json(await mgr.be_commit(headers, prepare=op == "prepare"))
+            return _be_json(await mgr.be_commit(headers, prepare=op == "prepare", be=be))
         if op == "rollback":
-            return _be_json(await mgr.be_rollback(headers))
+            return _be_json(await mgr.be_rollback(headers, be))
         return _be_json(
             be_reply("INVALID_ARGUMENT", f"unsupport transaction operation {request.path_params['op']}")
         )
 
     async def stream_load(request: Request) -> Response:
-        sb.metrics.inc(m.BE_HTTP_REQUESTS_TOTAL)
+        be.metrics.inc(m.BE_HTTP_REQUESTS_TOTAL)
         user, has_auth = be_user(request)
         if not has_auth:
             return _be_json({"Status": "Fail", "Message": "no valid Basic authorization"})
-        result = await mgr.stream_load(request, request.path_params["db"], request.path_params["table"], user)
+        db, table = request.path_params["db"], request.path_params["table"]
+        result = await mgr.stream_load(request, db, table, user, be)
         return _be_json(result)
 
     async def error_log(request: Request) -> Response:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 
 from . import monitoring, routes, seed, sql
+from .activity import Activity
+from .cluster import Backend
 from .txnmgr import TxnManager
 
 if TYPE_CHECKING:
@@ -17,11 +19,23 @@ class StarRocks:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         seed.seed(sb.engine)
-        self.txns = TxnManager(sb)
+        self.activity = Activity(sb, sb.cluster)
+        self.txns = TxnManager(sb, self.activity)
         sb.add_sweeper(self.txns.sweep)
+        sb.add_sweeper(self.activity.sweep)
+        sb.add_closer(self.activity.keep)
 
     def fe_routes(self) -> list[BaseRoute]:
         return [*routes.fe_routes(self.sb, self.txns), *sql.routes(self.sb), *monitoring.fe_routes(self.sb)]
 
-    def be_routes(self) -> list[BaseRoute]:
-        return [*routes.be_routes(self.sb, self.txns), *monitoring.be_routes(self.sb)]
+    def be_routes(self, be: Backend) -> list[BaseRoute]:
+        return [*routes.be_routes(self.sb, self.txns, be), *monitoring.be_routes(self.sb, be)]
+
+    async def backend_started(self, be: Backend) -> None:
+        """A BE process came back: the transactions it coordinated before are gone with its memory."""
+        await self.txns.coordinator_restarted(be)
+
+    def frontend_started(self) -> None:
+        now = self.sb.clock.now()
+        sql.cluster_info(self.sb).start_ms = int(now * 1000)
+        self.activity.fe_restarted(now)

@@ -45,6 +45,7 @@ from ..http import NOT_JSON, is_json
 from ..store import META_SCHEMA, STAGING_SCHEMA
 from . import auth, ddl
 from . import metric_names as mn
+from .cluster import CPU_CORES, MEM_LIMIT_BYTES
 from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords
 
 if TYPE_CHECKING:
@@ -59,13 +60,9 @@ BATCH_ROWS = 4096
 # connections after 5 s, so a longer wait would mostly list connections that are gone.
 KEEPALIVE_S = 5.0
 NAME_CHAR_LEN = 2048
-BE_ID = 10001
 FE_EDIT_LOG_PORT = 9010
 FE_QUERY_PORT = 9030
 FE_RPC_PORT = 9020
-BE_HEARTBEAT_PORT = 9050
-BE_PORT = 9060
-BE_BRPC_PORT = 8060
 
 _HIDDEN_SCHEMAS = {META_SCHEMA, STAGING_SCHEMA, "main", "pg_catalog", "system", "temp", "sandbox", "memory"}
 _BLOCKED_FUNCTION_PREFIXES = (
@@ -130,6 +127,18 @@ def error_response(message: str, status: int) -> Response:
     return Response(text, status_code=status, media_type=CONTENT_TYPE)
 
 
+def byte_string(n: int) -> str:
+    """DebugUtil.getByteUint with DECIMAL_FORMAT_SCALE_3, as SHOW BACKENDS writes capacities."""
+    for unit, size in (("TB", 1024**4), ("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.3f} {unit}"
+    return f"{float(n):.3f} B"
+
+
+def journal_id(sb: Sandbox) -> int:
+    return int(sb.starrocks.activity.journal_id)
+
+
 def time_string(ms: int | float | None) -> str:
     """TimeUtils.longToTimeString: local ``yyyy-MM-dd HH:mm:ss``, or ``NULL`` for unset times."""
     if not ms or ms <= 0:
@@ -152,7 +161,6 @@ class ClusterInfo:
     start_ms: int
     cluster_id: int
     token: str
-    journal_id: int = 0
 
 
 _clusters: weakref.WeakKeyDictionary[Sandbox, ClusterInfo] = weakref.WeakKeyDictionary()
@@ -1314,34 +1322,47 @@ class Executor:
         row: list[str | None] = [
             f"{host}_{FE_EDIT_LOG_PORT}_{ci.start_ms}", host, str(FE_EDIT_LOG_PORT), str(http_port),
             str(FE_QUERY_PORT), str(FE_RPC_PORT), "LEADER", str(ci.cluster_id), "true", "true",
-            str(ci.journal_id), time_string(now), "true", "", time_string(ci.start_ms), FE_VERSION,
+            str(journal_id(self.sb)), time_string(now), "true", "", time_string(ci.start_ms), FE_VERSION,
         ]  # fmt: skip
         return ShowResult(_vc(FE_TITLES), [row])
 
     def backends(self) -> ShowResult:
-        ci = cluster_info(self.sb)
+        """BackendsProcDir.getClusterBackendInfos: one row per BE, as the FE last heard of it."""
+        cluster = self.sb.cluster
         now = self.sb.clock.ms()
-        host, http_port = host_port(self.sb.be_advertised, 8040)
-        tablets = sum(
-            int((td.distribution.get("buckets") if td else 1) or 1)
-            for d in self.sb.engine.databases()
-            for td in (self.sb.engine.table(d, t) for t in self.sb.engine.tables(d))
-        )
-        status = compact(
-            {
-                "lastSuccessReportTabletsTime": time_string(now),
-                "lastStreamLoadTime": -1,
-                "isQueryDisabled": False,
-                "isLoadDisabled": False,
-            }
-        )
-        row: list[str | None] = [
-            str(BE_ID), host, str(BE_HEARTBEAT_PORT), str(BE_PORT), str(http_port), str(BE_BRPC_PORT),
-            time_string(ci.start_ms), time_string(now), "true", "false", "false", str(tablets),
-            "0.000 B", "1.000 TB", "1.000 TB", "0.00 %", "0.00 %", "", FE_VERSION, status, "1.000 TB",
-            "0.00 %", "8", str(self.sessions.running()), "0.00 %", "0.0 %", "N/A", "",
-        ]  # fmt: skip
-        return ShowResult(_vc(BE_TITLES), [row])
+        tablets = cluster.tablet_counts(TableDef.from_doc(doc) for doc in self.sb.store.list("table"))
+        rows: list[list[str | None]] = []
+        for be in cluster.backends:
+            st = cluster.state(be, now)
+            host, http_port = host_port(be.advertised, 8040)
+            status = compact(
+                {
+                    "lastSuccessReportTabletsTime": time_string(st.last_heartbeat_ms),
+                    "lastStreamLoadTime": -1,
+                    "isQueryDisabled": False,
+                    "isLoadDisabled": False,
+                }
+            )
+            used, avail, total = be.data_used(), be.avail(), be.total()
+            used_pct = (total - avail) * 100 / total if total > 0 else 0.0
+            data_total = used + avail
+            data_pct = used * 100 / data_total if data_total > 0 else 0.0
+            v = be.vitals
+            mem_pct = v.process_mem(now / 1000) * 100 / MEM_LIMIT_BYTES if st.alive else 0.0
+            running = self.sessions.running() if st.alive else 0
+            cpu_pct = v.last_busy * 100 if st.alive else 0.0
+            rows.append(
+                [str(be.id), host, str(be.heartbeat_port), str(be.be_port), str(http_port),
+                 str(be.brpc_port), time_string(st.last_start_ms), time_string(st.last_heartbeat_ms),
+                 str(st.alive).lower(), "false", "false", str(tablets.get(be.id, 0)), byte_string(used),
+                 byte_string(avail), byte_string(total), f"{used_pct:.2f} %",
+                 f"{be.max_disk_used_fraction() * 100:.2f} %", st.err_msg, FE_VERSION, status,
+                 byte_string(data_total), f"{data_pct:.2f} %", str(CPU_CORES), str(running),
+                 f"{mem_pct:.2f} %", f"{cpu_pct:.1f} %", "N/A", ""]
+            )  # fmt: skip
+        # ListComparator(1, 3): by host, then BePort
+        rows.sort(key=lambda r: (r[1] or "", r[3] or ""))
+        return ShowResult(_vc(BE_TITLES), rows)
 
     # -- transactions -----------------------------------------------------------------------------
     def transaction(self, db: str, txn_id: int) -> list[list[str | None]]:
@@ -1443,7 +1464,7 @@ BE_TITLES = [
     "Alive", "SystemDecommissioned", "ClusterDecommissioned", "TabletNum", "DataUsedCapacity",
     "AvailCapacity", "TotalCapacity", "UsedPct", "MaxDiskUsedPct", "ErrMsg", "Version", "Status",
     "DataTotalCapacity", "DataUsedPct", "CpuCores", "NumRunningQueries", "MemUsedPct", "CpuUsedPct",
-    "DataCacheMetrics", "location",
+    "DataCacheMetrics", "Location",
 ]  # fmt: skip
 TXN_TITLES = [
     "TransactionId", "Label", "Coordinator", "TransactionStatus", "LoadJobSourceType", "PrepareTime",
@@ -1758,10 +1779,9 @@ def executor(sb: Sandbox) -> Executor:
 # -- metrics --------------------------------------------------------------------------------------
 
 
-def count_query(sb: Sandbox, ok: bool, started: float) -> None:
-    sb.metrics.inc(mn.QUERY_TOTAL)
-    sb.metrics.inc(mn.QUERY_SUCCESS if ok else mn.QUERY_ERR)
-    mn.observe(sb.metrics, mn.QUERY_LATENCY_MS, (time.monotonic() - started) * 1000)
+def count_query(sb: Sandbox, ok: bool, started: float, scan_rows: int = 0, scan_bytes: int = 0) -> None:
+    """A query the FE ran: its counters and latency, and its scan on the BEs."""
+    sb.starrocks.activity.query(ok, (time.monotonic() - started) * 1000, scan_rows, scan_bytes)
 
 
 # -- HTTP -----------------------------------------------------------------------------------------
@@ -1900,7 +1920,7 @@ async def _run_query(
         finally:
             q.close()
             ex.sessions.finish(session)
-            count_query(sb, ok, started)
+            count_query(sb, ok, started, q.scan_rows, q.scan_bytes)
 
     return _AbortableStream(stream(), media_type=CONTENT_TYPE, headers=headers)
 

@@ -32,6 +32,7 @@ class Txn:
     kind: str = "txn"
     user: str = "root"
     coordinator: str = ""  # "BE: host" as SHOW PROC writes it
+    be_id: int = 10001  # the BE that runs it (records written before there were several: the first)
     begin_ms: int = 0
     prepared_ms: int = 0  # when prepare succeeded (PreparedTime)
     commit_ms: int = 0

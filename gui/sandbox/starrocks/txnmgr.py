@@ -32,6 +32,7 @@ from starlette.requests import Request
 from ..engine import qualified
 from ..http import load_headers
 from . import metric_names as m
+from .cluster import Backend
 from .loader import (
     JSON_MAX_BYTES,
     LoadFailure,
@@ -42,11 +43,12 @@ from .loader import (
     plan,
     staging_name,
 )
-from .sql import clock_macro
+from .sql import FE_RPC_PORT, clock_macro
 from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords
 
 if TYPE_CHECKING:
     from ..app import Sandbox
+    from .activity import Activity
 
 log = logging.getLogger("starrocks_console.sandbox.txn")
 
@@ -104,8 +106,9 @@ def existing_job_status(t: Txn) -> str:
 
 
 class TxnManager:
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Sandbox, activity: Activity) -> None:
         self.sb = sb
+        self.activity = activity
         self.records = TxnRecords(sb.store)
         self.work_dir = sb.data_dir / "be"
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -130,8 +133,14 @@ class TxnManager:
         timeouts, as the BE's cleaner does) and prepared ones past their prepared_timeout (the FE's
         txn manager)."""
         now = self.sb.clock.ms()
+        cluster = self.sb.cluster
         for t in self.records.all():
-            if t.status == RUNNING and t.txn_id not in self._busy:
+            be = cluster.backend(t.be_id)
+            if t.status == RUNNING and be is not None and not cluster.alive(be, now):
+                # HeartbeatMgr found the coordinator dead: abortTxnWhenCoordinateBeDown.
+                self._busy.discard(t.txn_id)
+                await self.abort(t, "coordinate BE is down")
+            elif t.status == RUNNING and t.txn_id not in self._busy:
                 if t.kind == "txn" and now - t.begin_ms > t.timeout_s * 1000:
                     await self.abort(t, f"transaction is aborted by timeout {t.timeout_s} seconds.")
                 elif (
@@ -143,13 +152,31 @@ class TxnManager:
             elif t.status == PREPARED and now - t.prepared_ms > t.prepared_timeout_s * 1000:
                 await self.abort(t, "timeout by txn manager")
 
+    async def coordinator_restarted(self, be: Backend) -> None:
+        """A BE came back: what it was running before is gone (abortTxnWhenCoordinateBeRestart)."""
+        for t in self.records.all():
+            if t.status == RUNNING and t.be_id == be.id and t.begin_ms < be.start_ms:
+                self._busy.discard(t.txn_id)
+                await self.abort(t, "coordinate BE restart")
+
     # -- shared helpers -------------------------------------------------------------------------
-    def running_by_label(self, label: str) -> Txn | None:
-        """The BE's stream context for a label (contexts are keyed by label alone)."""
+    def running_by_label(self, label: str, be: Backend | None = None) -> Txn | None:
+        """A BE's stream context for a label (each BE keys its contexts by label alone)."""
         for t in reversed(self.records.all()):
             if t.label == label and t.status == RUNNING and t.kind == "txn":
-                return t
+                if be is None or t.be_id == be.id:
+                    return t
         return None
+
+    def fe_down(self, be: Backend) -> LoadFailure | None:
+        """What a BE's Thrift call to a stopped FE answers (ThriftClientImpl::open)."""
+        if self.sb.cluster.fe_running:
+            return None
+        host = self.sb.fe_url.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+        return LoadFailure(
+            "THRIFT_RPC_ERROR",
+            f"Couldn't open transport for {host}:{FE_RPC_PORT} (connect() failed: Connection refused)",
+        )
 
     def _abort(self, t: Txn, reason: str) -> None:
         t.status = ABORTED
@@ -160,15 +187,20 @@ class TxnManager:
             cur.execute(f"DROP TABLE IF EXISTS {staging_name(t.txn_id)}")
         shutil.rmtree(self.work_dir / f"txn-{t.txn_id}", ignore_errors=True)
         self.sb.metrics.inc(m.TXN_FAILED)
+        self.activity.journal(1)
 
-    async def abort(self, t: Txn, reason: str) -> None:
+    async def abort(self, t: Txn, reason: str, by: Backend | None = None) -> None:
+        """Abort a transaction; ``by``: the BE that asks the FE to (StreamLoadExecutor::rollback_txn)."""
+        if by is not None:
+            by.metrics.inc(m.BE_TXN_REQUEST, type="rollback")
         await self.sb.store.run(self._abort, t, reason)
 
     def _brief(self, t: Txn) -> str:
         return f"id={t.extra.get('load_id', '')}, job_id=-1, txn_id={t.txn_id}, label={t.label}, db={t.db}"
 
-    def _error_url(self, name: str) -> str:
-        return f"http://{self.sb.be_advertised}/api/_load_error_log?file={name}"
+    def _error_url(self, t: Txn, name: str) -> str:
+        be = self.sb.cluster.backend(t.be_id) or self.sb.cluster.first
+        return f"http://{be.advertised}/api/_load_error_log?file={name}"
 
     def _write_error_log(self, t: Txn, lines: list[str]) -> None:
         if not lines:
@@ -178,7 +210,7 @@ class TxnManager:
         with path.open("a", encoding="utf-8") as f:
             for line in lines:
                 f.write(line + "\n")
-        t.error_url = self._error_url(name)
+        t.error_url = self._error_url(t, name)
 
     # -- FE ------------------------------------------------------------------------------------
     def fe_decide(self, op_text: str, headers: Mapping[str, str]) -> dict[str, Any] | None:
@@ -284,6 +316,7 @@ class TxnManager:
             m.TABLE_LOAD_BYTES, t.load_bytes, db_name=t.db, tbl_name=t.table, type="stream_load"
         )
         self.sb.metrics.inc(m.TABLE_LOAD_FINISHED, db_name=t.db, tbl_name=t.table, type="stream_load")
+        self.activity.published(table, t.load_bytes)
 
     # -- BE: begin ------------------------------------------------------------------------------
     def _begin(
@@ -295,8 +328,14 @@ class TxnManager:
         kind: str,
         timeout_s: int,
         idle_timeout_s: int,
+        be: Backend,
     ) -> Txn:
-        """The FE's loadTxnBegin as the BE calls it; raises LoadFailure with the BE status."""
+        """The FE's loadTxnBegin as the BE calls it (StreamLoadExecutor::begin_txn, which counts the
+        request first); raises LoadFailure with the BE status."""
+        be.metrics.inc(m.BE_TXN_REQUEST, type="begin")
+        down = self.fe_down(be)
+        if down is not None:
+            raise down
         if user is None:
             raise LoadFailure("NOT_AUTHORIZED", "Access denied for user; check the user name and password")
         if not LABEL_RE.match(label):
@@ -320,7 +359,6 @@ class TxnManager:
                     f"{self.max_running_per_db}",
                 )
             now = self.sb.clock.ms()
-            host = self.sb.be_advertised.rsplit(":", 1)[0]
             t = Txn(
                 txn_id=self.sb.store.next_id(),
                 label=label,
@@ -328,7 +366,8 @@ class TxnManager:
                 table=table,
                 kind=kind,
                 user=user,
-                coordinator=f"BE: {host}",
+                coordinator=f"BE: {be.advertised_host}",
+                be_id=be.id,
                 begin_ms=now,
                 last_active_ms=now,
                 timeout_s=timeout_s,
@@ -338,12 +377,15 @@ class TxnManager:
             self.records.save(t)
         self.sb.metrics.inc(m.TXN_BEGIN)
         self.sb.metrics.inc(m.LOAD_ADD)
+        self.activity.journal(1)
         return t
 
-    def be_begin(self, headers: Mapping[str, str], user: str | None, has_auth: bool) -> dict[str, Any]:
+    def be_begin(
+        self, headers: Mapping[str, str], user: str | None, has_auth: bool, be: Backend
+    ) -> dict[str, Any]:
         label = headers.get("label", "")
         started = time.monotonic()
-        if self.running_by_label(label) is not None:
+        if self.running_by_label(label, be) is not None:
             return be_reply(
                 "LABEL_ALREADY_EXISTS", f"Label [{label}] has already been used.", ExistingJobStatus="RUNNING"
             )
@@ -361,7 +403,7 @@ class TxnManager:
             return be_reply("INTERNAL_ERROR", "no valid Basic authorization")
         try:
             t = self._begin(
-                headers.get("db", ""), headers.get("table", ""), label, user, "txn", timeout_s, idle_s
+                headers.get("db", ""), headers.get("table", ""), label, user, "txn", timeout_s, idle_s, be
             )
         except _LabelExists as e:
             return be_reply(
@@ -371,19 +413,18 @@ class TxnManager:
             )
         except LoadFailure as e:
             return be_reply(e.status, e.message)
-        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_REQUESTS_TOTAL)
-        self.sb.metrics.inc(m.BE_TXN_REQUEST, type="begin")
+        be.metrics.inc(m.BE_TXN_STREAMING_LOAD_REQUESTS_TOTAL)
         return be_reply(
             "OK", "", Label=label, TxnId=t.txn_id, BeginTxnTimeMs=int((time.monotonic() - started) * 1000)
         )
 
     # -- BE: load ---------------------------------------------------------------------------------
-    async def be_load(self, request: Request, user: str | None) -> dict[str, Any]:
+    async def be_load(self, request: Request, user: str | None, be: Backend) -> dict[str, Any]:
         headers = load_headers(request)
         label = headers.get("label", "")
         if not label:
             return be_reply("INVALID_ARGUMENT", f"Invalid label {label}")
-        t = self.running_by_label(label)
+        t = self.running_by_label(label, be)
         if t is None:
             return be_reply("TXN_NOT_EXISTS", f"Transaction with label {label} not exists")
         if t.db != headers.get("db", ""):
@@ -396,7 +437,7 @@ class TxnManager:
                 "INVALID_ARGUMENT",
                 f"Request table {headers.get('table', '')} not equal transaction table {t.table}",
             )
-        return await self._exclusive(t, lambda: self._load(t, request, user))
+        return await self._exclusive(t, lambda: self._load(t, request, user, be))
 
     async def _exclusive(self, t: Txn, work: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
         """Run one request of a transaction while no other is (the BE context's try_lock)."""
@@ -410,7 +451,7 @@ class TxnManager:
         finally:
             self._busy.discard(t.txn_id)
 
-    async def _load(self, t: Txn, request: Request, user: str | None) -> dict[str, Any]:
+    async def _load(self, t: Txn, request: Request, user: str | None, be: Backend) -> dict[str, Any]:
         started = time.monotonic()
         t.last_active_ms = self.sb.clock.ms()
         self.records.save(t)
@@ -421,9 +462,10 @@ class TxnManager:
             size = await _receive(request, body, self.max_body_bytes)
         except LoadFailure as e:
             body.unlink(missing_ok=True)
-            await self.abort(t, e.message)
+            await self.abort(t, e.message, by=be)
             return be_reply(e.status, e.message)
         received_ms = int((time.monotonic() - started) * 1000)
+        self.activity.load_received(be, size)
         fresh = self.records.get(t.txn_id)
         if fresh is None or fresh.status != RUNNING:
             body.unlink(missing_ok=True)
@@ -437,17 +479,14 @@ class TxnManager:
             params = LoadParams.from_headers(load_headers(request))
             if t.load_params is not None and t.load_params != params.raw:
                 raise LoadFailure("INTERNAL_ERROR", "load request not equal last.")
-            table = self.sb.engine.table(t.db, t.table)
-            if table is None:
-                raise LoadFailure("ANALYSIS_ERROR", f'unknown table "{t.db}.{t.table}"')
             plan_started = time.monotonic()
-            p = plan(table, params)
+            p = self._plan(t.db, t.table, params, be)
             plan_ms = int((time.monotonic() - plan_started) * 1000)
+            be.metrics.inc(m.BE_TXN_REQUEST, type="exec")
             stats = await self.sb.store.run(self._parse, t, p, body, txn_dir)
         except LoadFailure as e:
             body.unlink(missing_ok=True)
-            await self.abort(t, e.message)
-            self.sb.metrics.inc(m.BE_TXN_REQUEST, type="exec")
+            await self.abort(t, e.message, by=be)
             return be_reply(e.status, e.message)
         body.unlink(missing_ok=True)
         fresh = self.records.get(t.txn_id)
@@ -471,9 +510,8 @@ class TxnManager:
         t.last_active_ms = self.sb.clock.ms()
         self._write_error_log(t, stats.errors)
         self.records.save(t)
-        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_BYTES, size)
-        self.sb.metrics.inc(m.BE_STREAM_LOAD, size, type="receive_bytes")
-        self.sb.metrics.inc(m.BE_STREAM_LOAD, stats.loaded, type="load_rows")
+        be.metrics.inc(m.BE_TXN_STREAMING_LOAD_BYTES, size)
+        self._count_executed(be, size, stats)
         return be_reply(
             "OK",
             "",
@@ -483,6 +521,31 @@ class TxnManager:
             StreamLoadPlanTimeMs=t.plan_ms,
             ReceivedDataTimeMs=received_ms,
         )
+
+    def _plan(self, db: str, table: str, params: LoadParams, be: Backend) -> Any:
+        """The FE's streamLoadPut as the BE calls it: the load's plan, after the checks the FE makes
+        while planning (the columns and where, then the disks of the tablets it writes)."""
+        down = self.fe_down(be)
+        if down is not None:
+            raise down
+        table_def = self.sb.engine.table(db, table)
+        if table_def is None:
+            raise LoadFailure("ANALYSIS_ERROR", f'unknown table "{db}.{table}"')
+        p = plan(table_def, params)
+        full = self.sb.cluster.full_disk_for(table_def)
+        if full is not None:
+            holder, disk = full
+            message = f"disk {disk.path_hash} on backend {holder.id} exceed limit usage"
+            raise LoadFailure("ANALYSIS_ERROR", message)
+        return p
+
+    @staticmethod
+    def _count_executed(be: Backend, size: int, stats: LoadStats) -> None:
+        """A plan fragment that ran to the end (StreamLoadExecutor's callback)."""
+        be.metrics.inc(m.BE_STREAM_LOAD, size, type="receive_bytes")
+        be.metrics.inc(m.BE_STREAM_LOAD, stats.loaded, type="load_rows")
+        be.metrics.inc(m.BE_LOAD_ROWS, stats.loaded)
+        be.metrics.inc(m.BE_LOAD_BYTES, size)
 
     @property
     def max_body_bytes(self) -> int:
@@ -503,10 +566,10 @@ class TxnManager:
             cur.execute(f"DROP TABLE IF EXISTS {staging_name(txn_id)}")
 
     # -- BE: prepare / commit / rollback ----------------------------------------------------------
-    def _context(self, headers: Mapping[str, str]) -> Txn | dict[str, Any]:
+    def _context(self, headers: Mapping[str, str], be: Backend) -> Txn | dict[str, Any]:
         """The running transaction a commit, prepare or rollback names, or the BE's refusal."""
         label = headers.get("label", "")
-        t = self.running_by_label(label)
+        t = self.running_by_label(label, be)
         if t is None:
             return be_reply("TXN_NOT_EXISTS", f"transaction with label {label} not exists")
         if t.db != headers.get("db", ""):
@@ -515,8 +578,8 @@ class TxnManager:
             )
         return t
 
-    async def be_commit(self, headers: Mapping[str, str], prepare: bool) -> dict[str, Any]:
-        t = self._context(headers)
+    async def be_commit(self, headers: Mapping[str, str], prepare: bool, be: Backend) -> dict[str, Any]:
+        t = self._context(headers, be)
         if not isinstance(t, Txn):
             return t
         prepared_timeout = DEFAULT_PREPARED_TIMEOUT_S
@@ -525,20 +588,25 @@ class TxnManager:
             if not raw.isdigit() or int(raw) <= 0:
                 return be_reply("INVALID_ARGUMENT", f"Invalid prepared_timeout: {raw}")
             prepared_timeout = int(raw)
-        return await self._exclusive(t, lambda: self._commit(t, prepare, prepared_timeout))
+        return await self._exclusive(t, lambda: self._commit(t, prepare, prepared_timeout, be))
 
-    async def _commit(self, t: Txn, prepare: bool, prepared_timeout: int) -> dict[str, Any]:
+    async def _commit(self, t: Txn, prepare: bool, prepared_timeout: int, be: Backend) -> dict[str, Any]:
         started = time.monotonic()
         if t.loads == 0:
             message = f"transaction {self._brief(t)} hasn't send any data yet"
-            await self.abort(t, message)
+            await self.abort(t, message, by=be)
             return be_reply("INTERNAL_ERROR", message)
         ratio = float(t.extra.get("max_filter_ratio", 0.0))
         selected = t.rows_total - t.rows_unselected
         if selected > 0 and t.rows_filtered / selected > ratio:
-            await self.abort(t, "too many filtered rows")
+            await self.abort(t, "too many filtered rows", by=be)
             extra = {"ErrorURL": t.error_url} if t.error_url else {}
             return be_reply("INTERNAL_ERROR", "too many filtered rows", **extra)
+        # commit_txn and prepare_txn both count as a commit request, before they call the FE.
+        be.metrics.inc(m.BE_TXN_REQUEST, type="commit")
+        down = self.fe_down(be)
+        if down is not None:
+            return be_reply(down.status, down.message)
         if prepare:
             t.status = PREPARED
             t.prepared_ms = self.sb.clock.ms()
@@ -555,9 +623,8 @@ class TxnManager:
                 return be_reply("INTERNAL_ERROR", f"publish failed: {e}")
         t.commit_publish_ms = int((time.monotonic() - started) * 1000)
         self.records.save(t)
-        self.sb.metrics.inc(m.BE_TXN_REQUEST, type="commit")
         now = self.sb.clock.ms()
-        self.sb.metrics.inc(m.BE_TXN_STREAMING_LOAD_DURATION_MS, max(0, t.commit_ms or now) - t.begin_ms)
+        be.metrics.inc(m.BE_TXN_STREAMING_LOAD_DURATION_MS, max(0, t.commit_ms or now) - t.begin_ms)
         extra = {"ErrorURL": t.error_url} if t.error_url else {}
         return be_reply(
             "OK",
@@ -577,19 +644,22 @@ class TxnManager:
             **extra,
         )
 
-    async def be_rollback(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        t = self._context(headers)
+    async def be_rollback(self, headers: Mapping[str, str], be: Backend) -> dict[str, Any]:
+        t = self._context(headers, be)
         if not isinstance(t, Txn):
             return t
-        await self.abort(t, "transaction is aborted by user.")
-        self.sb.metrics.inc(m.BE_TXN_REQUEST, type="rollback")
+        down = self.fe_down(be)
+        if down is not None:
+            be.metrics.inc(m.BE_TXN_REQUEST, type="rollback")
+            return be_reply(down.status, down.message)
+        await self.abort(t, "transaction is aborted by user.", by=be)
         return be_reply("OK", "", Label=t.label)
 
-    def be_list(self) -> str:
+    def be_list(self, be: Backend) -> str:
         """BE ``/api/transaction/list``: one pretty object per open context, no enclosing array."""
         out: list[str] = []
         for t in self.records.all():
-            if t.status != RUNNING or t.kind != "txn":
+            if t.status != RUNNING or t.kind != "txn" or t.be_id != be.id:
                 continue
             obj: dict[str, Any] = {}
             if t.txn_id in self._busy:
@@ -617,7 +687,9 @@ class TxnManager:
         return "".join(out)
 
     # -- BE: plain stream load ------------------------------------------------------------------
-    async def stream_load(self, request: Request, db: str, table: str, user: str | None) -> dict[str, Any]:
+    async def stream_load(
+        self, request: Request, db: str, table: str, user: str | None, be: Backend
+    ) -> dict[str, Any]:
         """``PUT /api/{db}/{table}/_stream_load`` on the BE: one whole transaction.
 
         As StreamLoadAction does: the headers are checked and the transaction begun and planned
@@ -626,7 +698,7 @@ class TxnManager:
         headers = load_headers(request)
         label = headers.get("label") or str(uuid.uuid4())
         started = time.monotonic()
-        self.sb.metrics.inc(m.BE_STREAMING_LOAD_REQUESTS_TOTAL)
+        be.metrics.inc(m.BE_STREAMING_LOAD_REQUESTS_TOTAL)
         timing = {"begin": 0}
 
         def answer(status: str, message: str, t: Txn | None = None, handled: bool = False) -> dict[str, Any]:
@@ -646,7 +718,7 @@ class TxnManager:
                 if not raw_timeout.isdigit() or int(raw_timeout) > 2**31 - 1:
                     raise LoadFailure("INVALID_ARGUMENT", "Invalid timeout format")
                 timeout_s = int(raw_timeout)
-            t = self._begin(db, table, label, user, "stream_load", timeout_s, 0)
+            t = self._begin(db, table, label, user, "stream_load", timeout_s, 0, be)
         except _LabelExists as e:
             body = answer("Label Already Exists", f"Label [{label}] has already been used.")
             return with_existing_status(body, existing_job_status(e.txn))
@@ -654,18 +726,18 @@ class TxnManager:
             return answer("Fail", e.message)
         timing["begin"] = int((time.monotonic() - started) * 1000)
         t.extra["begin_txn_time_ms"] = timing["begin"]
-        table_def = self.sb.engine.table(db, table)
-        assert table_def is not None
         try:
             params = LoadParams.from_headers(headers)
             plan_started = time.monotonic()
             try:
-                p = plan(table_def, params)
+                p = self._plan(db, table, params, be)
             finally:
                 t.plan_ms = int((time.monotonic() - plan_started) * 1000)
         except LoadFailure as e:
-            await self.abort(t, e.message)
+            await self.abort(t, e.message, by=be)
             return answer("Fail", e.message, t)
+        # The fragment starts before the body is read; it reads the body as it arrives.
+        be.metrics.inc(m.BE_TXN_REQUEST, type="exec")
         txn_dir = self.work_dir / f"txn-{t.txn_id}"
         txn_dir.mkdir(exist_ok=True)
         body_path = txn_dir / "load-0.dat"
@@ -675,15 +747,16 @@ class TxnManager:
             try:
                 size = await _receive(request, body_path, self.max_body_bytes)
             except LoadFailure as e:
-                await self.abort(t, e.message)
+                await self.abort(t, e.message, by=be)
                 return answer("Fail", e.message, t, handled=True)
+            self.activity.load_received(be, size)
             t.load_bytes = size
             t.received_ms = int((time.monotonic() - receive_started) * 1000)
             write_started = time.monotonic()
             try:
                 stats = await self.sb.store.run(self._parse, t, p, body_path, txn_dir)
             except LoadFailure as e:
-                await self.abort(t, e.message)
+                await self.abort(t, e.message, by=be)
                 return answer("Fail", e.message, t, handled=True)
             t.write_ms = int((time.monotonic() - write_started) * 1000)
             t.loads, t.load_params = 1, params.raw
@@ -692,10 +765,16 @@ class TxnManager:
             self._write_error_log(t, stats.errors)
             selected = stats.total - stats.unselected
             if selected > 0 and stats.filtered / selected > params.max_filter_ratio:
-                await self.abort(t, "too many filtered rows")
+                await self.abort(t, "too many filtered rows", by=be)
                 return answer("Fail", "too many filtered rows", t, handled=True)
+            self._count_executed(be, size, stats)
+            be.metrics.inc(m.BE_TXN_REQUEST, type="commit")
+            down = self.fe_down(be)
+            if down is not None:
+                await self.abort(t, down.message, by=be)
+                return answer("Fail", down.message, t, handled=True)
             if selected == 0 and stats.total == 0:
-                await self.abort(t, "all partitions have no load data")
+                await self.abort(t, "all partitions have no load data", by=be)
                 return answer("Fail", "all partitions have no load data", t, handled=True)
             publish_started = time.monotonic()
             await self.sb.store.run(self._publish, t)
@@ -704,7 +783,7 @@ class TxnManager:
         finally:
             self._busy.discard(t.txn_id)
             body_path.unlink(missing_ok=True)
-        self.sb.metrics.inc(m.BE_STREAMING_LOAD_BYTES, size)
+        be.metrics.inc(m.BE_STREAMING_LOAD_BYTES, size)
         return answer("Success", "OK", t, handled=True)
 
     # -- get_load_state ---------------------------------------------------------------------------
