@@ -115,9 +115,11 @@ def run_window(args: argparse.Namespace) -> int:
         try:
             window.show()
             from .services.warmup import warm_models
+            from .ui.warmup import warm_charts
 
             async def prepare() -> None:
                 await asyncio.to_thread(warm_models)
+                await asyncio.to_thread(warm_charts)
                 collector.start()  # once the window is up: what is alive then lives all session
 
             ctx.run(prepare(), what="preparing")
@@ -140,6 +142,16 @@ def run_window(args: argparse.Namespace) -> int:
     return _run(main, getattr(args, "theme", "system") or "system")
 
 
+async def _points(window: Any, name: str, count: int) -> None:
+    """Until the cluster's history has ``count`` points of queries per second (rates need two
+    readings; a chart needs a few)."""
+    while True:
+        mon = window.monitoring.monitoring.monitor(name)
+        if mon is not None and mon.history is not None and len(mon.history.series("qps", 3600)[0]) >= count:
+            return
+        await asyncio.sleep(0.2)
+
+
 def run_screenshot(args: argparse.Namespace) -> int:
     """Render the window offscreen on one view, with its data loaded, to a PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -152,6 +164,9 @@ def run_screenshot(args: argparse.Namespace) -> int:
             spec = by_slug(args.view)
             target = next(v for v in window.views if type(v).__name__ == spec.class_name)
             window.tabs.setCurrentWidget(target)
+            live = spec.slug in ("dashboard", "fleet")
+            if live:
+                window.monitoring.set_interval(1)  # charts with a few points in seconds, not a minute
             loaded = asyncio.get_running_loop().create_future()
             target.loaded.connect(lambda: None if loaded.done() else loaded.set_result(True))
             window.show()
@@ -162,6 +177,8 @@ def run_screenshot(args: argparse.Namespace) -> int:
                 window.tabs.setCurrentWidget(target)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(loaded, 60)
+                    if live:
+                        await asyncio.wait_for(_points(window, first.name, 3), 40)
             await asyncio.sleep(0.3)  # let the last layout and paint events through the loop
             out = Path(args.out)
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -38,8 +38,15 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec(
         "transactions", "Load transactions", "gui.ui.views.transactions:TransactionsView", ("starrocks",)
     ),
+    ViewSpec("fleet", "Fleet", "gui.ui.views.fleet:FleetView", ("starrocks",)),
     ViewSpec("dashboard", "Dashboard", "gui.ui.views.dashboard:DashboardView", ("starrocks",)),
 )
+
+
+def first_view(kinds: list[str]) -> str:
+    """The view a fresh window opens on, from the kinds of the profiles it has: the fleet when there
+    are several StarRocks clusters to watch, else the first view."""
+    return "fleet" if kinds.count("starrocks") >= 2 else VIEWS[0].slug
 
 
 def slugs() -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..api import errors
 from ..services.follower import FollowStopped, Interruption, Poll, follow
@@ -15,6 +15,9 @@ from ..services.tracker import TrackedJob
 from .activity import ActivityEntry, ActivityModel
 from .notifications import NotificationsModel, clock
 from .tasks import TaskRegistry
+
+if TYPE_CHECKING:
+    from .monitoring import MonitoringFeed
 
 T = TypeVar("T")
 
@@ -39,6 +42,9 @@ class UiContext:
     show_error: Callable[[BaseException, str], None] = lambda exc, what: None
     # A short message in the status bar.
     notify: Callable[[str], None] = lambda text: None
+    # The readings of every StarRocks cluster profile, collected while the window runs (set by the
+    # main window).
+    monitoring: MonitoringFeed | None = None
 
     def run(self, coro: Coroutine[Any, Any, Any], key: str | None = None, what: str = "") -> Any:
         """Start background work from a slot (strong reference, latest-wins by key, errors shown)."""

@@ -27,6 +27,7 @@ from ..services.words import plural
 from .activity import ActivityEntry, ActivityPanel
 from .connections import ConnectionsPanel
 from .context import UiContext
+from .monitoring import MonitoringFeed
 from .notifications import NotificationsPanel
 from .presenter import ask_to_quit, show_entry, show_error
 from .style import set_tone
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
         ctx.show_error = self.show_error
         ctx.notify = self.notify
         ctx.tasks.on_error = self.show_error
+        self.monitoring = self._monitoring()
+        self.wall: Any = None
         self._build_centre(views)
         self._build_docks()
         self._build_status_bar()
@@ -65,6 +68,20 @@ class MainWindow(QMainWindow):
         self._restore()
 
     # -- building -----------------------------------------------------------------------------------
+    def _monitoring(self) -> MonitoringFeed:
+        """One collection of every StarRocks profile for the session (started once the window shows)."""
+        if self.ctx.monitoring is None:
+            from ..services.monitoring import Monitoring
+
+            try:
+                interval = float(str(self.settings.value("monitoring/interval", 5.0)))
+            except ValueError:
+                interval = 5.0
+            monitoring = Monitoring(self.ctx.session, interval=max(1.0, interval))
+            self.ctx.monitoring = MonitoringFeed(monitoring, self.ctx.notifications, self)
+        self.ctx.monitoring.fallback = self.notify
+        return self.ctx.monitoring
+
     def _build_centre(self, views: Sequence[type[View]]) -> None:
         """The views' tabs, and the first-run pane that stands there while there is no profile."""
         self.tabs = QTabWidget(self)
@@ -75,6 +92,10 @@ class MainWindow(QMainWindow):
             view = cls(self.ctx, self.tabs)
             view.status.connect(self._view_status)
             view.profile_shown.connect(self._show_connection)
+            for name, slot in (("go_to", self.go_to), ("wall_requested", self.open_wall)):
+                signal = getattr(view, name, None)
+                if signal is not None:
+                    signal.connect(slot)
             self.views.append(view)
             self.tabs.addTab(view, view.title)
         self.welcome = WelcomePane(self.views, self)
@@ -97,6 +118,7 @@ class MainWindow(QMainWindow):
         self.connections.profile_deleted.connect(self._profile_deleted)
         self.connections.profile_saved.connect(self._profile_saved)
         self.connections.profiles_changed.connect(self._update_centre)
+        self.connections.profiles_changed.connect(self._follow_profiles)
         self._update_centre()
         left = QDockWidget("Connections", self)
         left.setObjectName("connectionsDock")
@@ -187,6 +209,25 @@ class MainWindow(QMainWindow):
             view_menu.addAction(toggle)
             self.addAction(toggle)
 
+    def go_to(self, slug: str, profile_name: str = "") -> None:
+        """Show a view (by its registry slug), pointed at a profile when one is named."""
+        view = next((v for v in self.views if v.slug == slug), None)
+        if view is None:
+            return
+        profile = self.ctx.session.profile(profile_name) if profile_name else None
+        if profile is not None and (view.profile is None or view.profile.name != profile.name):
+            view.set_profile(profile)
+        self.tabs.setCurrentWidget(view)
+
+    def open_wall(self, start: str = "") -> None:
+        """Wall mode: full screen, large type, cycling through the clusters."""
+        from .wall import WallWindow
+
+        if self.wall is not None:
+            self.wall.close()
+        self.wall = WallWindow(self.monitoring, start, self)
+        self.wall.showFullScreen()
+
     def current_view(self) -> View:
         widget = self.tabs.currentWidget()
         assert isinstance(widget, View)
@@ -254,7 +295,24 @@ class MainWindow(QMainWindow):
         self.connections.select("Sandbox StarRocks")
         self.notify("The local sandbox is running; it stops when the console quits.")
 
+    def _follow_profiles(self) -> None:
+        self.ctx.tasks.start(
+            self.monitoring.follow(),
+            key="monitoring/follow",
+            what="following the profiles",
+            on_error=self._monitoring_failed,
+        )
+
+    def _monitoring_failed(self, exc: BaseException, what: str) -> None:
+        self.ctx.notifications.report(("monitoring", "window"), "Monitoring", what, exc)
+
     def _profile_deleted(self, name: str) -> None:
+        self.ctx.tasks.start(
+            self.monitoring.forget(name),
+            key=f"monitoring/forget/{name}",
+            what="forgetting a cluster's history",
+            on_error=self._monitoring_failed,
+        )
         for v in self.views:
             v.drop_profile(name)
         for kind in KINDS:
@@ -264,6 +322,13 @@ class MainWindow(QMainWindow):
         self._update_centre()
 
     def _profile_saved(self, old: str, profile: Profile) -> None:
+        if old and old != profile.name and profile.kind == "starrocks":
+            self.ctx.tasks.start(
+                self.monitoring.renamed(old, profile.name),
+                key="monitoring/follow",
+                what="following a renamed profile",
+                on_error=self._monitoring_failed,
+            )
         if old:
             for v in self.views:
                 v.profile_renamed(old, profile)
@@ -344,7 +409,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self._fresh_layout = not self.restoreState(state)
-        index = self.settings.value("window/view", 0)
+        index = self.settings.value("window/view", self._first_view())
         try:
             self.tabs.setCurrentIndex(int(str(index)))
         except (TypeError, ValueError):
@@ -357,10 +422,18 @@ class MainWindow(QMainWindow):
                 except (json.JSONDecodeError, ValueError):
                     pass
 
+    def _first_view(self) -> int:
+        """The view shown first on a fresh start: the fleet when there are several clusters."""
+        from ..views import first_view
+
+        slug = first_view([p.kind for p in self.ctx.session.all_profiles()])
+        return next((i for i, v in enumerate(self.views) if v.slug == slug), 0)
+
     def save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/view", self.tabs.currentIndex())
+        self.settings.setValue("monitoring/interval", self.monitoring.interval)
         for v in self.views:
             self.settings.setValue(f"views/{type(v).__name__}", json.dumps(v.save_state()))
         current = self.connections.selected()
@@ -377,6 +450,13 @@ class MainWindow(QMainWindow):
             left, bottom = self._docks
             self.resizeDocks([bottom], [150], Qt.Orientation.Vertical)
             self.resizeDocks([left], [250], Qt.Orientation.Horizontal)
+        if not self.monitoring.started:
+            self.ctx.tasks.start(
+                self.monitoring.start(),
+                key="monitoring/follow",
+                what="starting the monitoring",
+                on_error=self._monitoring_failed,
+            )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.ctx.activity.running() and not getattr(self, "_confirmed_close", False):
@@ -393,9 +473,12 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     async def aclose(self) -> None:
+        if self.wall is not None:
+            self.wall.close()
         for v in self.views:
             await v.aclose()
         await self.ctx.tasks.cancel_all()
+        await self.monitoring.aclose()  # its history is saved
         await self.ctx.session.aclose()
         if self.sandbox_runner is not None:
             await self.sandbox_runner.stop()

@@ -1,0 +1,139 @@
+"""The dashboard's live charts: what each one plots from the cluster's history, over a time range
+from five minutes to a day. The charts are built when first shown (pyqtgraph is imported then)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QWidget
+
+from ....services.monitoring import History
+from ....services.monitoring.history import TIERS
+
+if TYPE_CHECKING:
+    from ...widgets.charts import Chart
+
+RANGES: tuple[tuple[str, int], ...] = (
+    ("5 min", 300),
+    ("15 min", 900),
+    ("1 hour", 3600),
+    ("6 hours", 6 * 3600),
+    ("24 hours", 24 * 3600),
+)
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    key: str
+    title: str
+    unit: str
+    series: tuple[tuple[str, str], ...] = ()  # (figure name, label)
+    per_node: str = ""  # "be:" or "fe:": one line per node, for the figure ``suffix``
+    suffix: str = ""
+
+
+CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec("qps", "Queries per second", "", (("qps", "QPS"),)),
+    ChartSpec(
+        "latency", "Query latency", "ms",
+        (("query_p50_ms", "p50"), ("query_p95_ms", "p95"), ("query_p99_ms", "p99")),
+    ),
+    ChartSpec("errors", "Failed queries", "per second", (("query_err_per_s", "failed/s"),)),
+    ChartSpec("load_rows", "Load rows", "per second", (("load_rows_per_s", "rows/s"),)),
+    ChartSpec("load_bytes", "Load bytes", "per second", (("load_bytes_per_s", "bytes/s"),)),
+    ChartSpec(
+        "txns", "Transactions", "per minute",
+        (("txn_begun_per_min", "begun"), ("txn_committed_per_min", "committed"),
+         ("txn_aborted_per_min", "aborted")),
+    ),
+    ChartSpec("be_cpu", "BE CPU", "%", per_node="be:", suffix=":cpu_pct"),
+    ChartSpec("be_mem", "BE memory", "% of its limit", per_node="be:", suffix=":mem_pct"),
+    ChartSpec("fe_heap", "FE JVM heap", "%", per_node="fe:", suffix=":heap_pct"),
+)  # fmt: skip
+
+
+def step_for(seconds: float) -> int:
+    """The history tier's step a range is drawn from."""
+    return next((t.step for t in TIERS if t.span >= seconds), TIERS[-1].step)
+
+
+def lines_of(
+    spec: ChartSpec, history: History, seconds: float, until: float, names: dict[str, str]
+) -> list[Any]:
+    from ...widgets.charts import Line
+
+    if spec.per_node:
+        figures = [
+            (
+                k,
+                names.get(
+                    k[len(spec.per_node) : -len(spec.suffix)], k[len(spec.per_node) : -len(spec.suffix)]
+                ),
+            )
+            for k in history.names()
+            if k.startswith(spec.per_node) and k.endswith(spec.suffix)
+        ]
+    else:
+        figures = list(spec.series)
+    out = []
+    for figure, label in figures:
+        times, values = history.series(figure, seconds, until)
+        out.append(Line(label, times, values))
+    return out
+
+
+class ChartsPanel(QScrollArea):
+    """A grid of charts; ``draw(history)`` redraws them all for the chosen range."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chartsPanel")
+        self.setWidgetResizable(True)
+        self.body = QWidget(self)
+        self.grid = QGridLayout(self.body)
+        self.grid.setSpacing(10)
+        self.placeholder = QLabel("Charts appear with the first readings.", self.body)
+        self.grid.addWidget(self.placeholder, 0, 0)
+        self.setWidget(self.body)
+        self.charts: dict[str, Chart] = {}
+        self.seconds = 900
+        self.columns = 0
+        self.rendered_at: float | None = None
+
+    def build(self) -> None:
+        if self.charts:
+            return
+        from ...widgets.charts import Chart
+
+        self.placeholder.hide()
+        for spec in CHARTS:
+            self.charts[spec.key] = Chart(spec.title, spec.unit, self.body)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        columns = 3 if self.viewport().width() >= 900 else 2
+        if columns == self.columns or not self.charts:
+            return
+        self.columns = columns
+        for i, chart in enumerate(self.charts.values()):
+            self.grid.addWidget(chart, i // columns, i % columns)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def draw(self, history: History | None, names: dict[str, str], until: float | None = None) -> None:
+        """Draw every chart from the history (None: no history yet, empty charts)."""
+        self.build()
+        until = time.time() if until is None else until
+        step = step_for(self.seconds)
+        for spec in CHARTS:
+            lines = lines_of(spec, history, self.seconds, until, names) if history is not None else []
+            self.charts[spec.key].set_lines(lines, until - self.seconds, until, step)
+        self.rendered_at = until
+
+    def points(self) -> dict[str, int]:
+        """Points drawn per chart by the last render."""
+        return {k: c.points for k, c in self.charts.items()}
