@@ -90,7 +90,6 @@ class ConsoleSession:
                     if not value:
                         secrets[key] = await self.credentials.aget(old.secret_key(key)) or ""
             await self._move_jobs(old_name, profile.name)
-            await self.delete_profile(old_name)
         self.profiles.put(profile)
         persistent = True
         for key, value in secrets.items():
@@ -101,6 +100,10 @@ class ConsoleSession:
             else:
                 self.credentials.remember(profile.secret_key(key), value)
                 persistent = False
+        if old_name and old_name != profile.name:
+            # The old name goes once the new one holds the secrets: work of the old name still under
+            # way (a view's refresh) finds its secrets until the views are told of the rename.
+            await self.delete_profile(old_name)
         await self.drop_client(profile.name)
         return persistent
 

@@ -27,18 +27,18 @@ from ..services.words import plural
 from .activity import ActivityEntry, ActivityPanel
 from .connections import ConnectionsPanel
 from .context import UiContext
-from .monitoring import MonitoringFeed
 from .notifications import NotificationsPanel
 from .presenter import ask_to_quit, show_entry, show_error
 from .style import set_tone
 from .views.base import View
 from .welcome import WelcomePane
 from .wheel import install_wheel_guard
+from .window_monitoring import WindowMonitoring
 
 log = logging.getLogger("starrocks_console.ui")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowMonitoring, QMainWindow):
     closed = Signal()
 
     def __init__(
@@ -68,20 +68,6 @@ class MainWindow(QMainWindow):
         self._restore()
 
     # -- building -----------------------------------------------------------------------------------
-    def _monitoring(self) -> MonitoringFeed:
-        """One collection of every StarRocks profile for the session (started once the window shows)."""
-        if self.ctx.monitoring is None:
-            from ..services.monitoring import Monitoring
-
-            try:
-                interval = float(str(self.settings.value("monitoring/interval", 5.0)))
-            except ValueError:
-                interval = 5.0
-            monitoring = Monitoring(self.ctx.session, interval=max(1.0, interval))
-            self.ctx.monitoring = MonitoringFeed(monitoring, self.ctx.notifications, self)
-        self.ctx.monitoring.fallback = self.notify
-        return self.ctx.monitoring
-
     def _build_centre(self, views: Sequence[type[View]]) -> None:
         """The views' tabs, and the first-run pane that stands there while there is no profile."""
         self.tabs = QTabWidget(self)
@@ -209,25 +195,6 @@ class MainWindow(QMainWindow):
             view_menu.addAction(toggle)
             self.addAction(toggle)
 
-    def go_to(self, slug: str, profile_name: str = "") -> None:
-        """Show a view (by its registry slug), pointed at a profile when one is named."""
-        view = next((v for v in self.views if v.slug == slug), None)
-        if view is None:
-            return
-        profile = self.ctx.session.profile(profile_name) if profile_name else None
-        if profile is not None and (view.profile is None or view.profile.name != profile.name):
-            view.set_profile(profile)
-        self.tabs.setCurrentWidget(view)
-
-    def open_wall(self, start: str = "") -> None:
-        """Wall mode: full screen, large type, cycling through the clusters."""
-        from .wall import WallWindow
-
-        if self.wall is not None:
-            self.wall.close()
-        self.wall = WallWindow(self.monitoring, start, self)
-        self.wall.showFullScreen()
-
     def current_view(self) -> View:
         widget = self.tabs.currentWidget()
         assert isinstance(widget, View)
@@ -294,17 +261,6 @@ class MainWindow(QMainWindow):
         self.select_startup_profiles()
         self.connections.select("Sandbox StarRocks")
         self.notify("The local sandbox is running; it stops when the console quits.")
-
-    def _follow_profiles(self) -> None:
-        self.ctx.tasks.start(
-            self.monitoring.follow(),
-            key="monitoring/follow",
-            what="following the profiles",
-            on_error=self._monitoring_failed,
-        )
-
-    def _monitoring_failed(self, exc: BaseException, what: str) -> None:
-        self.ctx.notifications.report(("monitoring", "window"), "Monitoring", what, exc)
 
     def _profile_deleted(self, name: str) -> None:
         self.ctx.tasks.start(
@@ -422,13 +378,6 @@ class MainWindow(QMainWindow):
                 except (json.JSONDecodeError, ValueError):
                     pass
 
-    def _first_view(self) -> int:
-        """The view shown first on a fresh start: the fleet when there are several clusters."""
-        from ..views import first_view
-
-        slug = first_view([p.kind for p in self.ctx.session.all_profiles()])
-        return next((i for i, v in enumerate(self.views) if v.slug == slug), 0)
-
     def save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
@@ -451,12 +400,8 @@ class MainWindow(QMainWindow):
             self.resizeDocks([bottom], [150], Qt.Orientation.Vertical)
             self.resizeDocks([left], [250], Qt.Orientation.Horizontal)
         if not self.monitoring.started:
-            self.ctx.tasks.start(
-                self.monitoring.start(),
-                key="monitoring/follow",
-                what="starting the monitoring",
-                on_error=self._monitoring_failed,
-            )
+            # Once the window is painted (the first readings do not hold up its first frame).
+            QTimer.singleShot(0, self._start_monitoring)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.ctx.activity.running() and not getattr(self, "_confirmed_close", False):
@@ -473,6 +418,9 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     async def aclose(self) -> None:
+        if getattr(self, "_aclosed", False):
+            return  # closed once already (a test, or a quit during cleanup): nothing left to stop
+        self._aclosed = True
         if self.wall is not None:
             self.wall.close()
         for v in self.views:

@@ -1,6 +1,6 @@
-"""The dashboard's service on its own (no Qt): one snapshot of a real sandbox — health, backends,
-counter totals as the cluster gives them — and a cluster that cannot be reached is an error, never
-figures."""
+"""The dashboards' service on its own (no Qt): a card's light and reason from real readings of a
+sandbox, the desktop notice on turning red and recovering, and loads at a glance — the cluster's
+``information_schema.loads`` joined with the console's journal."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from conftest import SandboxProcess
 
-from gui.api import errors
-from gui.api.starrocks.models import MetricSample
 from gui.services.credentials import Credentials
-from gui.services.dashboard import COUNTERS, DashboardService, Health, totals
-from gui.services.journal import Journal
+from gui.services.dashboard import DashboardService, card_figures, desktop_notice, light, reason
+from gui.services.journal import Journal, JournalEntry
+from gui.services.monitoring import ClusterMonitor
 from gui.services.profiles import Profile, ProfileStore
 from gui.services.session import ConsoleSession, sandbox_profiles
 
@@ -36,50 +36,62 @@ def cluster(session: ConsoleSession, info: dict[str, Any]) -> Profile:
     return profile
 
 
-@pytest.mark.asyncio
-async def test_one_snapshot_of_the_cluster(sandbox: SandboxProcess, session: ConsoleSession) -> None:
-    profile = cluster(session, sandbox.info)
-    service = DashboardService(session, profile)
-    before = (await service.snapshot()).counter("starrocks_fe_query_total")
-    sandbox.query("select count(*) from orders", db="demo")
-    snap = await service.snapshot()
-    assert snap.profile == profile
-    assert snap.health.healthy and snap.health.state == "healthy" and snap.health.backends == "1/1"
-    [be] = snap.backends
-    assert be.alive and be.host and be.http_port == sandbox.be_url.rsplit(":", 1)[1]
-    assert be.raw["Alive"] in ("true", True)
-    # The FE's own counters, summed over their samples; every counter the dashboard shows is there.
-    assert snap.counter("starrocks_fe_query_total") >= before + 1
-    assert all(name in snap.totals for name, _ in COUNTERS)
-    assert snap.counter("no_such_metric") == 0
-
-
 @pytest.mark.slow
 @pytest.mark.asyncio
-async def test_an_unreachable_cluster_raises_and_other_profiles_are_refused(
+async def test_lights_reasons_and_notices_follow_a_stopped_and_restarted_cluster(
     sandbox_factory: Any, session: ConsoleSession
 ) -> None:
     sb: SandboxProcess = sandbox_factory()
-    service = DashboardService(session, cluster(session, sb.info))
-    assert (await service.snapshot()).health.healthy
-    sb.stop()
-    with pytest.raises(errors.ConnectionFailed):
-        await service.snapshot()
-    lake = session.profile("Sandbox AI Lake")
-    assert lake is not None
-    with pytest.raises(errors.InvalidRequest, match="not a starrocks one"):
-        await DashboardService(session, lake).snapshot()
+    profile = cluster(session, sb.info)
+    mon = ClusterMonitor(profile.name, lambda: session.starrocks(profile))
+    try:
+        ok = await mon.tick()
+        assert light(ok) == "green" and reason(ok) == "All good (1/1 FE, 1/1 BE alive)"
+        figures = card_figures(ok)
+        assert figures.be == (1, 1) and figures.fullest_disk is not None and figures.txn_limit == 1000
+        assert desktop_notice(None, ok) is None
+        port = sb.url.rsplit(":", 1)[1]
+        be_port = sb.be_url.rsplit(":", 1)[1]
+        sb.stop()
+        down = await mon.tick()
+        assert light(down) == "red" and reason(down).startswith("Unreachable: ")
+        notice = desktop_notice(ok, down)
+        assert notice is not None and notice.startswith("Sandbox StarRocks turned red: Unreachable")
+        assert desktop_notice(down, down) is None  # told once, not at every reading
+        sb.restart("--port", port, "--be-port", be_port)
+        back = await mon.tick()
+        assert light(back) == "green"
+        assert (desktop_notice(down, back) or "").startswith("Sandbox StarRocks recovered")
+    finally:
+        await mon.aclose()
 
 
-def test_health_and_totals_in_the_clusters_own_figures() -> None:
-    down = Health.from_answer({"status": "OK", "online_backend_num": 2, "total_backend_num": 3})
-    assert (down.healthy, down.state, down.backends) == (False, "degraded", "2/3")
-    unsaid = Health.from_answer({"status": "OK"})
-    assert (unsaid.healthy, unsaid.backends) == (False, "?/?")  # not said is not healthy
-    assert Health.from_answer({}).status == "?"
-    samples = [
-        MetricSample(name="starrocks_fe_query_total", labels={"group": "a"}, value=3),
-        MetricSample(name="starrocks_fe_query_total", labels={"group": "b"}, value=4),
-        MetricSample(name="starrocks_fe_txn_begin", value=1),
-    ]
-    assert totals(samples) == {"starrocks_fe_query_total": 7.0, "starrocks_fe_txn_begin": 1.0}
+@pytest.mark.asyncio
+async def test_loads_at_a_glance_join_the_cluster_and_the_journal(
+    sandbox: SandboxProcess, session: ConsoleSession
+) -> None:
+    profile = cluster(session, sandbox.info)
+    label = f"glance-{id(session)}"
+    r = httpx.put(
+        f"{sandbox.url}/api/demo/orders/_stream_load",
+        content=b"9100,glance,1.00,2024-01-01 00:00:00\n",
+        headers={"Expect": "100-continue", "label": label, "column_separator": ","},
+        auth=sandbox.auth,
+        follow_redirects=False,
+    )
+    assert r.status_code == 307
+    done = httpx.put(
+        r.headers["location"],
+        content=b"9100,glance,1.00,2024-01-01 00:00:00\n",
+        headers={"label": label, "column_separator": ","},
+        auth=sandbox.auth,
+    )
+    assert done.json()["Status"] == "Success", done.text
+    session.journal.save(JournalEntry(label="console-only", fe_url=sandbox.url, db="demo", table="orders",
+                                      step="prepared", state="PREPARED"))  # fmt: skip
+    glance = await DashboardService(session, profile).glance({"demo": 0})
+    mine = [row for row in glance.loads if row.label == label]
+    assert mine and mine[0].source == "cluster" and mine[0].group == "finished" and mine[0].rows == 1
+    journal = [row for row in glance.loads if row.label == "console-only"]
+    assert journal and journal[0].source == "console" and journal[0].group == "running"
+    assert glance.databases == [] and not glance.loads_error

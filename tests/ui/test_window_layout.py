@@ -28,6 +28,7 @@ SELECT = {
     "LakeDatabasesView": "Sandbox AI Lake",
     "PipeTablesView": "Sandbox AI Lake",
     "TransactionsView": "Sandbox StarRocks",
+    "FleetView": "Sandbox StarRocks",
     "DashboardView": "Sandbox StarRocks",
 }
 

@@ -57,22 +57,25 @@ class Heading(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.light = StateLight(self, 16)
-        self.text = QLabel(PICK, self)
-        self.text.setObjectName("dashboardHeading")
-        self.text.setWordWrap(True)
-        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.label = QLabel(PICK, self)
+        self.label.setObjectName("dashboardHeading")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.light, 0, Qt.AlignmentFlag.AlignTop)
-        lay.addWidget(self.text, 1)
+        lay.addWidget(self.label, 1)
 
     def show_state(self, name: str, url: str, state: ClusterState) -> None:
         self.light.set_light(light(state))
-        self.text.setText(heading_html(name, url, state))
+        self.label.setText(heading_html(name, url, state))
 
     def clear(self, text: str = PICK) -> None:
         self.light.set_light("grey")
-        self.text.setText(text)
+        self.label.setText(text)
+
+    def text(self) -> str:
+        return self.label.text()
 
 
 class ToolRow(QWidget):
@@ -97,14 +100,16 @@ class ToolRow(QWidget):
         self.thresholds_button = self._button(
             "Thresholds…", self.thresholds.emit, "Alert thresholds of this profile"
         )
-        self.png_button = self._button("Export charts (PNG)…", self.export_png.emit, "The charts as shown")
-        self.csv_button = QToolButton(self)
-        self.csv_button.setText("Export table (CSV)")
-        self.csv_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.csv_button)
+        self.export_button = QToolButton(self)
+        self.export_button.setText("Export")
+        self.export_button.setToolTip("The charts as shown (PNG), or a table as shown (CSV)")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        menu.addAction("Charts as PNG…", self.export_png.emit)
+        menu.addSeparator()
         for key, title in TABLES:
-            menu.addAction(title, partial(self.export_csv.emit, key))
-        self.csv_button.setMenu(menu)
+            menu.addAction(f"{title} as CSV…", partial(self.export_csv.emit, key))
+        self.export_button.setMenu(menu)
         self.wall_button = self._button(
             "Wall mode", self.wall.emit, "Full screen, large type, cycling through clusters"
         )
@@ -113,7 +118,7 @@ class ToolRow(QWidget):
         lay.addWidget(QLabel("Range", self))
         lay.addWidget(self.range)
         lay.addStretch(1)
-        for w in (self.thresholds_button, self.png_button, self.csv_button, self.wall_button):
+        for w in (self.thresholds_button, self.export_button, self.wall_button):
             lay.addWidget(w)
 
     def _button(self, text: str, slot: object, tip: str) -> QPushButton:

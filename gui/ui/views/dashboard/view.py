@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHeaderView, QTableView, QTabWidget, QVBoxLayout, QWidget
 
+from ....api import errors
 from ....services.dashboard import DashboardService, failure
 from ....services.monitoring import ClusterState, History
 from ....services.profiles import Profile
@@ -87,6 +88,8 @@ class DashboardView(View):
         tabs.addTab(self.nodes, "Nodes")
         tabs.addTab(self.alerts_table, "Alerts")
         tabs.addTab(self.glance, "Loads and transactions")
+        for page in (self.charts, self.nodes, self.alerts_table, self.glance):
+            page.setMinimumSize(200, 100)  # the pages scroll or split: a small window stays small
         return tabs
 
     def _layout(self) -> None:
@@ -256,14 +259,26 @@ class DashboardView(View):
         if profile is None or not self.isVisible() or state is None or not state.sample.reachable:
             return  # an unreachable cluster is told once, by the monitoring
         service = self.services.of(profile)
-        self.background(
-            self._glance(service, state.sample.running_txns), "reading loads", line=self.glance_line
+        self.glance_line.loading()
+        self.ctx.tasks.start(
+            self._glance(service, state.sample.running_txns),
+            key=self._task_prefix() + "glance",
+            what="reading loads",
+            on_error=self._glance_failed,
         )
+
+    def _glance_failed(self, exc: BaseException, what: str) -> None:
+        self.glance_line.failed(exc)
+        if not isinstance(exc, errors.ConnectionFailed):
+            # A cluster that cannot be reached is told once, by the monitoring; anything else here.
+            name = self.profile.name if self.profile else ""
+            self.ctx.notifications.report(("glance", name), f"{self.title} — {name}", what, exc)
 
     async def _glance(self, service: DashboardService, running: dict[str, int] | None) -> None:
         glance = await service.glance(running)
         if service.profile == self.profile:
             self.glance.show_glance(glance)
+            self.glance_line.ok(glance.taken_at)
 
     # -- thresholds, exports, wall -------------------------------------------------------------------
     def edit_thresholds(self) -> None:
