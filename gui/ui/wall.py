@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..services.dashboard import txn_limit
@@ -20,6 +20,12 @@ from .widgets.cluster_card import ClusterCard
 
 CYCLE_MS = 15_000
 SCALE = 2.0
+# (title, unit, history figure, legend): what a wall shows of each cluster besides its card.
+WALL_CHARTS: tuple[tuple[str, str, str, str], ...] = (
+    ("Queries per second", "", "qps", "QPS"),
+    ("Query latency p99", "ms", "query_p99_ms", "p99"),
+    ("Load rows", "per second", "load_rows_per_s", "rows/s"),
+)
 
 
 class WallWindow(QWidget):
@@ -42,6 +48,8 @@ class WallWindow(QWidget):
         font.setPointSizeF(font.pointSizeF() * SCALE)
         for w in (self.position, self.updated):
             w.setFont(font)
+        # Wide enough for any time: the clock ticking never moves the line.
+        self.updated.setMinimumWidth(QFontMetrics(font).horizontalAdvance("Updated 00:00:00 "))
         top = QHBoxLayout()
         top.addWidget(self.position, 1)
         top.addWidget(self.updated)
@@ -96,6 +104,9 @@ class WallWindow(QWidget):
             self.card = ClusterCard(name or "No cluster", self, scale=SCALE)
             self.body.insertWidget(0, self.card)
             self._charts()
+            # A widget added to a shown window appears only after a queued call; shown now, the
+            # first frame (and a screenshot) already has it.
+            self.card.show()
         self.position.setText(
             f"{name} — {self.index + 1} of {len(self.names)}" if name else "No cluster watched"
         )
@@ -109,12 +120,13 @@ class WallWindow(QWidget):
         if self.charts:
             return
         row = QHBoxLayout()
-        for title, unit in (("Queries per second", ""), ("Query latency p99", "ms")):
+        for title, unit, _figure, _label in WALL_CHARTS:
             chart = Chart(title, unit, self)
             font = chart.caption.font()
             font.setPointSizeF(font.pointSizeF() * SCALE)
             chart.caption.setFont(font)
             row.addWidget(chart)
+            chart.show()
             self.charts.append(chart)
         self.body.addLayout(row, 1)
 
@@ -130,8 +142,8 @@ class WallWindow(QWidget):
                              txn_limit(self.feed.monitoring, name))  # fmt: skip
         mon = self.feed.monitoring.monitor(name)
         now = time.time()
-        for chart, figure in zip(self.charts, ("qps", "query_p99_ms"), strict=True):
+        for chart, (_title, _unit, figure, label) in zip(self.charts, WALL_CHARTS, strict=True):
             assert isinstance(chart, Chart)
             times, values = mon.history.series(figure, 900, now) if mon and mon.history else ([], [])
-            chart.set_lines([Line(figure, times, values)], now - 900, now, 5)
+            chart.set_lines([Line(label, times, values)], now - 900, now, 5)
         self.updated.setText(f"Updated {clock(state.read_at or state.sample.taken_at)}")

@@ -60,6 +60,11 @@ class WindowMonitoring:
         if self.wall is not None:
             self.wall.close()
         self.wall = WallWindow(self.monitoring, start, self if isinstance(self, QWidget) else None)
+        # The screen's size first: without a window manager (a kiosk X session, a wall PC) nothing
+        # else would make the window cover the screen.
+        screen = self.screen() if isinstance(self, QWidget) else None
+        if screen is not None:
+            self.wall.setGeometry(screen.geometry())
         self.wall.showFullScreen()
 
     def _start_monitoring(self) -> None:

