@@ -253,3 +253,45 @@ async def test_the_fleet_is_the_first_view_when_there_are_several_clusters(
         session.add_ephemeral(Profile(name=name, kind="starrocks", url=sandbox.url, user="root"), {})
     window = console_window([DashboardView, FleetView], session=session)
     assert window.current_view() is window.view(FleetView)
+
+
+@pytest.mark.asyncio
+async def test_loads_and_transactions_at_a_glance_filter_and_open_load_transactions(
+    console_window: Any, sandbox_factory: Any, secret_service: Any, screenshot: Any
+) -> None:
+    from gui.api.starrocks import LoadOptions, StarRocksClient
+    from gui.ui.views.transactions import TransactionsView
+
+    sb: SandboxProcess = sandbox_factory()
+    sb.admin_sql("CREATE DATABASE glance")
+    sb.admin_sql("CREATE TABLE people (id INT, name VARCHAR(20)) DUPLICATE KEY(id) "
+                 "DISTRIBUTED BY HASH(id) BUCKETS 1", db="glance")  # fmt: skip
+    opts = LoadOptions(column_separator=",")
+    async with StarRocksClient(sb.url, *sb.auth) as client:
+        await client.stream_load("glance", "people", b"1,ann\n2,bo\n", opts, label="glance-done")
+        txn = await client.begin("glance", "people", "glance-open", timeout=600)
+        await client.load(txn, b"3,cy\n", opts)
+    window = console_window([DashboardView, TransactionsView], sb, size=(1024, 700))
+    dash = window.view(DashboardView)
+    assert window.connections.select(NAME)
+    window.tabs.setCurrentWidget(dash)
+    await started(window)
+    dash.tabs.setCurrentWidget(dash.glance)
+    panel = dash.glance
+    await wait_for(lambda: any(r.label == "glance-done" for r in panel.loads.rows), 20)
+    done_row = next(r for r in panel.loads.rows if r.label == "glance-done")
+    assert (done_row.group, done_row.rows, done_row.source) == ("finished", 2, "cluster")
+    await wait_for(lambda: any(r.txn and r.txn.label == "glance-open" for r in panel.txns.rows), 20)
+    assert "running transactions in glance (1)" in panel.summary.text()
+    panel.filter.setText("glance-done")
+    assert panel.proxy.rowCount() == 1
+    panel.group.setCurrentIndex(panel.group.findData("running"))
+    assert panel.proxy.rowCount() == 0  # a finished load is not a running one
+    panel.filter.clear()
+    panel.group.setCurrentIndex(panel.group.findData(""))
+    screenshot(window, "dashboard-loads-at-a-glance-1024x700")
+    row = next(i for i, r in enumerate(panel.txns.rows) if r.txn and r.txn.label == "glance-open")
+    panel.txns_table.doubleClicked.emit(panel.txns.index(row, 0))
+    await wait_for(lambda: window.current_view() is window.view(TransactionsView), 5)
+    async with StarRocksClient(sb.url, *sb.auth) as client:
+        await client.rollback("glance", "glance-open")
