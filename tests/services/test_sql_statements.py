@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from gui.services.sql.classify import Classification, classify, read_only_refusal
-from gui.services.sql.statements import NotExplainable, explain, split, statement_at, statements_in
+from gui.services.sql.statements import (
+    NotExplainable,
+    ScriptIndex,
+    explain,
+    split,
+    statement_at,
+    statements_in,
+)
 
 
 def texts(script: str) -> list[str]:
@@ -266,3 +273,57 @@ def test_explain_refuses_a_statement_without_a_plan() -> None:
     (drop,) = split("DROP TABLE t")
     with pytest.raises(NotExplainable, match="DROP has no query plan"):
         explain(drop)
+
+
+# -- long scripts ------------------------------------------------------------------------------------
+
+TRICKY = """-- a script whose strings and comments cross lines
+SELECT 'first;
+line' FROM t;
+/* a comment
+   over; lines */ SELECT 2;
+CREATE FUNCTION f(INT) RETURNS INT AS $$
+def f(x): return x;
+$$;
+SELECT `a
+b;` FROM t2; # the mysql client's comment;
+SELECT 3
+;
+SHOW TABLES;
+SELECT 'open to the end;
+"""
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, 3, 200])
+def test_the_index_of_a_long_script_finds_what_a_whole_reading_finds(chunk_lines: int) -> None:
+    index = ScriptIndex(chunk_lines=chunk_lines)
+    whole = split(TRICKY)
+    for offset in range(len(TRICKY) + 1):
+        got = index.statement_at(TRICKY, offset)
+        assert got is not None
+        # The statement found is one of the whole reading's, with the same offsets and tokens.
+        assert got in whole, (offset, got.text)
+    assert [s.text.split()[0] for s in whole] == [
+        "SELECT",
+        "SELECT",
+        "CREATE",
+        "SELECT",
+        "SELECT",
+        "SHOW",
+        "SELECT",
+    ]
+
+
+def test_an_edit_reads_again_only_around_it() -> None:
+    script = "".join(f"SELECT {i} FROM t WHERE x = '{i};';\n" for i in range(3000))
+    index = ScriptIndex()
+    index.segments(script)
+    read_before = len(index._chunks)
+    cut = script.index("\n", 40000) + 1
+    edited = script[:cut] + "SELECT 'inserted';\n" + script[cut:]
+    index.segments(edited)
+    # One or two stretches around the edit are new; the rest were found as they were.
+    assert len(index._chunks) - read_before <= 2
+    at = edited.index("SELECT 'inserted'") + 3
+    stmt = index.statement_at(edited, at)
+    assert stmt is not None and stmt.text == "SELECT 'inserted'"

@@ -2,8 +2,8 @@
 (``StarRocksLex.g4``) and the scripts people run through the mysql client differ from it.
 
 Never raises: text being typed is often unfinished, so an unterminated string, backquoted name or
-comment is one last piece running to the end of the text (``Lexed.open_from``), as StarRocks would
-also read it (it fails on the whole statement).
+comment is one last piece running to the end of the text (a token of kind OPEN, or
+``Lexed.open_comment_from``), as StarRocks would also read it (it fails on the whole statement).
 """
 
 from __future__ import annotations
@@ -95,12 +95,11 @@ _KINDS: dict[TokenType, Kind] = {
 }
 
 
-def lex(text: str) -> Lexed:
-    """The tokens of ``text`` with their offsets; see the module's docstring for unfinished text."""
+def _glot(text: str) -> tuple[list[GlotToken], int | None]:
+    """sqlglot's tokens of ``text``, and where an unterminated last one begins (None if none)."""
     tokenizer = _ScriptTokenizer()
-    open_from: int | None = None
     try:
-        raw: list[GlotToken] = tokenizer.tokenize(text)
+        return tokenizer.tokenize(text), None
     except TokenError:
         raw = list(tokenizer.tokens)
         # Where the failing token began. sqlglot keeps it on its tokenizer core only; without it,
@@ -108,10 +107,22 @@ def lex(text: str) -> Lexed:
         open_from = getattr(getattr(tokenizer, "_core", None), "_start", None)
         if not isinstance(open_from, int):
             open_from = raw[-1].end + 1 if raw else 0
+        return [t for t in raw if t.end < open_from], open_from
+
+
+def semicolons(text: str) -> tuple[list[int], bool]:
+    """The offsets of the semicolons that end statements in ``text``, and whether its end is inside
+    an unterminated string, name or comment (the cheap reading a long script is indexed with)."""
+    raw, open_from = _glot(text)
+    return [t.start for t in raw if t.token_type is TokenType.SEMICOLON], open_from is not None
+
+
+def lex(text: str) -> Lexed:
+    """The tokens of ``text`` with their offsets; see the module's docstring for unfinished text."""
+    raw, open_from = _glot(text)
     tokens = [_token(text, t) for t in raw]
     if open_from is None:
         return Lexed(text, tuple(tokens))
-    tokens = [t for t in tokens if t.end <= open_from]
     rest = text[open_from:]
     if rest.lstrip().startswith("/*"):
         return Lexed(text, tuple(tokens), open_comment_from=open_from + len(rest) - len(rest.lstrip()))

@@ -5,11 +5,12 @@ a cursor, and EXPLAIN wrappers. Classification lives in ``classify.py``.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from .lexing import Kind, Lexed, Token, lex
+from .lexing import Kind, Lexed, Token, lex, semicolons
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,38 @@ def split(script: str) -> list[Statement]:
     return _statements(lexed)
 
 
-def _statements(lexed: Lexed) -> list[Statement]:
+def _statements(lexed: Lexed, base: int = 0) -> list[Statement]:
+    """The statements of lexed text; ``base`` is added to every offset (the text's place in a
+    longer script)."""
     script = lexed.text
     comments = lexed.comments()
     out: list[Statement] = []
     current: list[Token] = []
+    c = 0  # the first comment not yet placed: statements and comments both come in order
 
     def close(segment_end: int, terminated: bool) -> None:
+        nonlocal c
         if not current:
             return
         start, end = current[0].start, current[-1].end
-        inside = tuple((a, b) for a, b in comments if start <= a and b <= end)
-        out.append(Statement(script[start:end], start, end, tuple(current), segment_end, terminated, inside))
+        while c < len(comments) and comments[c][0] < start:
+            c += 1
+        inside: list[tuple[int, int]] = []
+        while c < len(comments) and comments[c][1] <= end:
+            inside.append((comments[c][0] + base, comments[c][1] + base))
+            c += 1
+        tokens = current if not base else [_moved(t, base) for t in current]
+        out.append(
+            Statement(
+                script[start:end],
+                start + base,
+                end + base,
+                tuple(tokens),
+                segment_end + base,
+                terminated,
+                tuple(inside),
+            )
+        )
 
     for tok in lexed.tokens:
         if tok.kind is Kind.SEMICOLON:
@@ -77,49 +98,116 @@ def _statements(lexed: Lexed) -> list[Statement]:
     return out
 
 
-def statement_at(script: str | list[Statement], offset: int, text: str | None = None) -> Statement | None:
-    """The statement a cursor at ``offset`` means: the one whose piece of the script holds it; a
-    cursor after a statement's semicolon on the same line still means that statement, as does one in
-    the blanks and comments after the last statement. None when the script has no statement.
+def _moved(t: Token, by: int) -> Token:
+    return Token(t.kind, t.text, t.value, t.start + by, t.end + by)
 
-    Give the script, or its statements and its text (to spare splitting it again)."""
-    if isinstance(script, str):
-        statements, text = split(script), script
-    else:
-        statements = script
-        if text is None:
-            raise TypeError("statement_at needs the script's text with its statements")
-    if not statements:
-        return None
-    previous: Statement | None = None
-    for stmt in statements:
-        if offset <= stmt.segment_end:
-            if (
-                offset < stmt.start
-                and previous is not None
-                and "\n" not in text[previous.segment_end : offset]
-            ):
-                return previous
-            return stmt
-        previous = stmt
-    return statements[-1]
+
+def statement_at(script: str, offset: int) -> Statement | None:
+    """The statement a cursor at ``offset`` of ``script`` means (see ``ScriptIndex.statement_at``)."""
+    return ScriptIndex().statement_at(script, offset)
 
 
 def statements_in(script: str, start: int, end: int) -> list[Statement]:
     """The statements of a selection ``script[start:end]``, with the script's offsets."""
-    return [_shift(s, start) for s in split(script[start:end])]
+    return _statements(lex(script[start:end]), start)
 
 
-def _shift(stmt: Statement, by: int) -> Statement:
-    return Statement(
-        stmt.text,
-        stmt.start + by,
-        stmt.end + by,
-        tuple(Token(t.kind, t.text, t.value, t.start + by, t.end + by) for t in stmt.tokens),
-        stmt.segment_end + by,
-        stmt.terminated,
-        tuple((a + by, b + by) for a, b in stmt.comments),
-    )
+class ScriptIndex:
+    """Where the statements of a script being edited begin and end, kept between calls so that a
+    long script is not read whole again at each keystroke or run: the script is read in stretches
+    of lines, and a stretch is read again only when its text changed (or when a string or comment
+    left open before it changed how it reads)."""
+
+    def __init__(self, chunk_lines: int = 200, keep: int = 4096) -> None:
+        self.chunk_lines = chunk_lines
+        self.keep = keep
+        self._chunks: dict[str, tuple[list[int], bool]] = {}
+
+    def segments(self, script: str) -> list[tuple[int, int]]:
+        """The (start, end) of each piece of the script a semicolon ends (the end is after it); the
+        last piece runs to the end of the script."""
+        ends: list[int] = []
+        starts = self._chunk_starts(script)
+        i = 0
+        while i < len(starts):
+            j = i + 1
+            while True:
+                stop = starts[j] if j < len(starts) else len(script)
+                semis, open_end = self._read(script[starts[i] : stop])
+                if not open_end or j >= len(starts):
+                    break
+                # A stretch ending inside a string or comment is read again with the ones after it,
+                # twice as many each time: a comment left open early costs a few readings, not one
+                # per stretch.
+                j = min(len(starts), j + (j - i))
+            ends += [starts[i] + k + 1 for k in semis]
+            i = j
+        if len(self._chunks) > self.keep:
+            self._chunks.clear()
+        out: list[tuple[int, int]] = []
+        prev = 0
+        for e in ends:
+            out.append((prev, e))
+            prev = e
+        if prev < len(script) or not out:
+            out.append((prev, len(script)))
+        return out
+
+    def _chunk_starts(self, script: str) -> list[int]:
+        # Stretches end after lines chosen by their own text (and at the latest every
+        # ``chunk_lines`` lines), not every n lines: a line typed or deleted then moves no later
+        # boundary, and only the stretch around it is read again.
+        starts = [0]
+        pos = 0
+        lines = 0
+        while True:
+            end = script.find("\n", pos) + 1
+            if end == 0 or end >= len(script):
+                return starts
+            lines += 1
+            if lines >= self.chunk_lines or (lines >= 8 and hash(script[pos:end]) & 31 == 0):
+                starts.append(end)
+                lines = 0
+            pos = end
+
+    def _read(self, chunk: str) -> tuple[list[int], bool]:
+        got = self._chunks.get(chunk)
+        if got is None:
+            got = self._chunks[chunk] = semicolons(chunk)
+        return got
+
+    def statement_at(self, script: str, offset: int) -> Statement | None:
+        """The statement a cursor at ``offset`` means: the one whose piece of the script holds it; a
+        cursor after a statement's semicolon on the same line still means that statement, and so
+        does one in the blanks and comments after the last statement. None when the script has no
+        statement."""
+        segs = self.segments(script)
+        ends = [e for _, e in segs]
+        i = min(bisect_left(ends, offset), len(segs) - 1)
+
+        def stmt(k: int) -> Statement | None:
+            a, b = segs[k]
+            found = _statements(lex(script[a:b]), a)
+            return found[0] if found else None
+
+        def before(k: int) -> Statement | None:
+            for m in range(k - 1, -1, -1):
+                s = stmt(m)
+                if s is not None:
+                    return s
+            return None
+
+        here = stmt(i)
+        if here is None:
+            prev = before(i)
+            if prev is not None:
+                return prev
+            return next((s for m in range(i + 1, len(segs)) if (s := stmt(m)) is not None), None)
+        if offset < here.start and i > 0:
+            prev = before(i)
+            if prev is not None and "\n" not in script[prev.segment_end : offset]:
+                return prev
+        return here
 
 
 # -- EXPLAIN ---------------------------------------------------------------------------------------
