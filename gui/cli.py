@@ -347,9 +347,7 @@ def build_parser() -> _Parser:
         help="render the window offscreen on one view to a PNG",
         description="Render the window offscreen on one view, with its data loaded, to a PNG.",
     )
-    shot.add_argument(
-        "--view", required=True, choices=slugs()
-    )
+    shot.add_argument("--view", required=True, choices=slugs())
     shot.add_argument("--out", required=True, type=Path, metavar="FILE.png")
     shot.add_argument("--sandbox", action="store_true", help="on a fresh local sandbox")
     shot.add_argument("--size", default="1280x800", metavar="WxH", help="window size (default 1280x800)")

@@ -81,10 +81,13 @@ class Catalogue:
         self._schema = {db: {t: list(cols) for t, cols in tables.items()} for db, tables in schema.items()}
 
     # -- completing --------------------------------------------------------------------------------
-    def complete(self, text: str, offset: int, database: str = "") -> list[Candidate]:
+    def complete(
+        self, text: str, offset: int, database: str = "", index: ScriptIndex | None = None
+    ) -> list[Candidate]:
         """What may be typed at ``offset`` of ``text``; ``database`` is the connection's current one
-        (its tables are offered by their bare names). Nothing inside a string or a comment."""
-        place = self._place(text, offset)
+        (its tables are offered by their bare names). Nothing inside a string or a comment. An
+        editor gives its own ``index`` of the text, which it keeps for its other uses."""
+        place = self._place(text, offset, index or self._index)
         if place is None:
             return []
         if place.qualifier:
@@ -175,8 +178,8 @@ class Catalogue:
         return Candidate(_quoted(name, self._reserved), kind, place.start, detail)
 
     # -- where the cursor is -----------------------------------------------------------------------
-    def _place(self, text: str, offset: int) -> _Place | None:
-        segs = self._index.segments(text)
+    def _place(self, text: str, offset: int, index: ScriptIndex) -> _Place | None:
+        segs = index.segments(text)
         k = min(bisect_right([e for _, e in segs], offset), len(segs) - 1)
         begin, end = segs[k][0], max(segs[k][1], offset)
         lexed = lex(text[begin:offset])
