@@ -141,3 +141,16 @@ def test_two_consoles_see_each_others_entries(tmp_path: Path) -> None:
     b.add(entry("SELECT 'from b'", 2.0))
     assert [e.statement for e in a.entries()] == ["SELECT 'from b'", "SELECT 'from a'"]
     assert [e.statement for e in b.entries()] == ["SELECT 'from b'", "SELECT 'from a'"]
+
+
+def test_a_history_that_cannot_be_written_is_kept_for_the_session(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    h = QueryHistory(blocker / "sql-history.jsonl")
+    kept = h.add(entry("SELECT 1", 1.0))
+    assert h.entries() == [kept]
+    written = [p for p in h.problems if "could not be written" in p]
+    assert len(written) == 1
+    h.add(entry("SELECT 2", 2.0))
+    assert [e.statement for e in h.entries()] == ["SELECT 2", "SELECT 1"]
+    assert [p for p in h.problems if "could not be written" in p] == written  # said once

@@ -61,14 +61,24 @@ class QueryHistory:
         kept = replace(entry, statement=statement, message=scrub(entry.message, secrets))
         self._refresh()
         line = (json.dumps(asdict(kept), ensure_ascii=False) + "\n").encode("utf-8")
-        private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line)  # one write: a reader sees the whole line or none of it
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         self._entries.append(kept)
+        try:
+            private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)  # one write: a reader sees the whole line or none of it
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            # The statement ran whatever its history does: it is kept for this session, and said.
+            problem = (
+                f"{self.path} could not be written ({e.strerror or e}); the history is kept for this session"
+            )
+            if problem not in self.problems:
+                self.problems.append(problem)
+            log.warning("%s", problem)
+            return kept
         if len(self._entries) > self.limit + max(50, self.limit // 10):
             self._entries = self._entries[-self.limit :]
             self._rewrite()
@@ -124,7 +134,10 @@ class QueryHistory:
             self._remember()
             return
         except OSError as e:
-            self.problems.append(f"{self.path} could not be read ({e.strerror}); the history starts empty")
+            problem = f"{self.path} could not be read ({e.strerror}); the history starts empty"
+            if problem not in self.problems:
+                self.problems.append(problem)
+            self._remember()  # not read again (and again) until the file changes
             return
         bad: list[str] = []
         for n, raw in enumerate(data.split(b"\n"), 1):
