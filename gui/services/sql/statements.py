@@ -6,7 +6,6 @@ a cursor, and EXPLAIN wrappers. Classification lives in ``classify.py``.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -241,8 +240,3 @@ def explain(stmt: Statement, level: ExplainLevel = "") -> str:
         )
     body = stmt.sql[tokens[0].start - stmt.start :]
     return f"EXPLAIN {level} {body}" if level else f"EXPLAIN {body}"
-
-
-def texts(statements: Iterable[Statement]) -> list[str]:
-    """What to send for each statement, in order."""
-    return [s.sql for s in statements]
