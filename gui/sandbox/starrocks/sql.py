@@ -385,6 +385,10 @@ class Session:
     # On the real clock, not the sandbox's: it follows the client's connection, a real socket.
     last_used: float = field(default_factory=time.monotonic)
     cursor: duckdb.DuckDBPyConnection | None = None
+    # A MySQL-protocol connection: listed until it closes (not expired when idle), and told when a
+    # KILL names it (True: the connection, False: its query).
+    pinned: bool = False
+    on_kill: Callable[[bool], None] | None = None
 
 
 class Sessions:
@@ -401,7 +405,7 @@ class Sessions:
     def _expire(self) -> None:
         limit = time.monotonic() - KEEPALIVE_S
         for sid, s in list(self._by_id.items()):
-            if s.command == "Sleep" and s.last_used < limit:
+            if s.command == "Sleep" and s.last_used < limit and not s.pinned:
                 del self._by_id[sid]
                 self._by_addr.pop(s.host, None)
 
@@ -417,6 +421,18 @@ class Sessions:
             s.db = db
             s.user = user
             return s
+
+    def register(self, user: str, addr: str, db: str, on_kill: Callable[[bool], None]) -> Session:
+        """A connection of the MySQL protocol: its id comes from the same counter as the HTTP
+        connections', as the FE's ConnectScheduler numbers both."""
+        with self._lock:
+            s = Session(next(self._ids), user, addr, db, self._clock.ms(), pinned=True, on_kill=on_kill)
+            self._by_id[s.id] = s
+            return s
+
+    def close(self, s: Session) -> None:
+        with self._lock:
+            self._by_id.pop(s.id, None)
 
     def start(self, s: Session, sql: str) -> None:
         with self._lock:
@@ -461,6 +477,9 @@ class Sessions:
                 return False
             s.killed = s.killed or connection
             cur = s.cursor
+        if s.on_kill is not None:
+            s.on_kill(connection)
+            return True
         if cur is not None:
             try:
                 cur.interrupt()
@@ -1321,7 +1340,7 @@ class Executor:
         host, http_port = host_port(self.sb.fe_url, 8030)
         row: list[str | None] = [
             f"{host}_{FE_EDIT_LOG_PORT}_{ci.start_ms}", host, str(FE_EDIT_LOG_PORT), str(http_port),
-            str(FE_QUERY_PORT), str(FE_RPC_PORT), "LEADER", str(ci.cluster_id), "true", "true",
+            str(self.sb.query_port), str(FE_RPC_PORT), "LEADER", str(ci.cluster_id), "true", "true",
             str(journal_id(self.sb)), time_string(now), "true", "", time_string(ci.start_ms), FE_VERSION,
         ]  # fmt: skip
         return ShowResult(_vc(FE_TITLES), [row])
