@@ -172,7 +172,7 @@ async def _plain(send: Send, status: int, body: bytes) -> None:
 # at once, while a MySQL client pointed at the HTTP port waits for the server's greeting and would
 # otherwise hang for the whole header timeout. Closed, it reports the lost connection right away
 # ("Lost connection to server at 'handshake: reading initial communication packet'").
-FIRST_BYTE_SECONDS = 1.0
+FIRST_BYTE_SECONDS = 2.0
 
 
 def guarded_protocol(max_connections: int, header_timeout: float) -> type[H11Protocol]:
