@@ -24,6 +24,12 @@ def _sandbox_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--be-port", type=int, default=None, help="BE port (default 8040, free when --port is 0)")
     p.add_argument("--backends", type=int, default=None, help="how many BEs, each its own port (default 1)")
     p.add_argument(
+        "--query-port",
+        type=int,
+        default=None,
+        help="the FE's MySQL-protocol port (default 9030, free when --port is 0)",
+    )
+    p.add_argument(
         "--data", type=Path, default=None, help="data folder kept across restarts (default: a temporary one)"
     )
     p.add_argument(
@@ -71,6 +77,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         "host": "host",
         "port": "port",
         "be_port": "be_port",
+        "query_port": "query_port",
         "backends": "backends",
         "data": "data_dir",
         "be_advertise": "be_advertise",
@@ -347,9 +354,7 @@ def build_parser() -> _Parser:
         help="render the window offscreen on one view to a PNG",
         description="Render the window offscreen on one view, with its data loaded, to a PNG.",
     )
-    shot.add_argument(
-        "--view", required=True, choices=slugs()
-    )
+    shot.add_argument("--view", required=True, choices=slugs())
     shot.add_argument("--out", required=True, type=Path, metavar="FILE.png")
     shot.add_argument("--sandbox", action="store_true", help="on a fresh local sandbox")
     shot.add_argument("--size", default="1280x800", metavar="WxH", help="window size (default 1280x800)")

@@ -5,7 +5,7 @@
 #
 # What the system must provide is checked by its presence, never by a package name: each shared
 # library Qt loads is asked of the dynamic loader, a scalable font is looked for, `python3 -m venv`
-# is tried, and for the tests dbus-daemon, gnome-keyring-daemon and curl are looked up on PATH.
+# is tried, and for the tests dbus-daemon, gnome-keyring-daemon, curl and mysql are looked up on PATH.
 # Package names differ between releases (Debian 13 and Ubuntu 24.04 renamed libglib2.0-0 to
 # libglib2.0-0t64), so a name is chosen only for what is missing, among those this release has.
 # On a complete system neither apt nor sudo is called. apt's output goes to a log shown only when
@@ -193,6 +193,8 @@ if [ "$mode" = test ]; then
     command -v dbus-daemon >/dev/null 2>&1 || add_need "dbus-daemon=dbus-daemon|dbus"
     command -v gnome-keyring-daemon >/dev/null 2>&1 || add_need "gnome-keyring-daemon=gnome-keyring"
     command -v curl >/dev/null 2>&1 || add_need "curl=curl"
+    # The mysql command-line client drives the sandbox's query port in the tests.
+    command -v mysql >/dev/null 2>&1 || add_need "the_mysql_client=mariadb-client|default-mysql-client"
 fi
 
 venv_log=$(mktemp "${TMPDIR:-/tmp}/starrocks-console-venv.XXXXXX")

@@ -43,6 +43,10 @@ class SandboxProcess:
             "sandbox",
             "--port",
             "0",
+            # A restart on fixed FE/BE ports (tests pass --port later) still takes a free query port,
+            # so that sandboxes of parallel workers never contend for 9030.
+            "--query-port",
+            "0",
             "--data",
             str(self.data_dir),
             *FAST,
@@ -78,6 +82,11 @@ class SandboxProcess:
     @property
     def url(self) -> str:
         return str(self.info["url"])
+
+    @property
+    def query_port(self) -> int:
+        """The FE's MySQL-protocol port."""
+        return int(self.info["query_port"])
 
     @property
     def be_url(self) -> str:

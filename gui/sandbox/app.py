@@ -38,6 +38,8 @@ class Sandbox:
         self.engine = Engine(self.store, self.clock)
         self.metrics = Metrics()
         self.fe_url = ""
+        # The FE's MySQL-protocol port (set by the server once it listens).
+        self.query_port = 9030
         storage = [data_dir / "be" / str(BE_FIRST_ID + i) / "storage" for i in range(config.backends)]
         for folder in storage:
             private_dir(folder)

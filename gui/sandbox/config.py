@@ -30,6 +30,8 @@ class SandboxConfig:
     port: int = 8030
     # None: 8040, or a free port when ``port`` is 0.
     be_port: int | None = None
+    # The FE's MySQL-protocol port; None: 9030, or a free port when ``port`` is 0.
+    query_port: int | None = None
     data_dir: Path | None = None
     # The address the FE writes into its 307s for the first BE (BE i: its port + i); None means each
     # BE's real address.
@@ -87,7 +89,7 @@ class SandboxConfig:
 def _coerce(current: object, name: str, raw: str) -> object:
     if name == "data_dir":
         return Path(raw)
-    if name == "be_port":
+    if name in ("be_port", "query_port"):
         return int(raw)
     if isinstance(current, bool):
         return raw.lower() in ("1", "true", "yes")

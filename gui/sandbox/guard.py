@@ -168,6 +168,13 @@ async def _plain(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# A client that connects and says nothing for this long is closed: an HTTP client sends its request
+# at once, while a MySQL client pointed at the HTTP port waits for the server's greeting and would
+# otherwise hang for the whole header timeout. Closed, it reports the lost connection right away
+# ("Lost connection to server at 'handshake: reading initial communication packet'").
+FIRST_BYTE_SECONDS = 2.0
+
+
 def guarded_protocol(max_connections: int, header_timeout: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol with a connection cap (connections past it are closed at once) and a
     deadline for the request line and headers (a client that connects and sends nothing, or sends
@@ -176,6 +183,7 @@ def guarded_protocol(max_connections: int, header_timeout: float) -> type[H11Pro
 
     class GuardedH11(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None
+        _silent_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -183,17 +191,32 @@ def guarded_protocol(max_connections: int, header_timeout: float) -> type[H11Pro
                 transport.abort()
                 return
             self._arm_header_timer()
+            self._silent_timer = self.loop.call_later(
+                min(FIRST_BYTE_SECONDS, header_timeout), self._silent_deadline
+            )
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm_header_timer()
+            self._disarm_silent_timer()
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
+            self._disarm_silent_timer()
             super().data_received(data)
             if self.conn.their_state is h11.IDLE:
                 self._arm_header_timer()  # bytes of a next request have started to arrive
             else:
                 self._disarm_header_timer()
+
+        def _disarm_silent_timer(self) -> None:
+            if self._silent_timer is not None:
+                self._silent_timer.cancel()
+                self._silent_timer = None
+
+        def _silent_deadline(self) -> None:
+            self._silent_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
 
         def _arm_header_timer(self) -> None:
             if self._header_timer is None and not self.transport.is_closing():

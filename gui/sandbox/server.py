@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -22,7 +23,7 @@ import uvicorn
 from . import guard
 from .app import FE_KEY, Sandbox
 from .config import SandboxConfig
-from .listener import Listener
+from .listener import Listener, bind
 from .starrocks.cluster import MAX_BACKENDS
 from .store import private_dir
 
@@ -31,6 +32,8 @@ def ready_line(sb: Sandbox) -> dict[str, Any]:
     c = sb.config
     return {
         "url": sb.fe_url,
+        # The FE's MySQL-protocol port, on the FE's host.
+        "query_port": sb.query_port,
         # The first BE, as before there were several.
         "be_url": sb.be_url,
         "backends": [{"id": be.id, "url": be.url, "advertised": be.advertised} for be in sb.cluster.backends],
@@ -64,6 +67,13 @@ def _be_ports(config: SandboxConfig) -> list[int]:
     if config.port == 0:
         return [0] * config.backends
     return [8040 + i for i in range(config.backends)]
+
+
+def _query_port(config: SandboxConfig) -> int:
+    """--query-port; without it 9030, or a free port with --port 0."""
+    if config.query_port is not None:
+        return config.query_port
+    return 0 if config.port == 0 else 9030
 
 
 def _advertised(config: SandboxConfig, index: int, real: str) -> str:
@@ -150,15 +160,24 @@ async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.E
     fe = Listener(config.host, config.port, make("fe"))
     bes = [Listener(config.host, port, make(f"be:{i}")) for i, port in enumerate(_be_ports(config))]
     listeners = [fe, *bes]
+    query_sock: socket.socket | None = None
     try:
         for listener in listeners:
             listener.bind()
+        query_sock = bind(config.host, _query_port(config))
         sb = Sandbox(config, data_dir)
     except BaseException:
         for listener in listeners:
             listener.close()
+        if query_sock is not None:
+            query_sock.close()
         raise
     sb.fe_url = fe.url
+    sb.query_port = int(query_sock.getsockname()[1])
+    # Imported here: the MySQL server library is only needed once the sandbox runs.
+    from .mysqlport import MysqlPort
+
+    mysql = MysqlPort(sb)
     for i, (be, listener) in enumerate(zip(sb.cluster.backends, bes, strict=True)):
         be.http_port = listener.port
         be.advertised = _advertised(config, i, listener.url.split("://", 1)[1])
@@ -181,12 +200,16 @@ async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.E
     try:
         for listener in listeners:
             await listener.start()
+        await mysql.start(query_sock)
         await sb.start_background()
         out.write(json.dumps(ready_line(sb)) + "\n")
         out.flush()
         await stop.wait()
     finally:
-        await asyncio.gather(*(listener.stop(grace=None) for listener in listeners), return_exceptions=True)
+        await asyncio.gather(
+            mysql.stop(), *(listener.stop(grace=None) for listener in listeners), return_exceptions=True
+        )
+        query_sock.close()
         await sb.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -121,8 +121,9 @@ class NotificationsModel(RecordTableModel[Notice]):
             Column[Notice]("Times", lambda n: n.count, align_right=True, sort=lambda n: n.count),
             Column[Notice](
                 "What happened",
-                lambda n: n.message
-                + (f" — recovered at {when(n.recovered)}" if n.recovered is not None else ""),
+                lambda n: (
+                    n.message + (f" — recovered at {when(n.recovered)}" if n.recovered is not None else "")
+                ),
                 tooltip=lambda n: n.message,
             ),
         ]

@@ -249,6 +249,8 @@ def _restart_on(sp: SandboxProcess, fe_port: str, be_port: str) -> None:
         fe_port,
         "--be-port",
         be_port,
+        "--query-port",
+        "0",
         "--data",
         str(sp.data_dir),
     ]

@@ -13,7 +13,9 @@ from conftest import ROOT, SandboxProcess
 
 
 def test_ready_line_has_exactly_the_documented_keys(sandbox: SandboxProcess) -> None:
-    assert set(sandbox.info) == {"url", "be_url", "backends", "fe_user", "fe_password", "huawei", "ailake"}
+    assert set(sandbox.info) == {
+        "url", "query_port", "be_url", "backends", "fe_user", "fe_password", "huawei", "ailake",
+    }  # fmt: skip
     (be,) = sandbox.info["backends"]
     assert set(be) == {"id", "url", "advertised"}
     assert be["url"] == sandbox.be_url and be["id"] == 10001

@@ -385,6 +385,10 @@ class Session:
     # On the real clock, not the sandbox's: it follows the client's connection, a real socket.
     last_used: float = field(default_factory=time.monotonic)
     cursor: duckdb.DuckDBPyConnection | None = None
+    # A MySQL-protocol connection: listed until it closes (not expired when idle), and told when a
+    # KILL names it (True: the connection, False: its query).
+    pinned: bool = False
+    on_kill: Callable[[bool], None] | None = None
 
 
 class Sessions:
@@ -401,7 +405,7 @@ class Sessions:
     def _expire(self) -> None:
         limit = time.monotonic() - KEEPALIVE_S
         for sid, s in list(self._by_id.items()):
-            if s.command == "Sleep" and s.last_used < limit:
+            if s.command == "Sleep" and s.last_used < limit and not s.pinned:
                 del self._by_id[sid]
                 self._by_addr.pop(s.host, None)
 
@@ -417,6 +421,18 @@ class Sessions:
             s.db = db
             s.user = user
             return s
+
+    def register(self, user: str, addr: str, db: str, on_kill: Callable[[bool], None]) -> Session:
+        """A connection of the MySQL protocol: its id comes from the same counter as the HTTP
+        connections', as the FE's ConnectScheduler numbers both."""
+        with self._lock:
+            s = Session(next(self._ids), user, addr, db, self._clock.ms(), pinned=True, on_kill=on_kill)
+            self._by_id[s.id] = s
+            return s
+
+    def close(self, s: Session) -> None:
+        with self._lock:
+            self._by_id.pop(s.id, None)
 
     def start(self, s: Session, sql: str) -> None:
         with self._lock:
@@ -461,6 +477,9 @@ class Sessions:
                 return False
             s.killed = s.killed or connection
             cur = s.cursor
+        if s.on_kill is not None:
+            s.on_kill(connection)
+            return True
         if cur is not None:
             try:
                 cur.interrupt()
@@ -686,12 +705,41 @@ INFO_TABLES: dict[str, list[tuple[str, str, str]]] = {
         ("CHARACTER_MAXIMUM_LENGTH", "BIGINT", "bigint(20)"),
         ("NUMERIC_PRECISION", "BIGINT", "bigint(20)"),
         ("NUMERIC_SCALE", "BIGINT", "bigint(20)"),
+        ("CHARACTER_OCTET_LENGTH", "BIGINT", "bigint(20)"),
+        ("DATETIME_PRECISION", "BIGINT", "bigint(20)"),
+        ("CHARACTER_SET_NAME", "VARCHAR", "varchar(32)"),
+        ("COLLATION_NAME", "VARCHAR", "varchar(32)"),
         ("COLUMN_TYPE", "VARCHAR", "varchar(32)"),
         ("COLUMN_KEY", "VARCHAR", "varchar(3)"),
         ("EXTRA", "VARCHAR", "varchar(27)"),
+        ("PRIVILEGES", "VARCHAR", "varchar(80)"),
         ("COLUMN_COMMENT", "VARCHAR", "varchar(255)"),
+        ("COLUMN_SIZE", "BIGINT", "bigint(20)"),
+        ("DECIMAL_DIGITS", "BIGINT", "bigint(20)"),
+        ("GENERATION_EXPRESSION", "VARCHAR", "varchar(64)"),
+        ("SRS_ID", "BIGINT", "bigint(20)"),
+    ],
+    # StarRocks' own view of a table's model, keys, distribution and properties.
+    "tables_config": [
+        ("TABLE_SCHEMA", "VARCHAR", "varchar(64)"),
+        ("TABLE_NAME", "VARCHAR", "varchar(64)"),
+        ("TABLE_ENGINE", "VARCHAR", "varchar(64)"),
+        ("TABLE_MODEL", "VARCHAR", "varchar(64)"),
+        ("PRIMARY_KEY", "VARCHAR", "varchar(64)"),
+        ("PARTITION_KEY", "VARCHAR", "varchar(64)"),
+        ("DISTRIBUTE_KEY", "VARCHAR", "varchar(64)"),
+        ("DISTRIBUTE_TYPE", "VARCHAR", "varchar(64)"),
+        ("DISTRIBUTE_BUCKET", "BIGINT", "int(11)"),
+        ("SORT_KEY", "VARCHAR", "varchar(64)"),
+        ("PROPERTIES", "VARCHAR", "varchar(64)"),
+        ("TABLE_ID", "BIGINT", "bigint(20)"),
     ],
 }
+# The key of a key column in information_schema.columns, by the table's key model.
+_COLUMN_KEYS = {"DUPLICATE": "DUP", "AGGREGATE": "AGG", "UNIQUE": "UNI", "PRIMARY": "PRI"}
+_TABLE_MODELS = {
+    "DUPLICATE": "DUP_KEYS", "AGGREGATE": "AGG_KEYS", "UNIQUE": "UNQ_KEYS", "PRIMARY": "PRI_KEYS",
+}  # fmt: skip
 
 
 def _info_temp(name: str) -> str:
@@ -979,11 +1027,32 @@ class Executor:
                     for pos, c in enumerate(td.columns, 1):
                         st = c.sr_type
                         scale = st.scale if st.name == "DECIMAL" else None
+                        numeric = st.precision if st.name == "DECIMAL" else None
                         rows.append(
                             ("def", d, t, c.name, pos, c.default, "YES" if c.nullable else "NO",
-                             st.name.lower(), st.max_bytes, st.precision or None, scale, type_to_sql(st),
-                             "true" if c.key else "false", c.aggregation or "", c.comment)
+                             st.name.lower(), st.max_bytes, numeric, scale, st.max_bytes, None,
+                             "utf8" if st.is_string else None, "utf8_general_ci" if st.is_string else None,
+                             type_to_sql(st), _COLUMN_KEYS.get(td.key_type, "") if c.key else "",
+                             c.aggregation or "", "select,insert,update,references", c.comment,
+                             st.max_bytes or numeric, scale, None, None)
                         )  # fmt: skip
+            return rows
+        if name == "tables_config":
+            rows = []
+            for d in sorted(eng.databases()):
+                for t in sorted(eng.tables(d)):
+                    td = eng.table(d, t)
+                    if td is None:
+                        continue
+                    keys = ", ".join(f"`{k}`" for k in td.key_columns)
+                    dist = td.distribution
+                    dist_keys = ", ".join(f"`{k}`" for k in dist.get("columns") or [])
+                    part = (td.partition or {}).get("columns") or []
+                    rows.append(
+                        (d, t, "OLAP", _TABLE_MODELS.get(td.key_type, "DUP_KEYS"), keys,
+                         ", ".join(f"`{p}`" for p in part), dist_keys, str(dist.get("type", "hash")).upper(),
+                         int(dist.get("buckets") or 0), keys, compact(td.properties), td.table_id)
+                    )  # fmt: skip
             return rows
         if name == "loads":
             return [load_row(t) for t in sorted(TxnRecords(self.sb.store).all(), key=lambda t: t.txn_id)]
@@ -1321,7 +1390,7 @@ class Executor:
         host, http_port = host_port(self.sb.fe_url, 8030)
         row: list[str | None] = [
             f"{host}_{FE_EDIT_LOG_PORT}_{ci.start_ms}", host, str(FE_EDIT_LOG_PORT), str(http_port),
-            str(FE_QUERY_PORT), str(FE_RPC_PORT), "LEADER", str(ci.cluster_id), "true", "true",
+            str(self.sb.query_port), str(FE_RPC_PORT), "LEADER", str(ci.cluster_id), "true", "true",
             str(journal_id(self.sb)), time_string(now), "true", "", time_string(ci.start_ms), FE_VERSION,
         ]  # fmt: skip
         return ShowResult(_vc(FE_TITLES), [row])

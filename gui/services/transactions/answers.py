@@ -294,7 +294,6 @@ def human_seconds(s: float) -> str:
     return f"{s // 86400} d" + (f" {s % 86400 // 3600} h" if s % 86400 // 3600 else "")
 
 
-
 def raw_text(raw: Any) -> str:
     """A raw answer as the details show it: indented JSON, secrets redacted."""
     if raw is None:

@@ -22,6 +22,7 @@ RUNNING_LIMIT_NOTE = (
     "(1000 by default) open transactions"
 )
 
+
 @dataclass
 class Thresholds:
     idle_s: float = 300  # no data for this long: idle
@@ -266,7 +267,6 @@ def lost_note(t: RunningTxn, now: float) -> str:
         f"finds it: its BE does not have it any more. The FE aborts it {when}; until then it counts "
         "against the database's limit of open transactions."
     )
-
 
 
 @dataclass

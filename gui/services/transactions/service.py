@@ -30,9 +30,7 @@ SYSTEM_DATABASES = frozenset({"information_schema", "_statistics_", "sys"})
 
 
 class TransactionsService:
-    def __init__(
-        self, session: ConsoleSession, profile: Profile, in_flight: set[str] | None = None
-    ) -> None:
+    def __init__(self, session: ConsoleSession, profile: Profile, in_flight: set[str] | None = None) -> None:
         if profile.kind != "starrocks":
             raise errors.InvalidRequest(
                 f"profile {profile.name!r} is a {profile.kind} profile, not a StarRocks cluster",

@@ -17,6 +17,7 @@ from .answers import Answer, explain_error, explain_reply
 # Journal steps of a transaction that may still be open on the cluster.
 OPEN_STEPS = ("started", "begun", "loading", "prepared", "committing")
 
+
 @dataclass
 class Unfinished:
     entry: JournalEntry

@@ -80,9 +80,7 @@ class TxnStepsPanel(QWidget):
             "Pre-commit: the rows are kept, even across a restart, but not visible",
         )
         self.commit_button = self._button("Commit", "commitButton", "Make the rows visible")
-        self.rollback_button = self._button(
-            "Roll back", "rollbackButton", "Discard the transaction (Delete)"
-        )
+        self.rollback_button = self._button("Roll back", "rollbackButton", "Discard the transaction (Delete)")
         self.all_button = self._button(
             "Load all at once",
             "allButton",

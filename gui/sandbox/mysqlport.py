@@ -1,0 +1,286 @@
+"""The FE's MySQL-protocol port (``--query-port``, default 9030), served by mysql-mimic.
+
+mysql-mimic speaks the wire protocol (handshake, ``mysql_native_password``, COM_QUERY, text result
+sets, COM_PING/INIT_DB...); what a statement does is ``starrocks.frontend``'s. Here:
+- the FE user and the users made with CREATE USER log in with their MySQL native hash; a wrong
+  password or an unknown user gets StarRocks' ERR_AUTHENTICATION_FAIL: ``ERROR 1045 (28000): Access
+  denied for user 'root' (using password: YES)``;
+- errors carry StarRocks' number and SQLSTATE (mysql-mimic knows only a few SQLSTATEs, so the error
+  packet is built here);
+- an INSERT's OK packet carries its affected rows;
+- connection ids come from the same counter as the HTTP SQL API's, so SHOW PROCESSLIST lists both
+  and KILL reaches either; KILL QUERY stops the other connection's running statement (its DuckDB
+  cursor is interrupted, a ``sleep()`` wakes up) and that statement fails with ERR_QUERY_INTERRUPTED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import TYPE_CHECKING, Any, cast
+
+import duckdb
+from mysql_mimic import MysqlServer, utils
+from mysql_mimic.auth import (
+    AuthInfo,
+    AuthPlugin,
+    Forbidden,
+    IdentityProvider,
+    NativePasswordAuthPlugin,
+    Success,
+    User,
+)
+from mysql_mimic.connection import Connection
+from mysql_mimic.control import Control
+from mysql_mimic.errors import ErrorCode, MysqlError
+from mysql_mimic.results import ResultColumn, ResultSet
+from mysql_mimic.session import BaseSession
+from mysql_mimic.types import ColumnType
+from mysql_mimic.variables import GlobalVariables, SessionVariables
+
+from .starrocks import frontend
+from .starrocks import sql as sqlapi
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+# What the FE's handshake names itself (MysqlHandshakePacket: a MySQL 8 version for clients' sake).
+SERVER_VERSION = "8.0.33"
+_NO_USER = "!"  # the auth string of a user that does not exist: no scramble matches it
+
+
+def _type_of(fe_type: str) -> ColumnType:
+    """The MySQL column type the FE sends for a column of this FE type."""
+    t = fe_type.lower()
+    base = t.split("(", 1)[0].strip()
+    return {
+        "boolean": ColumnType.TINY,
+        "tinyint": ColumnType.TINY,
+        "smallint": ColumnType.SHORT,
+        "int": ColumnType.LONG,
+        "bigint": ColumnType.LONGLONG,
+        "float": ColumnType.FLOAT,
+        "double": ColumnType.DOUBLE,
+        "date": ColumnType.DATE,
+        "datetime": ColumnType.DATETIME,
+        "time": ColumnType.TIME,
+        "decimal32": ColumnType.NEWDECIMAL,
+        "decimal64": ColumnType.NEWDECIMAL,
+        "decimal128": ColumnType.NEWDECIMAL,
+        "decimal": ColumnType.NEWDECIMAL,
+        "json": ColumnType.JSON,
+        "varbinary": ColumnType.BLOB,
+    }.get(base, ColumnType.VAR_STRING)
+
+
+def _encode(col: ResultColumn, value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
+class _StarRocksPassword(NativePasswordAuthPlugin):
+    """mysql_native_password, refusing with the FE's own text."""
+
+    async def auth(self, auth_info: AuthInfo | None = None) -> Any:
+        if auth_info and auth_info.handshake_plugin_name == self.name and auth_info.handshake_auth_data:
+            # The nonce of the initial handshake is reused, as mysql-mimic's own plugin does.
+            nonce = auth_info.handshake_auth_data.rstrip(b"\x00")
+        else:
+            nonce = utils.nonce(20)
+            auth_info = yield nonce + b"\x00"
+        assert auth_info is not None
+        if self.password_matches(user=auth_info.user, scramble=auth_info.data, nonce=nonce):
+            yield Success(auth_info.user.name)
+        else:
+            using = "YES" if auth_info.data else "NO"
+            yield Forbidden(f"Access denied for user '{auth_info.username}' (using password: {using})")
+
+
+class _Users(IdentityProvider):
+    def __init__(self, fe: frontend.Frontend) -> None:
+        self.fe = fe
+
+    def get_plugins(self) -> list[AuthPlugin]:
+        return [_StarRocksPassword()]
+
+    async def get_user(self, username: str) -> User | None:
+        stored = await self.fe.sb.store.run(self.fe.stored_password, username)
+        if stored is None:
+            auth = _NO_USER
+        else:
+            auth = stored.lstrip("*").lower()
+        return User(name=username, auth_string=auth, auth_plugin=NativePasswordAuthPlugin.name)
+
+
+class _Connection(Connection):
+    """mysql-mimic's connection with StarRocks' SQLSTATEs and affected-row counts."""
+
+    def error(self, **kwargs: Any) -> bytes:
+        code = int(kwargs.get("code", ErrorCode.UNKNOWN_ERROR))
+        msg = str(kwargs.get("msg", ""))
+        state = frontend.SQLSTATES.get(code, "HY000").encode()
+        return b"\xff" + code.to_bytes(2, "little") + b"#" + state + msg.encode("utf-8", "replace")
+
+    async def handle_query(self, data: bytes) -> None:
+        from mysql_mimic import packets
+
+        com_query = packets.parse_com_query(
+            capabilities=self.capabilities, client_charset=self.client_charset, data=data
+        )
+        session = cast(_Session, self.session)
+        result = await session.run(com_query.sql)
+        if result.columns is None:
+            await self.stream.write(self.ok(affected_rows=result.affected))
+            return
+        await self.write_text_resultset(_result_set(result))
+
+
+def _result_set(result: frontend.Result) -> ResultSet:
+    assert result.columns is not None
+    cols = [ResultColumn(name, _type_of(t), text_encoder=_encode) for name, t in result.columns]
+    return ResultSet(rows=result.rows, columns=cols)
+
+
+class _Control(Control):
+    """Connection ids from the FE's own counter (shared with the HTTP SQL API)."""
+
+    def __init__(self, port: MysqlPort) -> None:
+        self.port = port
+
+    async def add(self, connection: Connection) -> int:
+        session = cast(_Session, connection.session)
+        peer = connection.stream.writer.get_extra_info("peername") or ("unknown", 0)
+        return session.register(f"{peer[0]}:{peer[1]}", connection)
+
+    async def remove(self, connection_id: int) -> None:
+        return None
+
+    async def kill(self, connection_id: int, kind: Any = None) -> None:
+        return None
+
+
+class _Session(BaseSession):
+    def __init__(self, port: MysqlPort) -> None:
+        self.port = port
+        self.variables = SessionVariables(GlobalVariables())
+        self.variables.set("version", SERVER_VERSION, force=True)
+        self.username: str | None = None
+        self.database: str | None = None
+        self.conn: frontend.Connection | None = None
+        self.session: sqlapi.Session | None = None
+        self._connection: Connection | None = None
+        self._loop = asyncio.get_running_loop()
+
+    def register(self, host: str, connection: Connection) -> int:
+        self._connection = connection
+        self.session = self.port.fe.ex.sessions.register("", host, "", self._killed)
+        return self.session.id
+
+    async def init(self, connection: Connection) -> None:
+        assert self.session is not None
+        user = self.username or ""
+        if self.database and self.port.fe.ex._database_name(self.database) is None:
+            raise MysqlError(f"Unknown database '{self.database}'", cast(ErrorCode, 1049))
+        self.session.user = user
+        self.session.db = self.database or ""
+        roles = await self.port.sb.store.run(self.port.fe.default_roles, user)
+        self.conn = frontend.Connection(user, self.session.host, self.database, self.session, roles=roles)
+        frontend.attach(self.conn)
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            frontend.detach(self.conn)
+        if self.session is not None:
+            self.port.fe.ex.sessions.close(self.session)
+
+    async def use(self, database: str) -> None:
+        conn = self.conn
+        assert conn is not None
+        await self.run(f"USE `{database.replace('`', '``')}`")
+
+    async def handle_query(self, sql: str, attrs: dict[str, str]) -> Any:
+        result = await self.run(sql)
+        if result.columns is None:
+            return None
+        return _result_set(result)
+
+    async def run(self, sql: str) -> frontend.Result:
+        conn = self.conn
+        assert conn is not None
+        try:
+            result = await self.port.sb.store.run(self.port.fe.execute, conn, sql)
+        except frontend.FeError as e:
+            raise MysqlError(e.message, cast(ErrorCode, e.code)) from e
+        if conn.session.killed:
+            # KILL of its own connection: answered, then closed (the FE's suicide case).
+            self._loop.call_soon(self._close_transport)
+        return result
+
+    def _killed(self, connection: bool) -> None:
+        """Called (from any thread) when a KILL names this connection."""
+        conn = self.conn
+        if conn is not None:
+            if not conn.killed_by:
+                conn.killed_by = "killed manually"
+            conn.cancel.set()
+            cur = conn.session.cursor
+            if cur is not None:
+                try:
+                    cur.interrupt()
+                except duckdb.Error:
+                    pass
+        if connection:
+            self._loop.call_soon_threadsafe(self._close_transport)
+
+    def _close_transport(self) -> None:
+        if self._connection is not None:
+            self._connection.stream.writer.close()
+
+
+class _Server(MysqlServer):
+    async def serve_on(self, sock: socket.socket) -> None:
+        # mysql-mimic's start_server always adds a port, which asyncio refuses next to a socket.
+        self._server = await asyncio.start_server(self._client_connected_cb, sock=sock)
+
+    async def _client_connected_cb(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from mysql_mimic.stream import MysqlStream
+
+        stream = MysqlStream(reader, writer)
+        session = cast(_Session, self.session_factory())
+        connection = _Connection(
+            stream=stream,
+            session=session,
+            control=self.control,
+            server_capabilities=self.capabilities,
+            identity_provider=self.identity_provider,
+        )
+        connection_id = await self.control.add(connection)
+        connection.connection_id = connection_id
+        try:
+            await connection.start()
+        except Exception:  # the connection's failure is the client's to see, not the server's
+            pass
+        finally:
+            writer.close()
+            await session.close()
+
+
+class MysqlPort:
+    """The FE's query port over the sandbox's engine."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+        self.fe = frontend.Frontend(sb)
+        self._server: _Server | None = None
+
+    async def start(self, sock: socket.socket) -> None:
+        self._server = _Server(
+            session_factory=lambda: _Session(self),
+            control=_Control(self),
+            identity_provider=_Users(self.fe),
+        )
+        await self._server.serve_on(sock)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()

@@ -1,0 +1,741 @@
+"""What the FE does with a statement that arrives on its MySQL-protocol port (see ``mysqlport``).
+
+One engine: queries and SHOW run through the HTTP SQL API's executor (``sql.Executor``), DDL and DML
+through the admin switch's runner (``admin.Admin.run_one``), so a table made here is seen by Stream
+Load and the HTTP SQL API and the other way round. On top of them, what only a MySQL session has:
+session variables (``SET``, ``@@name``, ``SHOW VARIABLES``), ``KILL`` of another connection's query,
+``ADMIN SHOW/SET FRONTEND CONFIG``, users, roles and grants with privileges enforced, and refusals
+carrying StarRocks' MySQL error numbers and SQLSTATEs.
+
+Everything here is synchronous and runs on a worker thread (``Store.run``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import difflib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from .. import passwords
+from ..engine import EngineError
+from . import ddl, feconfig, privileges
+from . import sql as sqlapi
+
+if TYPE_CHECKING:
+    from ..app import Sandbox
+
+# StarRocks' SQLSTATE for each error number it sends (ErrorCode.java); a number not listed is HY000.
+SQLSTATES = {
+    1007: "HY000", 1008: "HY000", 1044: "42000", 1045: "28000", 1046: "3D000", 1047: "08S01",
+    1049: "42000", 1050: "42S01", 1051: "42S02", 1054: "42S22", 1058: "21S01", 1060: "42S21",
+    1064: "42000", 1065: "42000", 1094: "HY000", 1102: "42000", 1103: "42000", 1104: "42000",
+    1136: "21S01", 1193: "HY000", 1227: "42000", 1231: "42000", 1317: "70100", 1396: "HY000",
+    5101: "F0000", 5102: "F0000", 5203: "42000", 5501: "3F000", 5502: "42602", 5509: "42S22",
+    5800: "42000", 5801: "42000", 5802: "42000",
+}  # fmt: skip
+
+
+class FeError(Exception):
+    """A refusal as the FE sends it: MySQL error number, SQLSTATE and text."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def sqlstate(self) -> str:
+        return SQLSTATES.get(self.code, "HY000")
+
+
+@dataclass
+class Result:
+    """One statement's answer: a result set (``columns`` as (name, FE type)) or an OK packet."""
+
+    columns: list[tuple[str, str]] | None = None
+    rows: list[list[Any]] = field(default_factory=list)
+    affected: int = 0
+
+
+@dataclass
+class Connection:
+    """A MySQL connection's session (the FE's ConnectContext)."""
+
+    user: str
+    host: str
+    db: str | None
+    session: sqlapi.Session
+    variables: dict[str, str] = field(default_factory=dict)
+    roles: list[str] = field(default_factory=list)  # the active roles
+    cancel: threading.Event = field(default_factory=threading.Event)
+    killed_by: str = ""  # the KILL statement that stopped the running query
+
+    @property
+    def id(self) -> int:
+        return self.session.id
+
+
+# The "killed manually" text is the reason StmtExecutor hands ConnectContext.kill; the error number is
+# ERR_QUERY_INTERRUPTED, which the FE sets on a connection whose query is killed.
+KILLED_CODE = 1317
+
+
+class Frontend:
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+        self.ex = sqlapi.executor(sb)
+        self.grants = privileges.Privileges(sb.store, sb.config.fe_user)
+        self.config = feconfig.FrontendConfig(sb.query_port, _port_of(sb.fe_url, 8030))
+
+    # -- authentication -------------------------------------------------------------------------
+    def stored_password(self, user: str) -> str | None:
+        """The user's MySQL native hash (``*HEX``, or "" for no password); None: no such user."""
+        if passwords.same(user, self.sb.config.fe_user):
+            return passwords.mysql_native(self.sb.config.fe_password)
+        return self.grants.password(user)
+
+    def default_roles(self, user: str) -> list[str]:
+        return self.grants.default_roles(user)
+
+    # -- statements -----------------------------------------------------------------------------
+    def execute(self, conn: Connection, text: str) -> Result:
+        """Run one COM_QUERY (one or more statements; the answer is the last one's)."""
+        try:
+            statements = ddl.split_statements(text)
+        except EngineError as e:
+            raise FeError(e.code, e.message) from e
+        if not statements:
+            raise FeError(1065, "Query was empty")
+        result = Result()
+        for stmt, _ in statements:
+            result = self._one(conn, stmt)
+        return result
+
+    def _one(self, conn: Connection, text: str) -> Result:
+        self.ex.sessions.start(conn.session, text.strip())
+        conn.cancel.clear()
+        conn.killed_by = ""
+        started = time.monotonic()
+        ok = False
+        try:
+            result = self._dispatch(conn, text)
+            ok = True
+            return result
+        except sqlapi.SqlError as e:
+            raise FeError(e.code, e.message) from e
+        except EngineError as e:
+            raise FeError(e.code, e.message) from e
+        except privileges.Denied as e:
+            raise FeError(5203, e.message) from e
+        except feconfig.ConfigError as e:
+            raise FeError(e.code, e.message) from e
+        finally:
+            self.ex.sessions.finish(conn.session)
+            conn.session.killed = False
+            sqlapi.count_query(self.sb, ok, started)
+
+    def _dispatch(self, conn: Connection, text: str) -> Result:
+        words = ddl.leading_words(text, 4)
+        head = words[0] if words else ""
+        if head == "SET":
+            return self._set(conn, text)
+        if head in ("BEGIN", "COMMIT", "ROLLBACK") or words[:2] == ["START", "TRANSACTION"]:
+            return Result()
+        if head == "USE":
+            stmt = ddl.parse(text)
+            assert isinstance(stmt, ddl.Use)
+            if self.ex._database_name(stmt.db) is None and stmt.db.lower() != "information_schema":
+                raise FeError(1049, f"Unknown database '{stmt.db}'")
+            conn.db = stmt.db
+            conn.session.db = stmt.db
+            return Result()
+        if head == "KILL":
+            return self._kill(conn, text)
+        if head == "ADMIN":
+            return self._admin(conn, text)
+        if head in ("CREATE", "DROP", "ALTER") and len(words) > 1 and words[1] in ("USER", "ROLE"):
+            self._require_user_admin(conn)
+            return self._user_ddl(conn, text, words)
+        if head in ("GRANT", "REVOKE"):
+            self._require_user_admin(conn)
+            self.grants.grant_or_revoke(text, self.ex._database_name)
+            return Result()
+        if head == "ALTER" and words[1:2] == ["SYSTEM"]:
+            raise FeError(
+                1064,
+                "ALTER SYSTEM is not supported by the sandbox: its backends are the ones it was started "
+                "with (--backends), stopped and started with POST /_sandbox/backends/{id}",
+            )
+        if head in ("SHOW", "DESC", "DESCRIBE"):
+            return self._show(conn, text, words)
+        if head in ("SELECT", "WITH", "(") or text.lstrip().startswith("("):
+            return self._query(conn, text)
+        if head == "EXPLAIN":
+            classified = sqlapi.classify(text)
+            if classified.kind != "explain":
+                raise FeError(1064, "EXPLAIN takes a query")
+            plan = self.ex.explain(self._substitute(conn, classified.body), conn.db)
+            return Result([("Explain String", "varchar(65533)")], [[line] for line in plan.split("\n")])
+        return self._write(conn, text, head)
+
+    # -- session variables ------------------------------------------------------------------------
+    def variable(self, conn: Connection, name: str) -> str | None:
+        low = name.lower()
+        if low in conn.variables:
+            return conn.variables[low]
+        if low == "query_port":
+            return str(self.sb.query_port)
+        return sqlapi.SESSION_VARIABLES.get(low)
+
+    def _set(self, conn: Connection, text: str) -> Result:
+        toks = ddl.tokenize(text)
+        while toks and toks[-1].text == ";":
+            toks = toks[:-1]
+        i = 1
+        if i < len(toks) and toks[i].is_word("NAMES"):
+            if i + 1 < len(toks):
+                charset = (
+                    toks[i + 1].value.lower() if toks[i + 1].kind != ddl.WORD else toks[i + 1].text.lower()
+                )
+                for v in ("character_set_client", "character_set_connection", "character_set_results"):
+                    conn.variables[v] = charset
+            return Result()
+        if i < len(toks) and toks[i].is_word("ROLE"):
+            return self._set_role(conn, toks[i + 1 :])
+        if i < len(toks) and toks[i].is_word("PASSWORD"):
+            self.grants.set_password(conn.user, text)
+            return Result()
+        for assignment in _split_commas(toks[1:]):
+            self._assign(conn, assignment)
+        return Result()
+
+    def _assign(self, conn: Connection, toks: list[ddl.Token]) -> None:
+        j = 0
+        user_variable = False
+        if j < len(toks) and toks[j].text == "@":
+            j += 1
+            if j < len(toks) and toks[j].text == "@":
+                j += 1
+            else:
+                user_variable = True
+        scope = "SESSION"
+        if j < len(toks) and toks[j].is_word("SESSION", "GLOBAL", "LOCAL"):
+            scope = toks[j].value
+            j += 1
+            if j < len(toks) and toks[j].text == ".":
+                j += 1
+        if j >= len(toks):
+            raise FeError(1064, "Getting syntax error. Detail message: Unexpected input '<EOF>'.")
+        name = toks[j].value if toks[j].kind == ddl.QIDENT else toks[j].text
+        j += 1
+        if j < len(toks) and toks[j].text in ("=", ":="):
+            j += 1
+        value_toks = toks[j:]
+        if user_variable:
+            return
+        low = name.lower()
+        if low not in sqlapi.SESSION_VARIABLES:
+            similar = difflib.get_close_matches(low, sqlapi.SESSION_VARIABLES.keys(), n=3, cutoff=0.0)
+            hint = ", ".join(f"'{s}'" for s in similar)
+            raise FeError(
+                1193, f"Unknown system variable '{name}', the most similar variables are {{{hint}}}"
+            )
+        if scope == "GLOBAL":
+            raise FeError(5203, privileges.denied_text("OPERATE", "SYSTEM", "", conn.roles))
+        if len(value_toks) == 1:
+            tok = value_toks[0]
+            value = tok.value if tok.kind in (ddl.STRING, ddl.QIDENT) else tok.text
+        else:
+            value = "".join(t.text for t in value_toks)
+        if value.upper() == "DEFAULT":
+            conn.variables.pop(low, None)
+            return
+        conn.variables[low] = _variable_value(low, value)
+
+    def _set_role(self, conn: Connection, toks: list[ddl.Token]) -> Result:
+        granted = self.grants.user_roles(conn.user)
+        if toks and toks[0].is_word("ALL"):
+            conn.roles = list(granted)
+            return Result()
+        if toks and toks[0].is_word("NONE"):
+            conn.roles = []
+            return Result()
+        names = [t.value if t.kind in (ddl.STRING, ddl.QIDENT) else t.text for t in toks if t.text != ","]
+        for n in names:
+            if n not in granted:
+                raise FeError(5203, f"Role {n} is not granted to {privileges.identity(conn.user)}")
+        conn.roles = names
+        return Result()
+
+    # -- KILL ---------------------------------------------------------------------------------------
+    def _kill(self, conn: Connection, text: str) -> Result:
+        toks = [t for t in ddl.tokenize(text) if t.text != ";"]
+        i = 1
+        connection = True
+        if i < len(toks) and toks[i].is_word("QUERY"):
+            connection = False
+            i += 1
+        elif i < len(toks) and toks[i].is_word("CONNECTION"):
+            i += 1
+        if i != len(toks) - 1 or toks[i].kind != ddl.NUMBER or not toks[i].text.isdigit():
+            raise FeError(1064, sqlapi._syntax_message(text, toks[i] if i < len(toks) else None))
+        target = int(toks[i].text)
+        if target == conn.id:
+            # Suicide: the FE marks its own connection killed; the statement itself succeeds.
+            if connection:
+                conn.session.killed = True
+            return Result()
+        other = self.ex.sessions.get(target)
+        if other is None:
+            raise FeError(1094, f"Unknown thread id: {target}")
+        if other.user != conn.user:
+            self.grants.require_system(conn.user, conn.roles, "OPERATE")
+        reason = f"killed manually: {text.strip()}"
+        peer = _connections.get(target)
+        if peer is not None:
+            peer.killed_by = reason
+        self.ex.sessions.kill(target, connection)
+        return Result()
+
+    # -- ADMIN -------------------------------------------------------------------------------------
+    def _admin(self, conn: Connection, text: str) -> Result:
+        self.grants.require_system(conn.user, conn.roles, "OPERATE")
+        toks = [t for t in ddl.tokenize(text) if t.text != ";"]
+        p = sqlapi._TokCursor(text, toks)
+        p.expect("ADMIN")
+        if p.accept("SHOW"):
+            p.expect("FRONTEND")
+            p.expect("CONFIG")
+            pattern = p.like()
+            p.done()
+            rows = self.config.show(pattern)
+            cols = ["Key", "AliasNames", "Value", "Type", "IsMutable", "Comment"]
+            return Result([(c, "varchar(30)") for c in cols], [list(r) for r in rows])
+        p.expect("SET")
+        p.expect("FRONTEND")
+        p.expect("CONFIG")
+        if not p.accept_op("("):
+            raise FeError(1064, sqlapi._syntax_message(text, p.peek(), "'('"))
+        key = p.string()
+        if not p.accept_op("="):
+            raise FeError(1064, sqlapi._syntax_message(text, p.peek(), "'='"))
+        value = p.string()
+        if not p.accept_op(")"):
+            raise FeError(1064, sqlapi._syntax_message(text, p.peek(), "')'"))
+        p.done()
+        self.config.set(key, value)
+        return Result()
+
+    # -- users and roles ---------------------------------------------------------------------------
+    def _require_user_admin(self, conn: Connection) -> None:
+        self.grants.require_system(conn.user, conn.roles, "GRANT")
+
+    def _user_ddl(self, conn: Connection, text: str, words: list[str]) -> Result:
+        self.grants.user_ddl(text)
+        return Result()
+
+    # -- SHOW -------------------------------------------------------------------------------------
+    def _show(self, conn: Connection, text: str, words: list[str]) -> Result:
+        rest = words[1:]
+        if rest[:1] in (["VARIABLES"], ["SESSION"], ["GLOBAL"]) and "VARIABLES" in rest[:2]:
+            return self._show_variables(conn, text)
+        if rest[:2] == ["FULL", "COLUMNS"] or rest[:2] == ["FULL", "FIELDS"]:
+            return self._show_full_columns(conn, text)
+        if rest[:1] in (["WARNINGS"], ["ERRORS"]):
+            return Result([("Level", "varchar(20)"), ("Code", "int(11)"), ("Message", "varchar(20)")], [])
+        if rest[:1] == ["STATUS"]:
+            return Result([("Variable_name", "varchar(20)"), ("Value", "varchar(20)")], [])
+        if rest[:1] == ["GRANTS"]:
+            target = self.grants.show_grants_target(text, conn.user)
+            if target != conn.user:
+                self._require_user_admin(conn)
+            rows = self.grants.show_grants(target)
+            return Result([("UserIdentity", "varchar(64)"), ("Catalog", "varchar(64)"),
+                           ("Grants", "varchar(1024)")], rows)  # fmt: skip
+        if rest[:1] == ["ROLES"]:
+            self._require_user_admin(conn)
+            return Result([("Name", "varchar(64)"), ("Builtin", "varchar(8)"), ("Comment", "varchar(64)")],
+                          self.grants.show_roles())  # fmt: skip
+        if rest[:1] == ["USERS"]:
+            self._require_user_admin(conn)
+            return Result([("User", "varchar(64)")], [[u] for u in self.grants.show_users()])
+        if rest[:1] == ["PROCESSLIST"] or rest[:2] == ["FULL", "PROCESSLIST"]:
+            shown = self.ex.show(text, conn.db, conn.session)
+            return Result(shown.columns, [list(r) for r in shown.rows])
+        if (
+            rest[:1] in (["TABLES"], ["FULL"])
+            or rest[:2] == ["CREATE", "TABLE"]
+            or words[0]
+            in (
+                "DESC",
+                "DESCRIBE",
+            )
+        ):
+            pass
+        shown = self.ex.show(text, conn.db, conn.session)
+        return Result(shown.columns, [list(r) for r in shown.rows])
+
+    def _show_variables(self, conn: Connection, text: str) -> Result:
+        toks = [t for t in ddl.tokenize(text) if t.text != ";"]
+        pattern: str | None = None
+        where: tuple[str, str] | None = None
+        for k, t in enumerate(toks):
+            if t.is_word("LIKE") and k + 1 < len(toks) and toks[k + 1].kind == ddl.STRING:
+                pattern = toks[k + 1].value
+            if t.is_word("WHERE") and k + 3 < len(toks) and toks[k + 3].kind == ddl.STRING:
+                where = (toks[k + 1].text.lower(), toks[k + 3].value)
+        names = sorted(set(sqlapi.SESSION_VARIABLES) | set(conn.variables))
+        rows: list[list[Any]] = []
+        for n in names:
+            value = self.variable(conn, n) or ""
+            if pattern is not None and not sqlapi._like(n, pattern):
+                continue
+            if where is not None:
+                column, wanted = where
+                if (column == "variable_name" and n.lower() != wanted.lower()) or (
+                    column == "value" and value != wanted
+                ):
+                    continue
+            rows.append([n, value])
+        return Result([("Variable_name", "varchar(20)"), ("Value", "varchar(20)")], rows)
+
+    def _show_full_columns(self, conn: Connection, text: str) -> Result:
+        """SHOW FULL COLUMNS: DESC's columns plus Collation, Privileges and Comment, the aggregation
+        of a value column in Extra (what the StarRocks SQLAlchemy dialect reads)."""
+        toks = [t for t in ddl.tokenize(text) if t.text != ";"]
+        plain = "SHOW " + " ".join(t.text for t in toks[2:])
+        shown = self.ex.show(plain, conn.db, conn.session)
+        tdb, name = _target(toks, conn.db)
+        td = self.sb.engine.table(tdb, name) if tdb else None
+        comments = {c.name: c.comment for c in td.columns} if td else {}
+        cols = ["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"]
+        rows = []
+        for r in shown.rows:
+            field_, type_, null, key, default, extra = r
+            rows.append([field_, type_, None, null, key, default, extra, "", comments.get(str(field_), "")])
+        return Result([(c, "varchar(30)") for c in cols], rows)
+
+    # -- queries ------------------------------------------------------------------------------------
+    def _substitute(self, conn: Connection, text: str, sleeps: list[int] | None = None) -> str:
+        """``@@name`` and the session's information functions as literals (the FE folds them);
+        ``sleep(n)`` calls, when ``sleeps`` is given, become TRUE and their seconds are added to it."""
+        toks = ddl.tokenize(text, keep_space=True)
+        sig = [k for k, t in enumerate(toks) if t.kind != ddl.SPACE]
+        out: dict[int, tuple[int, str]] = {}  # first token index -> (last index, text)
+        depth: list[int] = []  # parentheses open before each significant token
+        level = 0
+        for k in sig:
+            depth.append(level)
+            level += {"(": 1, ")": -1}.get(toks[k].text, 0)
+        n = 0
+        while n < len(sig):
+            k = sig[n]
+            t = toks[k]
+            nxt = toks[sig[n + 1]] if n + 1 < len(sig) else None
+            if t.text == "@" and nxt is not None and nxt.text == "@":
+                m = n + 2
+                if (
+                    m + 1 < len(sig)
+                    and toks[sig[m]].is_word("SESSION", "GLOBAL", "LOCAL")
+                    and toks[sig[m + 1]].text == "."
+                ):
+                    m += 2
+                if m >= len(sig):
+                    break
+                name = toks[sig[m]].text
+                spelled = "".join(tok.text for tok in toks[k : sig[m] + 1])
+                value = self.variable(conn, name)
+                if value is None:
+                    raise FeError(
+                        1193, f"Unknown system variable '{name}', the most similar variables are {{}}"
+                    )
+                after = toks[sig[m + 1]] if m + 1 < len(sig) else None
+                alias = _alias(toks[sig[n - 1]] if n else None, after, spelled, depth[n])
+                out[k] = (sig[m], _literal(name, value) + alias)
+                n = m + 1
+                continue
+            if (
+                sleeps is not None
+                and t.is_word("SLEEP")
+                and nxt is not None
+                and nxt.text == "("
+                and n + 3 < len(sig)
+                and toks[sig[n + 2]].kind == ddl.NUMBER
+                and toks[sig[n + 2]].text.isdigit()
+                and toks[sig[n + 3]].text == ")"
+            ):
+                sleeps.append(int(toks[sig[n + 2]].text))
+                after = toks[sig[n + 4]] if n + 4 < len(sig) else None
+                spelled = "".join(tok.text for tok in toks[k : sig[n + 3] + 1])
+                out[k] = (
+                    sig[n + 3],
+                    "TRUE" + _alias(toks[sig[n - 1]] if n else None, after, spelled, depth[n]),
+                )
+                n += 4
+                continue
+            if (
+                t.kind == ddl.WORD
+                and nxt is not None
+                and nxt.text == "("
+                and n + 2 < len(sig)
+                and toks[sig[n + 2]].text == ")"
+                and t.value in _INFO_FUNCTIONS
+                and not (n > 0 and toks[sig[n - 1]].text == ".")
+            ):
+                value = self._info_function(conn, t.value)
+                after = toks[sig[n + 3]] if n + 3 < len(sig) else None
+                spelled = t.text + "()"
+                alias = _alias(toks[sig[n - 1]] if n else None, after, spelled, depth[n])
+                lit = "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+                out[k] = (sig[n + 2], lit + alias)
+                n += 3
+                continue
+            n += 1
+        if not out:
+            return text
+        parts: list[str] = []
+        k = 0
+        while k < len(toks):
+            if k in out:
+                last, repl = out[k]
+                parts.append(repl)
+                k = last + 1
+                continue
+            parts.append(toks[k].text)
+            k += 1
+        return "".join(parts)
+
+    def _info_function(self, conn: Connection, name: str) -> str | None:
+        if name in ("DATABASE", "SCHEMA"):
+            return conn.db
+        if name == "CONNECTION_ID":
+            return str(conn.id)
+        if name in ("USER", "SESSION_USER", "SYSTEM_USER"):
+            return f"'{conn.user}'@{conn.host.rsplit(':', 1)[0]}"
+        if name == "CURRENT_USER":
+            return privileges.identity(conn.user)
+        if name == "CURRENT_ROLE":
+            return ", ".join(conn.roles) or "NONE"
+        return None
+
+    def _query(self, conn: Connection, text: str) -> Result:
+        sleeps: list[int] = []
+        sql_text = self._substitute(conn, text, sleeps)
+        tr = self.ex.translate(sql_text, conn.db)
+        for tdb, name in tr.tables:
+            self.grants.require_table(conn.user, conn.roles, "SELECT", tdb, name)
+        timeout = _int(self.variable(conn, "query_timeout"), 300)
+        timer = threading.Timer(timeout, self._timeout, (conn,))
+        timer.daemon = True
+        timer.start()
+        try:
+            # StarRocks' sleep(n) (BOOLEAN true once slept): a slow query to watch in SHOW
+            # PROCESSLIST and stop with KILL QUERY or query_timeout. The sandbox sleeps once per call
+            # written in the statement, before the rest runs, not once per row.
+            for seconds in sleeps:
+                if conn.cancel.wait(max(0, seconds)):
+                    raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, "killed manually")
+            q = self.ex.open_query(sql_text, conn.db)
+        except sqlapi.SqlError as e:
+            raise self._interrupted(conn, timeout) or FeError(e.code, e.message) from e
+        except duckdb.Error as e:
+            raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
+        finally:
+            timer.cancel()
+        try:
+            conn.session.cursor = q.cursor
+            rows: list[list[Any]] = []
+            limit = _int(self.variable(conn, "sql_select_limit"), 2**63 - 1)
+            while len(rows) < limit:
+                batch = q.cursor.fetchmany(min(sqlapi.BATCH_ROWS, limit - len(rows)))
+                if not batch:
+                    break
+                rows.extend([_text(v) for v in row] for row in batch)
+        except duckdb.Error as e:
+            raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
+        finally:
+            conn.session.cursor = None
+            q.close()
+        return Result([(name, fe_type) for name, fe_type, _ in q.columns], rows)
+
+    def _timeout(self, conn: Connection) -> None:
+        conn.killed_by = "timeout"
+        conn.cancel.set()
+        cur = conn.session.cursor
+        if cur is not None:
+            try:
+                cur.interrupt()
+            except duckdb.Error:
+                pass
+
+    @staticmethod
+    def _interrupted(conn: Connection, timeout: int) -> FeError | None:
+        if conn.killed_by == "timeout":
+            return FeError(
+                5024,
+                f"Query reached its timeout of {timeout} seconds, please increase the 'query_timeout' "
+                "session variable and retry",
+            )
+        if conn.killed_by:
+            return FeError(KILLED_CODE, conn.killed_by)
+        return None
+
+    # -- DDL and DML ----------------------------------------------------------------------------------
+    def _write(self, conn: Connection, text: str, head: str) -> Result:
+        stmt = ddl.parse(text)
+        if isinstance(stmt, ddl.CreateDatabase):
+            self.grants.require_catalog(conn.user, conn.roles, "CREATE DATABASE")
+        elif isinstance(stmt, ddl.DropDatabase):
+            self.grants.require_db(conn.user, conn.roles, "DROP", stmt.name)
+        elif isinstance(stmt, ddl.CreateTable):
+            tdb = stmt.table.db or conn.db
+            if tdb:
+                self.grants.require_db(conn.user, conn.roles, "CREATE TABLE", tdb)
+        elif isinstance(stmt, (ddl.DropTable, ddl.TruncateTable, ddl.Insert)):
+            tdb = stmt.db or conn.db
+            priv = {ddl.DropTable: "DROP", ddl.TruncateTable: "DELETE", ddl.Insert: "INSERT"}[type(stmt)]
+            if tdb:
+                self.grants.require_table(conn.user, conn.roles, priv, tdb, stmt.name)
+        result, db = self.sb.admin.run_one(text, conn.db)
+        if db != conn.db:
+            conn.db = db
+        if isinstance(stmt, ddl.DropDatabase):
+            self.grants.forget_db(stmt.name)
+        return Result(affected=int(result.get("rowsAffected") or 0))
+
+
+_INFO_FUNCTIONS = {
+    "DATABASE", "SCHEMA", "CONNECTION_ID", "USER", "SESSION_USER", "SYSTEM_USER", "CURRENT_USER",
+    "CURRENT_ROLE",
+}  # fmt: skip
+
+# Connections by id, so that KILL can tell the killed query why it stopped.
+_connections: dict[int, Connection] = {}
+
+
+def attach(conn: Connection) -> None:
+    _connections[conn.id] = conn
+
+
+def detach(conn: Connection) -> None:
+    _connections.pop(conn.id, None)
+
+
+def _alias(before: ddl.Token | None, after: ddl.Token | None, spelled: str, depth: int) -> str:
+    """The column name MySQL gives a select-list item written as ``spelled`` (``@@version_comment``,
+    ``database()``), when it stands alone in the select list without an alias of its own."""
+    if depth != 0 or before is None or not (before.is_word("SELECT", "DISTINCT") or before.text == ","):
+        return ""
+    if after is not None and (
+        after.is_word("AS")
+        or (after.kind in (ddl.WORD, ddl.QIDENT) and not after.is_word("FROM", "LIMIT", "UNION", "INTO"))
+        or after.text not in (",", ";")
+        and after.kind not in (ddl.WORD, ddl.QIDENT)
+    ):
+        return ""
+    return " AS " + sqlapi.quote_ident(spelled)
+
+
+def _text(v: Any) -> Any:
+    """A value as the MySQL text protocol carries it (StarRocks' MysqlRowBuffer spellings)."""
+    if v is None or isinstance(v, (str, bytes)):
+        return v
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, decimal.Decimal):
+        return format(v, "f")
+    if isinstance(v, float):
+        return _float(v)
+    if isinstance(v, dt.datetime):
+        text = v.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{text}.{v.microsecond:06d}" if v.microsecond else text
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (bytearray, memoryview)):
+        return bytes(v)
+    return str(v)
+
+
+def _float(v: float) -> str:
+    text = repr(v)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _literal(name: str, value: str) -> str:
+    if name.lower() in _NUMERIC_VARIABLES and re.fullmatch(r"-?\d+", value):
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+_NUMERIC_VARIABLES = {
+    "max_allowed_packet", "net_buffer_length", "net_read_timeout", "net_write_timeout", "query_timeout",
+    "wait_timeout", "interactive_timeout", "sql_select_limit", "auto_increment_increment",
+    "lower_case_table_names", "sql_safe_updates", "query_cache_size", "insert_timeout",
+    "tx_visible_wait_timeout", "exec_mem_limit", "load_mem_limit", "query_mem_limit", "pipeline_dop",
+    "parallel_fragment_exec_instance_num", "new_planner_optimize_timeout", "cbo_max_reorder_node",
+    "broadcast_row_limit", "query_port",
+}  # fmt: skip
+
+
+def _variable_value(name: str, value: str) -> str:
+    if name == "autocommit":
+        low = value.lower()
+        if low in ("1", "on", "true"):
+            return "true"
+        if low in ("0", "off", "false"):
+            return "false"
+        raise FeError(1231, f"Variable '{name}' can't be set to the value of '{value}'")
+    if name in _NUMERIC_VARIABLES and not re.fullmatch(r"-?\d+", value):
+        raise FeError(1232, f"Incorrect argument type to variable '{name}'")
+    return value
+
+
+def _split_commas(toks: list[ddl.Token]) -> list[list[ddl.Token]]:
+    parts: list[list[ddl.Token]] = [[]]
+    depth = 0
+    for t in toks:
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+        if t.text == "," and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return [p for p in parts if p]
+
+
+def _target(toks: list[ddl.Token], db: str | None) -> tuple[str | None, str]:
+    """The table of SHOW [FULL] COLUMNS FROM t [FROM db]."""
+    names = [t.value if t.kind == ddl.QIDENT else t.text for t in toks if t.kind in (ddl.WORD, ddl.QIDENT)]
+    upper = [n.upper() for n in names]
+    i = next(k for k, w in enumerate(upper) if w in ("FROM", "IN")) + 1
+    parts = [names[i]]
+    k = i + 1
+    while k < len(names) and upper[k] not in ("FROM", "IN", "LIKE", "WHERE"):
+        parts.append(names[k])
+        k += 1
+    if k + 1 < len(names) and upper[k] in ("FROM", "IN"):
+        return names[k + 1], parts[-1]
+    return (parts[-2] if len(parts) > 1 else db), parts[-1]
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _port_of(url: str, default: int) -> int:
+    return sqlapi.host_port(url, default)[1] if url else default
