@@ -27,6 +27,7 @@ import duckdb
 from .. import passwords
 from ..engine import EngineError
 from . import ddl, feconfig, privileges
+from . import pipes as pipes_mod
 from . import sql as sqlapi
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ SQLSTATES = {
     1064: "42000", 1065: "42000", 1094: "HY000", 1102: "42000", 1103: "42000", 1104: "42000",
     1136: "21S01", 1193: "HY000", 1227: "42000", 1231: "42000", 1317: "70100", 1396: "HY000",
     5101: "F0000", 5102: "F0000", 5203: "42000", 5501: "3F000", 5502: "42602", 5509: "42S22",
-    5800: "42000", 5801: "42000", 5802: "42000",
+    5600: "58030", 5604: "42601", 5610: "22000", 5800: "42000", 5801: "42000", 5802: "42000", 5803: "42000",
+    5901: "42000", 6013: "42000",
 }  # fmt: skip
 
 
@@ -168,6 +170,8 @@ class Frontend:
             self._require_user_admin(conn)
             self.grants.grant_or_revoke(text, self.ex._database_name)
             return Result()
+        if head in ("CREATE", "ALTER", "DROP") and "PIPE" in words[1:4]:
+            return self._pipe(conn, text, head)
         if head == "ALTER" and words[1:2] == ["SYSTEM"]:
             raise FeError(
                 1064,
@@ -588,6 +592,24 @@ class Frontend:
             return FeError(KILLED_CODE, conn.killed_by)
         return None
 
+    # -- pipes ------------------------------------------------------------------------------------
+    def _pipe(self, conn: Connection, text: str, head: str) -> Result:
+        pipes = self.sb.starrocks.pipes
+        try:
+            if head == "CREATE":
+                stmt = pipes_mod.parse_create(text)
+                tdb = stmt.table_db or conn.db
+                if tdb:
+                    self.grants.require_table(conn.user, conn.roles, "INSERT", tdb, stmt.table)
+                pipes.create(text, conn.db)
+            elif head == "ALTER":
+                pipes.alter(text, conn.db)
+            else:
+                pipes.drop(text, conn.db)
+        except pipes_mod.PipeError as e:
+            raise FeError(e.code, e.message) from e
+        return Result()
+
     # -- DDL and DML ----------------------------------------------------------------------------------
     def _write(self, conn: Connection, text: str, head: str) -> Result:
         stmt = ddl.parse(text)
@@ -609,6 +631,7 @@ class Frontend:
             conn.db = db
         if isinstance(stmt, ddl.DropDatabase):
             self.grants.forget_db(stmt.name)
+            self.sb.starrocks.pipes.drop_database(stmt.name)
         return Result(affected=int(result.get("rowsAffected") or 0))
 
 

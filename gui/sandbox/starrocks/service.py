@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from . import monitoring, routes, seed, sql
 from .activity import Activity
 from .cluster import Backend
+from .pipes import Pipes
 from .txnmgr import TxnManager
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ class StarRocks:
         self.txns = TxnManager(sb, self.activity)
         sb.add_sweeper(self.txns.sweep)
         sb.add_sweeper(self.activity.sweep)
+        self.pipes = Pipes(sb)
+        sb.add_sweeper(self.pipes.sweep)
         sb.add_closer(self.activity.keep)
 
     def fe_routes(self) -> list[BaseRoute]:

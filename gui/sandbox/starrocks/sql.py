@@ -734,6 +734,36 @@ INFO_TABLES: dict[str, list[tuple[str, str, str]]] = {
         ("PROPERTIES", "VARCHAR", "varchar(64)"),
         ("TABLE_ID", "BIGINT", "bigint(20)"),
     ],
+    # PipesSystemTable / SchemaTablePipes (the BE's scanner gives the columns' order).
+    "pipes": [
+        ("DATABASE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("PIPE_ID", "BIGINT", "bigint(20)"),
+        ("PIPE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("PROPERTIES", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("STATE", "VARCHAR", "varchar(8)"),
+        ("TABLE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("LOAD_STATUS", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("LAST_ERROR", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("CREATED_TIME", "TIMESTAMP", "datetime"),
+    ],
+    # SchemaTablePipeFiles
+    "pipe_files": [
+        ("DATABASE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("PIPE_ID", "BIGINT", "bigint(20)"),
+        ("PIPE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FILE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FILE_VERSION", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FILE_ROWS", "BIGINT", "bigint(20)"),
+        ("FILE_SIZE", "BIGINT", "bigint(20)"),
+        ("LAST_MODIFIED", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("LOAD_STATE", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("STAGED_TIME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("START_LOAD_TIME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FINISH_LOAD_TIME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("ERROR_MSG", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("ERROR_COUNT", "BIGINT", "bigint(20)"),
+        ("ERROR_LINE", "BIGINT", "bigint(20)"),
+    ],
 }
 # The key of a key column in information_schema.columns, by the table's key model.
 _COLUMN_KEYS = {"DUPLICATE": "DUP", "AGGREGATE": "AGG", "UNIQUE": "UNI", "PRIMARY": "PRI"}
@@ -1056,6 +1086,10 @@ class Executor:
             return rows
         if name == "loads":
             return [load_row(t) for t in sorted(TxnRecords(self.sb.store).all(), key=lambda t: t.txn_id)]
+        if name == "pipes":
+            return self.sb.starrocks.pipes.info_pipes()
+        if name == "pipe_files":
+            return self.sb.starrocks.pipes.info_pipe_files()
         return []
 
     def _prepare_cursor(self, cur: duckdb.DuckDBPyConnection, db: str | None, info: set[str]) -> None:
@@ -1234,6 +1268,14 @@ class Executor:
             p.done()
             return self.describe(tdb or db, name, sql)
         p.expect("SHOW")
+        if p.accept("PIPES"):
+            from .pipes import PipeError, Pipes
+
+            try:
+                pipes = self.sb.starrocks.pipes.show(sql, db)
+            except PipeError as e:
+                raise SqlError(e.message, code=e.code) from e
+            return ShowResult(list(Pipes.SHOW_COLUMNS), pipes)
         if p.accept("CATALOGS"):
             p.done()
             return ShowResult(
