@@ -85,6 +85,11 @@ class Connection:
         return self.session.id
 
 
+USER_PROPERTY_KIND = "sr_user_property"
+# UserProperty's default max_user_connections (StarRocks' documentation of SET PROPERTY).
+DEFAULT_MAX_USER_CONNECTIONS = 1024
+MAX_USER_CONNECTIONS_LIMIT = 10000
+
 # The "killed manually" text is the reason StmtExecutor hands ConnectContext.kill; the error number is
 # ERR_QUERY_INTERRUPTED, which the FE sets on a connection whose query is killed.
 KILLED_CODE = 1317
@@ -95,7 +100,9 @@ class Frontend:
         self.sb = sb
         self.ex = sqlapi.executor(sb)
         self.grants = privileges.Privileges(sb.store, sb.config.fe_user)
-        self.config = feconfig.FrontendConfig(sb.query_port, _port_of(sb.fe_url, 8030))
+        self.config = feconfig.FrontendConfig(
+            sb.query_port, _port_of(sb.fe_url, 8030), sb.config.qe_max_connection
+        )
 
     # -- authentication -------------------------------------------------------------------------
     def stored_password(self, user: str) -> str | None:
@@ -106,6 +113,11 @@ class Frontend:
 
     def default_roles(self, user: str) -> list[str]:
         return self.grants.default_roles(user)
+
+    def max_user_connections(self, user: str) -> int:
+        """The user's max_user_connections property (SET PROPERTY), 1024 unless set."""
+        doc = self.sb.store.get(USER_PROPERTY_KIND, user) or {}
+        return int(doc.get("max_user_connections", DEFAULT_MAX_USER_CONNECTIONS))
 
     # -- statements -----------------------------------------------------------------------------
     def execute(self, conn: Connection, text: str) -> Result:
@@ -217,6 +229,8 @@ class Frontend:
         if i < len(toks) and toks[i].is_word("PASSWORD"):
             self.grants.set_password(conn.user, text)
             return Result()
+        if i < len(toks) and toks[i].is_word("PROPERTY"):
+            return self._set_property(conn, toks[i + 1 :], text)
         for assignment in _split_commas(toks[1:]):
             self._assign(conn, assignment)
         return Result()
@@ -263,6 +277,48 @@ class Frontend:
             conn.variables.pop(low, None)
             return
         conn.variables[low] = _variable_value(low, value)
+
+    def _set_property(self, conn: Connection, toks: list[ddl.Token], text: str) -> Result:
+        """SET PROPERTY [FOR 'user'] 'key' = 'value' [, ...]: the sandbox keeps max_user_connections."""
+        user = conn.user
+        if toks and toks[0].is_word("FOR"):
+            if len(toks) < 2 or toks[1].kind not in (ddl.STRING, ddl.QIDENT, ddl.WORD):
+                raise FeError(1064, sqlapi._syntax_message(text, toks[1] if len(toks) > 1 else None))
+            user = toks[1].value if toks[1].kind != ddl.WORD else toks[1].text
+            user = user.split("@", 1)[0].strip("'\"`")
+            toks = toks[2:]
+        if user != conn.user:
+            self._require_user_admin(conn)
+        if self.stored_password(user) is None:
+            raise FeError(1064, f"Unknown user: {user}")
+        pairs: dict[str, str] = {}
+        for part in _split_commas(toks):
+            if (
+                len(part) != 3
+                or part[0].kind != ddl.STRING
+                or part[1].text != "="
+                or part[2].kind != ddl.STRING
+            ):
+                raise FeError(1064, sqlapi._syntax_message(text, part[0] if part else None))
+            pairs[part[0].value.lower()] = part[2].value
+        for key, value in pairs.items():
+            if key != "max_user_connections":
+                raise FeError(1064, f"Unknown user property({key})")
+            try:
+                n = int(value)
+            except ValueError:
+                n = 0
+            if not 1 <= n <= MAX_USER_CONNECTIONS_LIMIT:
+                raise FeError(
+                    1064,
+                    f"max_user_connections is not valid, the value must be between 1 and "
+                    f"{MAX_USER_CONNECTIONS_LIMIT}",
+                )
+        with self.sb.store.lock:
+            doc = self.sb.store.get(USER_PROPERTY_KIND, user) or {}
+            doc.update(pairs)
+            self.sb.store.put(USER_PROPERTY_KIND, user, doc)
+        return Result()
 
     def _set_role(self, conn: Connection, toks: list[ddl.Token]) -> Result:
         granted = self.grants.user_roles(conn.user)
@@ -498,7 +554,12 @@ class Frontend:
                 after = toks[sig[n + 3]] if n + 3 < len(sig) else None
                 spelled = t.text + "()"
                 alias = _alias(toks[sig[n - 1]] if n else None, after, spelled, depth[n])
-                lit = "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+                if value is None:
+                    lit = "NULL"
+                elif t.value == "CONNECTION_ID":
+                    lit = f"CAST({int(value)} AS BIGINT)"  # BIGINT in StarRocks, not a string
+                else:
+                    lit = "'" + value.replace("'", "''") + "'"
                 out[k] = (sig[n + 2], lit + alias)
                 n += 3
                 continue
