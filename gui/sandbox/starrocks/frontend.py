@@ -597,7 +597,9 @@ class Frontend:
         tr = self.ex.translate(sql_text, conn.db)
         for tdb, name in tr.tables:
             self.grants.require_table(conn.user, conn.roles, "SELECT", tdb, name)
-        timeout = _int(self.variable(conn, "query_timeout"), 300)
+        # The same reading of query_timeout and sql_select_limit as the HTTP SQL API's.
+        limits = sqlapi.Limits.of(lambda name: self.variable(conn, name))
+        timeout = limits.timeout
         timer = threading.Timer(timeout, self._timeout, (conn,))
         timer.daemon = True
         timer.start()
@@ -608,25 +610,29 @@ class Frontend:
             for seconds in sleeps:
                 if conn.cancel.wait(max(0, seconds)):
                     raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, "killed manually")
-            q = self.ex.open_query(sql_text, conn.db)
+            q = self.ex.open_query(sql_text, conn.db, conn.session)
         except sqlapi.SqlError as e:
             raise self._interrupted(conn, timeout) or FeError(e.code, e.message) from e
         except duckdb.Error as e:
             raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
-        finally:
+        except BaseException:
             timer.cancel()
+            raise
         try:
             conn.session.cursor = q.cursor
             rows: list[list[Any]] = []
-            limit = _int(self.variable(conn, "sql_select_limit"), 2**63 - 1)
+            limit = limits.max_rows
             while len(rows) < limit:
                 batch = q.cursor.fetchmany(min(sqlapi.BATCH_ROWS, limit - len(rows)))
                 if not batch:
                     break
                 rows.extend([_text(v) for v in row] for row in batch)
+            if conn.killed_by:
+                raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, conn.killed_by)
         except duckdb.Error as e:
             raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
         finally:
+            timer.cancel()
             conn.session.cursor = None
             q.close()
         return Result([(name, fe_type) for name, fe_type, _ in q.columns], rows)
@@ -644,11 +650,7 @@ class Frontend:
     @staticmethod
     def _interrupted(conn: Connection, timeout: int) -> FeError | None:
         if conn.killed_by == "timeout":
-            return FeError(
-                5024,
-                f"Query reached its timeout of {timeout} seconds, please increase the 'query_timeout' "
-                "session variable and retry",
-            )
+            return FeError(sqlapi.TIMEOUT_CODE, sqlapi.Limits(timeout, 0).timeout_message())
         if conn.killed_by:
             return FeError(KILLED_CODE, conn.killed_by)
         return None
@@ -761,27 +763,14 @@ def _literal(name: str, value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-_NUMERIC_VARIABLES = {
-    "max_allowed_packet", "net_buffer_length", "net_read_timeout", "net_write_timeout", "query_timeout",
-    "wait_timeout", "interactive_timeout", "sql_select_limit", "auto_increment_increment",
-    "lower_case_table_names", "sql_safe_updates", "query_cache_size", "insert_timeout",
-    "tx_visible_wait_timeout", "exec_mem_limit", "load_mem_limit", "query_mem_limit", "pipeline_dop",
-    "parallel_fragment_exec_instance_num", "new_planner_optimize_timeout", "cbo_max_reorder_node",
-    "broadcast_row_limit", "query_port",
-}  # fmt: skip
+_NUMERIC_VARIABLES = sqlapi.NUMERIC_VARIABLES
 
 
 def _variable_value(name: str, value: str) -> str:
-    if name == "autocommit":
-        low = value.lower()
-        if low in ("1", "on", "true"):
-            return "true"
-        if low in ("0", "off", "false"):
-            return "false"
-        raise FeError(1231, f"Variable '{name}' can't be set to the value of '{value}'")
-    if name in _NUMERIC_VARIABLES and not re.fullmatch(r"-?\d+", value):
-        raise FeError(1232, f"Incorrect argument type to variable '{name}'")
-    return value
+    try:
+        return sqlapi.session_variable_value(name, value)
+    except sqlapi.SqlError as e:
+        raise FeError(e.code, e.message) from e
 
 
 def _split_commas(toks: list[ddl.Token]) -> list[list[ddl.Token]]:
