@@ -16,7 +16,8 @@ sets, COM_PING/INIT_DB...); what a statement does is ``starrocks.frontend``'s. H
 - a client has ``query_handshake_timeout`` seconds to finish the handshake;
 - once authenticated, a connection is registered as ConnectScheduler.registerConnection does:
   refused past ``qe_max_connection`` connections in all, or past the user's
-  ``max_user_connections`` (SET PROPERTY), with the FE's text as an error packet instead of the OK.
+  ``max_user_connections`` (SET PROPERTY), with the FE's text as an error packet (1064, HY000)
+  instead of the OK.
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ def _encode(col: ResultColumn, value: Any) -> bytes:
 
 class _Refusal(str):
     """A refusal whose MySQL error number is not ERR_ACCESS_DENIED (mysql-mimic sends every refusal of
-    the authentication phase as 1045)."""
+    the authentication phase as 1045): QueryState.setError without an ErrorCode, which MysqlErrPacket
+    sends as 1064 (HY000)."""
 
-    code = 1105
+    code = 1064
 
 
 class _StarRocksPassword(NativePasswordAuthPlugin):
@@ -108,8 +110,8 @@ class _StarRocksPassword(NativePasswordAuthPlugin):
         if self.password_matches(user=auth_info.user, scramble=auth_info.data, nonce=nonce):
             refusal = await self.port.admit(auth_info.user.name)
             if refusal is not None:
-                # ConnectScheduler.registerConnection's message, in QueryState's error packet
-                # (ERR_UNKNOWN_ERROR, 1105, HY000).
+                # ConnectScheduler.registerConnection's message, in QueryState's error packet (not
+                # MySQL's 1040 "Too many connections": the FE sets no error code, so 1064 HY000).
                 yield Forbidden(_Refusal(refusal))
                 return
             yield Success(auth_info.user.name)

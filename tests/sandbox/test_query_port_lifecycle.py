@@ -103,7 +103,7 @@ def test_connections_past_the_fe_and_user_limits_are_refused(
     with pytest.raises(pymysql.err.MySQLError) as e:
         _connect(sp, user, "pw")
     code, text = e.value.args
-    assert code == 1105
+    assert code == 1064
     assert text.startswith(
         f"Reach user-level(qualifiedUser: {user}) connection limit, currentUserMaxConn=1, "
         "connectionMap.size=2, connByUser.totConn=2, user.currConn=1, node="
@@ -111,7 +111,7 @@ def test_connections_past_the_fe_and_user_limits_are_refused(
     second = _connect(sp)  # the third connection in all
     with pytest.raises(pymysql.err.MySQLError) as e:
         _connect(sp)
-    assert e.value.args[0] == 1105
+    assert e.value.args[0] == 1064
     assert e.value.args[1].startswith(
         "Reach cluster-wide connection limit, qe_max_connection=3, connectionMap.size=3"
     )
