@@ -29,6 +29,7 @@ from ..engine import EngineError
 from . import ddl, feconfig, privileges
 from . import pipes as pipes_mod
 from . import sql as sqlapi
+from . import system as system_mod
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -184,12 +185,17 @@ class Frontend:
             return Result()
         if head in ("CREATE", "ALTER", "DROP") and "PIPE" in words[1:4]:
             return self._pipe(conn, text, head)
-        if head == "ALTER" and words[1:2] == ["SYSTEM"]:
-            raise FeError(
-                1064,
-                "ALTER SYSTEM is not supported by the sandbox: its backends are the ones it was started "
-                "with (--backends), stopped and started with POST /_sandbox/backends/{id}",
-            )
+        if (head == "ALTER" and words[1:2] == ["SYSTEM"]) or words[:3] == [
+            "CANCEL",
+            "DECOMMISSION",
+            "BACKEND",
+        ]:
+            self.grants.require_system(conn.user, conn.roles, "NODE")
+            try:
+                self.sb.starrocks.system.run(text)
+            except system_mod.SystemError_ as e:
+                raise FeError(e.code, e.message) from e
+            return Result()
         if head in ("SHOW", "DESC", "DESCRIBE"):
             return self._show(conn, text, words)
         if head in ("SELECT", "WITH", "(") or text.lstrip().startswith("("):

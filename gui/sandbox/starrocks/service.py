@@ -10,6 +10,7 @@ from . import monitoring, routes, seed, sql
 from .activity import Activity
 from .cluster import Backend
 from .pipes import Pipes
+from .system import System
 from .txnmgr import TxnManager
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ class StarRocks:
         sb.add_sweeper(self.activity.sweep)
         self.pipes = Pipes(sb)
         sb.add_sweeper(self.pipes.sweep)
+        self.system = System(sb)
+        sb.add_sweeper(self.system.sweep)
         sb.add_closer(self.activity.keep)
 
     def fe_routes(self) -> list[BaseRoute]:

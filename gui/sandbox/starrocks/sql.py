@@ -1553,12 +1553,14 @@ class Executor:
             rows.append(
                 [str(be.id), host, str(be.heartbeat_port), str(be.be_port), str(http_port),
                  str(be.brpc_port), time_string(st.last_start_ms), time_string(st.last_heartbeat_ms),
-                 str(st.alive).lower(), "false", "false", str(tablets.get(be.id, 0)), byte_string(used),
+                 str(st.alive).lower(), str(be.decommissioned).lower(), "false", str(tablets.get(be.id, 0)),
+                 byte_string(used),
                  byte_string(avail), byte_string(total), f"{used_pct:.2f} %",
                  f"{be.max_disk_used_fraction() * 100:.2f} %", st.err_msg, FE_VERSION, status,
                  byte_string(data_total), f"{data_pct:.2f} %", str(CPU_CORES), str(running),
                  f"{mem_pct:.2f} %", f"{cpu_pct:.1f} %", "N/A", ""]
             )  # fmt: skip
+        rows.extend(self.sb.starrocks.system.added_rows())
         # ListComparator(1, 3): by host, then BePort
         rows.sort(key=lambda r: (r[1] or "", r[3] or ""))
         return ShowResult(_vc(BE_TITLES), rows)
