@@ -235,3 +235,40 @@ def test_mysql_client_runs_a_pipe(sandbox: SandboxProcess) -> None:
     assert out.stdout.splitlines() == ["LOAD_STATE\tFILE_SIZE", f"FINISHED\t{len(body)}"]
     out = _mysql(sandbox, f"select id, name from {table} order by id")
     assert out.stdout.splitlines() == ["id\tname", "7\tseven", "8\teight"]
+
+
+def test_ai_lake_pipe_tables_are_pipes_of_their_database(sandbox: SandboxProcess) -> None:
+    from test_ailake_support import (
+        STORAGE,
+        client,
+        create_table,
+        rows_sql,
+        storage_dir,
+        unique,
+        write_parquet,
+    )
+
+    prefix = unique("lakepipe")
+    write_parquet(storage_dir(sandbox) / prefix / "part-0.parquet", rows_sql(5))
+    name = unique("lp")
+    body = {
+        "pathPrefix": prefix + "/",
+        "sourceStorageName": STORAGE,
+        "tableName": name,
+        "pollingIntervalSeconds": 60,
+    }
+    assert create_table(client(sandbox), body)["status"] == "succeeded"
+    with _connect(sandbox) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT DATABASE_NAME, TABLE_NAME, STATE, LOAD_STATUS, PROPERTIES FROM information_schema.pipes "
+            f"WHERE PIPE_NAME = '{name}'"
+        )
+        db, table, state, status, props = cur.fetchone()
+        assert (db, table, state, props) == ("demo", f"demo.{name}", "RUNNING", '("poll_interval"="60")')
+        assert '"loadedFiles":1,' in status and '"loadRows":5' in status
+        files = _files(cur, name)
+        assert files == {"part-0.parquet": ("FINISHED", None)}
+        cur.execute(f"SELECT FILE_NAME FROM information_schema.pipe_files WHERE PIPE_NAME = '{name}'")
+        assert cur.fetchone()[0].startswith("s3://") and cur.fetchone() is None
+        cur.execute(f"SHOW PIPES FROM demo LIKE '{name}'")
+        assert cur.fetchone()[3] == "RUNNING"

@@ -32,6 +32,7 @@ import glob
 import json
 import os
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -292,6 +293,62 @@ class Pipes:
             raise PipeError(1049, f"Unknown database '{name}'")
         return real
 
+    def _lake(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The AI Lake's pipe tables as pipes of the databases they load into (the AI Lake loads
+        through StarRocks pipes: CREATE PIPE … AS INSERT … FILES()), in the shape of the FE's own
+        pipe and file records. Read-only here: the AI Lake API manages them."""
+        pipes: list[dict[str, Any]] = []
+        files: list[dict[str, Any]] = []
+        for lp in self.sb.ailake.starrocks_pipes():
+            # The AI Lake names its pipes by UUID; the FE's ids are BIGINTs, so one is derived from it.
+            pipe_id = uuid.UUID(lp["id"]).int % (1 << 63)
+            loaded = [f for f in lp["files"] if not f.get("error")]
+            failed = [f for f in lp["files"] if f.get("error")]
+            last = max(failed, key=lambda f: f.get("loadedAt") or 0) if failed else None
+            pipes.append(
+                {
+                    "id": pipe_id,
+                    "db": lp["db"],
+                    "name": lp["table"],
+                    "tableDb": lp["db"],
+                    "table": lp["table"],
+                    "properties": {"poll_interval": str(lp["pollSeconds"])},
+                    "state": SUSPEND if lp["paused"] else RUNNING,
+                    "createdAt": int(lp["createdAt"] or 0),
+                    "loadStatus": {
+                        "loadedFiles": len(loaded),
+                        "loadedBytes": sum(int(f.get("size") or 0) for f in loaded),
+                        "loadingFiles": 0,
+                        "lastLoadedTime": max((f.get("loadedAt") or 0 for f in loaded), default=None),
+                        "loadRows": sum(int(f.get("rows") or 0) for f in loaded),
+                    },
+                    "lastError": None
+                    if last is None
+                    else {"errorMessage": last["error"], "errorTime": last.get("loadedAt")},
+                }
+            )
+            for f in lp["files"]:
+                at = f.get("loadedAt")
+                files.append(
+                    {
+                        "pipeId": str(pipe_id),
+                        "fileName": f["path"],
+                        "fileVersion": f.get("digest") or "",
+                        "fileSize": int(f.get("size") or 0),
+                        "lastModified": int(f.get("mtimeNs") or 0) / 1e9,
+                        "state": FILE_ERROR if f.get("error") else LOADED,
+                        "stagedTime": at,
+                        "startLoadTime": at,
+                        "finishLoadTime": None if f.get("error") else at,
+                        "errorMessage": f.get("error"),
+                    }
+                )
+        return pipes, files
+
+    def _all(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        lake_pipes, lake_files = self._lake()
+        return [*self.sb.store.list(K_PIPE), *lake_pipes], [*self.sb.store.list(K_FILE), *lake_files]
+
     def _find(self, db: str, name: str) -> dict[str, Any] | None:
         for doc in self.sb.store.find(K_PIPE, {"db": db, "name": name}):
             return doc
@@ -534,7 +591,9 @@ class Pipes:
         p.done()
         pdb = self._db(db, current_db)
         rows = []
-        for doc in self.sb.store.find(K_PIPE, {"db": pdb}):
+        for doc in self._all()[0]:
+            if doc["db"] != pdb:
+                continue
             if like is not None and not sqlapi._like(doc["name"], like):
                 continue
             if equals is not None and doc["name"] != equals:
@@ -547,7 +606,7 @@ class Pipes:
 
     def info_pipes(self) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
-        for doc in self.sb.store.list(K_PIPE):
+        for doc in self._all()[0]:
             created = dt.datetime.fromtimestamp(doc["createdAt"])
             rows.append(
                 (doc["db"], doc["id"], doc["name"], _properties(doc["properties"]), doc["state"],
@@ -556,9 +615,10 @@ class Pipes:
         return rows
 
     def info_pipe_files(self) -> list[tuple[Any, ...]]:
-        pipes = {int(d["id"]): d for d in self.sb.store.list(K_PIPE)}
+        all_pipes, all_files = self._all()
+        pipes = {int(d["id"]): d for d in all_pipes}
         rows: list[tuple[Any, ...]] = []
-        for f in self.sb.store.list(K_FILE):
+        for f in all_files:
             pipe = pipes.get(int(f["pipeId"]))
             # FILE_ROWS, ERROR_COUNT and ERROR_LINE: the FE fills 0 (PipeFileRecord's TODOs).
             rows.append(
