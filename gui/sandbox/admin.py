@@ -349,6 +349,7 @@ class Admin:
             return {"statement": "CREATE DATABASE", "rowsAffected": 0}, db
         if isinstance(stmt, ddl.DropDatabase):
             eng.drop_database(stmt.name, stmt.if_exists)
+            self.sb.starrocks.pipes.drop_database(stmt.name)
             return {"statement": "DROP DATABASE", "rowsAffected": 0}, db
         if isinstance(stmt, ddl.CreateTable):
             stmt.table.db = stmt.table.db or _need_db(db)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
@@ -22,6 +23,16 @@ from .store import Store, private_dir
 log = logging.getLogger("starrocks_console.sandbox")
 
 CLOCK_KIND = "sandbox_clock"
+
+
+class QueryServer(Protocol):
+    """The FE's MySQL-protocol port (``mysqlport.MysqlPort``), stopped and started with the FE."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 FE_KEY = "fe"  # the FE's listener in Sandbox.listeners (the BEs' are keyed by their id)
 
 
@@ -38,8 +49,9 @@ class Sandbox:
         self.engine = Engine(self.store, self.clock)
         self.metrics = Metrics()
         self.fe_url = ""
-        # The FE's MySQL-protocol port (set by the server once it listens).
+        # The FE's MySQL-protocol port (set by the server once it listens) and what serves it.
         self.query_port = 9030
+        self.query_server: QueryServer | None = None
         storage = [data_dir / "be" / str(BE_FIRST_ID + i) / "storage" for i in range(config.backends)]
         for folder in storage:
             private_dir(folder)
@@ -112,6 +124,8 @@ class Sandbox:
         if not self.cluster.fe_running:
             return
         self.cluster.fe_running = False
+        if self.query_server is not None:
+            await self.query_server.stop()
         await self.listeners[FE_KEY].stop(wait=wait)
 
     async def start_frontend(self) -> None:
@@ -120,6 +134,8 @@ class Sandbox:
         listener = self.listeners[FE_KEY]
         await listener.wait_stopped()
         await listener.start()
+        if self.query_server is not None:
+            await self.query_server.start()
         self.cluster.fe_running = True
         self.starrocks.frontend_started()
 

@@ -58,6 +58,11 @@ class SandboxConfig:
     # Seconds a client has, from connecting (or from the first byte of its next request), to send
     # the request line and headers.
     header_timeout: float = 30.0
+    # Seconds a client of the query port (MySQL protocol) has to finish its handshake; as a MySQL
+    # server's connect_timeout.
+    query_handshake_timeout: float = 10.0
+    # The FE's qe_max_connection (fe.conf): MySQL connections it holds at once, all users together.
+    qe_max_connection: int = 4096
     # The background query workload a fresh sandbox starts with (POST /_sandbox/workload changes it):
     # queries a second, the share that fails, and the 99th percentile of their latency.
     workload_qps: float = 1.0

@@ -10,7 +10,14 @@ sets, COM_PING/INIT_DB...); what a statement does is ``starrocks.frontend``'s. H
 - an INSERT's OK packet carries its affected rows;
 - connection ids come from the same counter as the HTTP SQL API's, so SHOW PROCESSLIST lists both
   and KILL reaches either; KILL QUERY stops the other connection's running statement (its DuckDB
-  cursor is interrupted, a ``sleep()`` wakes up) and that statement fails with ERR_QUERY_INTERRUPTED.
+  cursor is interrupted, a ``sleep()`` wakes up) and that statement fails with ERR_QUERY_INTERRUPTED;
+- the port stops and starts with the FE (``POST /_sandbox/frontend``): a stopped FE refuses
+  connections and the ones it held are cut;
+- a client has ``query_handshake_timeout`` seconds to finish the handshake;
+- once authenticated, a connection is registered as ConnectScheduler.registerConnection does:
+  refused past ``qe_max_connection`` connections in all, or past the user's
+  ``max_user_connections`` (SET PROPERTY), with the FE's text as an error packet (1064, HY000)
+  instead of the OK.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from mysql_mimic.session import BaseSession
 from mysql_mimic.types import ColumnType
 from mysql_mimic.variables import GlobalVariables, SessionVariables
 
+from .listener import bind
 from .starrocks import frontend
 from .starrocks import sql as sqlapi
 
@@ -77,8 +85,19 @@ def _encode(col: ResultColumn, value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode("utf-8")
 
 
+class _Refusal(str):
+    """A refusal whose MySQL error number is not ERR_ACCESS_DENIED (mysql-mimic sends every refusal of
+    the authentication phase as 1045): QueryState.setError without an ErrorCode, which MysqlErrPacket
+    sends as 1064 (HY000)."""
+
+    code = 1064
+
+
 class _StarRocksPassword(NativePasswordAuthPlugin):
     """mysql_native_password, refusing with the FE's own text."""
+
+    def __init__(self, port: MysqlPort) -> None:
+        self.port = port
 
     async def auth(self, auth_info: AuthInfo | None = None) -> Any:
         if auth_info and auth_info.handshake_plugin_name == self.name and auth_info.handshake_auth_data:
@@ -89,6 +108,12 @@ class _StarRocksPassword(NativePasswordAuthPlugin):
             auth_info = yield nonce + b"\x00"
         assert auth_info is not None
         if self.password_matches(user=auth_info.user, scramble=auth_info.data, nonce=nonce):
+            refusal = await self.port.admit(auth_info.user.name)
+            if refusal is not None:
+                # ConnectScheduler.registerConnection's message, in QueryState's error packet (not
+                # MySQL's 1040 "Too many connections": the FE sets no error code, so 1064 HY000).
+                yield Forbidden(_Refusal(refusal))
+                return
             yield Success(auth_info.user.name)
         else:
             using = "YES" if auth_info.data else "NO"
@@ -96,11 +121,12 @@ class _StarRocksPassword(NativePasswordAuthPlugin):
 
 
 class _Users(IdentityProvider):
-    def __init__(self, fe: frontend.Frontend) -> None:
-        self.fe = fe
+    def __init__(self, port: MysqlPort) -> None:
+        self.port = port
+        self.fe = port.fe
 
     def get_plugins(self) -> list[AuthPlugin]:
-        return [_StarRocksPassword()]
+        return [_StarRocksPassword(self.port)]
 
     async def get_user(self, username: str) -> User | None:
         stored = await self.fe.sb.store.run(self.fe.stored_password, username)
@@ -116,9 +142,22 @@ class _Connection(Connection):
 
     def error(self, **kwargs: Any) -> bytes:
         code = int(kwargs.get("code", ErrorCode.UNKNOWN_ERROR))
-        msg = str(kwargs.get("msg", ""))
+        raw = kwargs.get("msg", "")
+        if isinstance(raw, _Refusal):
+            code = raw.code
+        msg = str(raw)
         state = frontend.SQLSTATES.get(code, "HY000").encode()
         return b"\xff" + code.to_bytes(2, "little") + b"#" + state + msg.encode("utf-8", "replace")
+
+    async def connection_phase(self) -> None:
+        session = cast(_Session, self.session)
+        timeout = session.port.sb.config.query_handshake_timeout
+        try:
+            await asyncio.wait_for(super().connection_phase(), timeout)
+        except TimeoutError:
+            # A client that does not finish the handshake in time is dropped, as a MySQL server
+            # drops it after connect_timeout ("Bad handshake").
+            raise MysqlError("Bad handshake", ErrorCode.HANDSHAKE_ERROR) from None
 
     async def handle_query(self, data: bytes) -> None:
         from mysql_mimic import packets
@@ -168,6 +207,7 @@ class _Session(BaseSession):
         self.conn: frontend.Connection | None = None
         self.session: sqlapi.Session | None = None
         self._connection: Connection | None = None
+        self._closed = False
         self._loop = asyncio.get_running_loop()
 
     def register(self, host: str, connection: Connection) -> int:
@@ -187,6 +227,12 @@ class _Session(BaseSession):
         frontend.attach(self.conn)
 
     async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.username is not None:
+            # Set only once the connection was admitted (see _StarRocksPassword).
+            self.port.release(self.username)
         if self.conn is not None:
             frontend.detach(self.conn)
         if self.session is not None:
@@ -237,11 +283,27 @@ class _Session(BaseSession):
 
 
 class _Server(MysqlServer):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.writers: set[asyncio.StreamWriter] = set()
+
     async def serve_on(self, sock: socket.socket) -> None:
         # mysql-mimic's start_server always adds a port, which asyncio refuses next to a socket.
         self._server = await asyncio.start_server(self._client_connected_cb, sock=sock)
 
+    def cut(self) -> None:
+        """Close every connection held (the FE process is gone)."""
+        for writer in list(self.writers):
+            writer.close()
+
     async def _client_connected_cb(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            self.writers.discard(writer)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         from mysql_mimic.stream import MysqlStream
 
         stream = MysqlStream(reader, writer)
@@ -271,16 +333,64 @@ class MysqlPort:
         self.sb = sb
         self.fe = frontend.Frontend(sb)
         self._server: _Server | None = None
+        self._address: tuple[str, int] | None = None
+        # Admitted connections by user (ConnectScheduler's connCountByUser).
+        self._by_user: dict[str, int] = {}
 
-    async def start(self, sock: socket.socket) -> None:
-        self._server = _Server(
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Serve on ``sock``, or (started again) on the address it served before."""
+        if self._server is not None:
+            return
+        if sock is None:
+            assert self._address is not None, "the query port was never started"
+            sock = bind(*self._address)
+        name = sock.getsockname()
+        self._address = (str(name[0]), int(name[1]))
+        server = _Server(
             session_factory=lambda: _Session(self),
             control=_Control(self),
-            identity_provider=_Users(self.fe),
+            identity_provider=_Users(self),
         )
-        await self._server.serve_on(sock)
+        await server.serve_on(sock)
+        self._server = server
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        """Stop listening (connections are refused) and cut the connections held."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            server.cut()
+            await server.wait_closed()
+
+    # -- ConnectScheduler.registerConnection -----------------------------------------------------
+    async def admit(self, user: str) -> str | None:
+        """Count an authenticated connection in, or say why the FE refuses it."""
+        limit = self.sb.config.qe_max_connection
+        total = sum(self._by_user.values())
+        node = f"{self.sb.config.host}:{sqlapi.FE_EDIT_LOG_PORT}"
+        if total >= limit:
+            return (
+                f"Reach cluster-wide connection limit, qe_max_connection={limit}, "
+                f"connectionMap.size={total}, node={node}"
+            )
+        current = self._by_user.get(user, 0)
+        user_max = await self.sb.store.run(self.fe.max_user_connections, user)
+        if current >= user_max:
+            return (
+                f"Reach user-level(qualifiedUser: {user}) connection limit, "
+                f"currentUserMaxConn={user_max}, connectionMap.size={total}, connByUser.totConn={total}, "
+                f"user.currConn={current}, node={node}"
+            )
+        self._by_user[user] = current + 1
+        return None
+
+    def release(self, user: str) -> None:
+        left = self._by_user.get(user, 0) - 1
+        if left > 0:
+            self._by_user[user] = left
+        else:
+            self._by_user.pop(user, None)

@@ -178,6 +178,7 @@ async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.E
     from .mysqlport import MysqlPort
 
     mysql = MysqlPort(sb)
+    sb.query_server = mysql
     for i, (be, listener) in enumerate(zip(sb.cluster.backends, bes, strict=True)):
         be.http_port = listener.port
         be.advertised = _advertised(config, i, listener.url.split("://", 1)[1])

@@ -607,6 +607,7 @@ class AiLake:
             "tableProperties": None,
             "files": {},
             "lastPollAt": 0.0,
+            "createdAt": self.sb.clock.now(),
         }
 
     async def create_pipe_table(self, request: Request) -> Response:
@@ -839,6 +840,33 @@ class AiLake:
             key = self._pipe_key(rec["instanceId"], rec["tableName"])
             self.store.update(K_PIPE, key, _setter(files=registry, lastPollAt=now))
         return total_files, total_rows
+
+    def starrocks_pipes(self) -> list[dict[str, Any]]:
+        """The active pipe tables as the StarRocks pipes that load them: the database, the table, its
+        polling interval, whether the service is paused, and each file it has taken (object key as
+        the s3:// path StarRocks reads, size, modification time, digest, load time, error)."""
+        svc = next(iter(self.store.list(K_SERVICE)), None)
+        paused = bool(svc is not None and svc.get("paused"))
+        out: list[dict[str, Any]] = []
+        for rec in self.store.list(K_PIPE):
+            if rec.get("state") != "active":
+                continue
+            storage = self.store.get(K_STORAGE, rec["storageId"])
+            bucket = ((storage or {}).get("storageConfig") or {}).get("bucket") or rec["sourceStorageName"]
+            files = [{"path": f"s3://{bucket}/{key}", **entry} for key, entry in sorted(rec["files"].items())]
+            created = rec.get("createdAt") or min((f.get("loadedAt") or 0 for f in files), default=0)
+            out.append(
+                {
+                    "id": rec["pipeTableId"],
+                    "db": rec["databaseName"],
+                    "table": rec["tableName"],
+                    "pollSeconds": int(rec.get("pollingIntervalSeconds") or lake.DEFAULT_POLL_SECONDS),
+                    "paused": paused,
+                    "createdAt": created,
+                    "files": files,
+                }
+            )
+        return out
 
     # -- operations resource ------------------------------------------------------------------------
     async def get_operation(self, request: Request) -> Response:

@@ -117,6 +117,8 @@ class Backend:
     disks: list[Disk]
     metrics: Metrics = field(default_factory=Metrics)
     running: bool = True
+    # ALTER SYSTEM DECOMMISSION BACKEND: no new loads go to it.
+    decommissioned: bool = False
     start_ms: int = 0  # when this BE process started (LastStartTime)
     changed_ms: int = 0  # when it last stopped or started
     view: HeartbeatView = field(default_factory=lambda: HeartbeatView(True, 0))
@@ -284,7 +286,7 @@ class Cluster:
             n = len(self.backends)
             for step in range(n):
                 be = self.backends[(self._next + step) % n]
-                if self.alive(be, now_ms):
+                if self.alive(be, now_ms) and not be.decommissioned:
                     self._next = (self._next + step + 1) % n
                     return be
             return None

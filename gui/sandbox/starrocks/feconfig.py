@@ -76,12 +76,13 @@ _BY_NAME = {i.name: i for i in ITEMS}
 class FrontendConfig:
     """The FE's current configuration values."""
 
-    def __init__(self, query_port: int = 9030, http_port: int = 8030) -> None:
+    def __init__(self, query_port: int = 9030, http_port: int = 8030, qe_max_connection: int = 4096) -> None:
         self._lock = threading.Lock()
         self._values = {i.name: i.default for i in ITEMS}
         # What this FE was started with.
         self._values["query_port"] = str(query_port)
         self._values["http_port"] = str(http_port)
+        self._values["qe_max_connection"] = str(qe_max_connection)
 
     def value(self, name: str) -> str | None:
         with self._lock:

@@ -27,7 +27,9 @@ import duckdb
 from .. import passwords
 from ..engine import EngineError
 from . import ddl, feconfig, privileges
+from . import pipes as pipes_mod
 from . import sql as sqlapi
+from . import system as system_mod
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -39,7 +41,8 @@ SQLSTATES = {
     1064: "42000", 1065: "42000", 1094: "HY000", 1102: "42000", 1103: "42000", 1104: "42000",
     1136: "21S01", 1193: "HY000", 1227: "42000", 1231: "42000", 1317: "70100", 1396: "HY000",
     5101: "F0000", 5102: "F0000", 5203: "42000", 5501: "3F000", 5502: "42602", 5509: "42S22",
-    5800: "42000", 5801: "42000", 5802: "42000",
+    5600: "58030", 5604: "42601", 5610: "22000", 5800: "42000", 5801: "42000", 5802: "42000", 5803: "42000",
+    5901: "42000", 6013: "42000",
 }  # fmt: skip
 
 
@@ -83,6 +86,11 @@ class Connection:
         return self.session.id
 
 
+USER_PROPERTY_KIND = "sr_user_property"
+# UserProperty's default max_user_connections (StarRocks' documentation of SET PROPERTY).
+DEFAULT_MAX_USER_CONNECTIONS = 1024
+MAX_USER_CONNECTIONS_LIMIT = 10000
+
 # The "killed manually" text is the reason StmtExecutor hands ConnectContext.kill; the error number is
 # ERR_QUERY_INTERRUPTED, which the FE sets on a connection whose query is killed.
 KILLED_CODE = 1317
@@ -93,7 +101,9 @@ class Frontend:
         self.sb = sb
         self.ex = sqlapi.executor(sb)
         self.grants = privileges.Privileges(sb.store, sb.config.fe_user)
-        self.config = feconfig.FrontendConfig(sb.query_port, _port_of(sb.fe_url, 8030))
+        self.config = feconfig.FrontendConfig(
+            sb.query_port, _port_of(sb.fe_url, 8030), sb.config.qe_max_connection
+        )
 
     # -- authentication -------------------------------------------------------------------------
     def stored_password(self, user: str) -> str | None:
@@ -104,6 +114,11 @@ class Frontend:
 
     def default_roles(self, user: str) -> list[str]:
         return self.grants.default_roles(user)
+
+    def max_user_connections(self, user: str) -> int:
+        """The user's max_user_connections property (SET PROPERTY), 1024 unless set."""
+        doc = self.sb.store.get(USER_PROPERTY_KIND, user) or {}
+        return int(doc.get("max_user_connections", DEFAULT_MAX_USER_CONNECTIONS))
 
     # -- statements -----------------------------------------------------------------------------
     def execute(self, conn: Connection, text: str) -> Result:
@@ -168,12 +183,19 @@ class Frontend:
             self._require_user_admin(conn)
             self.grants.grant_or_revoke(text, self.ex._database_name)
             return Result()
-        if head == "ALTER" and words[1:2] == ["SYSTEM"]:
-            raise FeError(
-                1064,
-                "ALTER SYSTEM is not supported by the sandbox: its backends are the ones it was started "
-                "with (--backends), stopped and started with POST /_sandbox/backends/{id}",
-            )
+        if head in ("CREATE", "ALTER", "DROP") and "PIPE" in words[1:4]:
+            return self._pipe(conn, text, head)
+        if (head == "ALTER" and words[1:2] == ["SYSTEM"]) or words[:3] == [
+            "CANCEL",
+            "DECOMMISSION",
+            "BACKEND",
+        ]:
+            self.grants.require_system(conn.user, conn.roles, "NODE")
+            try:
+                self.sb.starrocks.system.run(text)
+            except system_mod.SystemError_ as e:
+                raise FeError(e.code, e.message) from e
+            return Result()
         if head in ("SHOW", "DESC", "DESCRIBE"):
             return self._show(conn, text, words)
         if head in ("SELECT", "WITH", "(") or text.lstrip().startswith("("):
@@ -213,6 +235,8 @@ class Frontend:
         if i < len(toks) and toks[i].is_word("PASSWORD"):
             self.grants.set_password(conn.user, text)
             return Result()
+        if i < len(toks) and toks[i].is_word("PROPERTY"):
+            return self._set_property(conn, toks[i + 1 :], text)
         for assignment in _split_commas(toks[1:]):
             self._assign(conn, assignment)
         return Result()
@@ -259,6 +283,48 @@ class Frontend:
             conn.variables.pop(low, None)
             return
         conn.variables[low] = _variable_value(low, value)
+
+    def _set_property(self, conn: Connection, toks: list[ddl.Token], text: str) -> Result:
+        """SET PROPERTY [FOR 'user'] 'key' = 'value' [, ...]: the sandbox keeps max_user_connections."""
+        user = conn.user
+        if toks and toks[0].is_word("FOR"):
+            if len(toks) < 2 or toks[1].kind not in (ddl.STRING, ddl.QIDENT, ddl.WORD):
+                raise FeError(1064, sqlapi._syntax_message(text, toks[1] if len(toks) > 1 else None))
+            user = toks[1].value if toks[1].kind != ddl.WORD else toks[1].text
+            user = user.split("@", 1)[0].strip("'\"`")
+            toks = toks[2:]
+        if user != conn.user:
+            self._require_user_admin(conn)
+        if self.stored_password(user) is None:
+            raise FeError(1064, f"Unknown user: {user}")
+        pairs: dict[str, str] = {}
+        for part in _split_commas(toks):
+            if (
+                len(part) != 3
+                or part[0].kind != ddl.STRING
+                or part[1].text != "="
+                or part[2].kind != ddl.STRING
+            ):
+                raise FeError(1064, sqlapi._syntax_message(text, part[0] if part else None))
+            pairs[part[0].value.lower()] = part[2].value
+        for key, value in pairs.items():
+            if key != "max_user_connections":
+                raise FeError(1064, f"Unknown user property({key})")
+            try:
+                n = int(value)
+            except ValueError:
+                n = 0
+            if not 1 <= n <= MAX_USER_CONNECTIONS_LIMIT:
+                raise FeError(
+                    1064,
+                    f"max_user_connections is not valid, the value must be between 1 and "
+                    f"{MAX_USER_CONNECTIONS_LIMIT}",
+                )
+        with self.sb.store.lock:
+            doc = self.sb.store.get(USER_PROPERTY_KIND, user) or {}
+            doc.update(pairs)
+            self.sb.store.put(USER_PROPERTY_KIND, user, doc)
+        return Result()
 
     def _set_role(self, conn: Connection, toks: list[ddl.Token]) -> Result:
         granted = self.grants.user_roles(conn.user)
@@ -494,7 +560,12 @@ class Frontend:
                 after = toks[sig[n + 3]] if n + 3 < len(sig) else None
                 spelled = t.text + "()"
                 alias = _alias(toks[sig[n - 1]] if n else None, after, spelled, depth[n])
-                lit = "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+                if value is None:
+                    lit = "NULL"
+                elif t.value == "CONNECTION_ID":
+                    lit = f"CAST({int(value)} AS BIGINT)"  # BIGINT in StarRocks, not a string
+                else:
+                    lit = "'" + value.replace("'", "''") + "'"
                 out[k] = (sig[n + 2], lit + alias)
                 n += 3
                 continue
@@ -532,7 +603,9 @@ class Frontend:
         tr = self.ex.translate(sql_text, conn.db)
         for tdb, name in tr.tables:
             self.grants.require_table(conn.user, conn.roles, "SELECT", tdb, name)
-        timeout = _int(self.variable(conn, "query_timeout"), 300)
+        # The same reading of query_timeout and sql_select_limit as the HTTP SQL API's.
+        limits = sqlapi.Limits.of(lambda name: self.variable(conn, name))
+        timeout = limits.timeout
         timer = threading.Timer(timeout, self._timeout, (conn,))
         timer.daemon = True
         timer.start()
@@ -543,25 +616,29 @@ class Frontend:
             for seconds in sleeps:
                 if conn.cancel.wait(max(0, seconds)):
                     raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, "killed manually")
-            q = self.ex.open_query(sql_text, conn.db)
+            q = self.ex.open_query(sql_text, conn.db, conn.session)
         except sqlapi.SqlError as e:
             raise self._interrupted(conn, timeout) or FeError(e.code, e.message) from e
         except duckdb.Error as e:
             raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
-        finally:
+        except BaseException:
             timer.cancel()
+            raise
         try:
             conn.session.cursor = q.cursor
             rows: list[list[Any]] = []
-            limit = _int(self.variable(conn, "sql_select_limit"), 2**63 - 1)
+            limit = limits.max_rows
             while len(rows) < limit:
                 batch = q.cursor.fetchmany(min(sqlapi.BATCH_ROWS, limit - len(rows)))
                 if not batch:
                     break
                 rows.extend([_text(v) for v in row] for row in batch)
+            if conn.killed_by:
+                raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, conn.killed_by)
         except duckdb.Error as e:
             raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
         finally:
+            timer.cancel()
             conn.session.cursor = None
             q.close()
         return Result([(name, fe_type) for name, fe_type, _ in q.columns], rows)
@@ -579,14 +656,28 @@ class Frontend:
     @staticmethod
     def _interrupted(conn: Connection, timeout: int) -> FeError | None:
         if conn.killed_by == "timeout":
-            return FeError(
-                5024,
-                f"Query reached its timeout of {timeout} seconds, please increase the 'query_timeout' "
-                "session variable and retry",
-            )
+            return FeError(sqlapi.TIMEOUT_CODE, sqlapi.Limits(timeout, 0).timeout_message())
         if conn.killed_by:
             return FeError(KILLED_CODE, conn.killed_by)
         return None
+
+    # -- pipes ------------------------------------------------------------------------------------
+    def _pipe(self, conn: Connection, text: str, head: str) -> Result:
+        pipes = self.sb.starrocks.pipes
+        try:
+            if head == "CREATE":
+                stmt = pipes_mod.parse_create(text)
+                tdb = stmt.table_db or conn.db
+                if tdb:
+                    self.grants.require_table(conn.user, conn.roles, "INSERT", tdb, stmt.table)
+                pipes.create(text, conn.db)
+            elif head == "ALTER":
+                pipes.alter(text, conn.db)
+            else:
+                pipes.drop(text, conn.db)
+        except pipes_mod.PipeError as e:
+            raise FeError(e.code, e.message) from e
+        return Result()
 
     # -- DDL and DML ----------------------------------------------------------------------------------
     def _write(self, conn: Connection, text: str, head: str) -> Result:
@@ -609,6 +700,7 @@ class Frontend:
             conn.db = db
         if isinstance(stmt, ddl.DropDatabase):
             self.grants.forget_db(stmt.name)
+            self.sb.starrocks.pipes.drop_database(stmt.name)
         return Result(affected=int(result.get("rowsAffected") or 0))
 
 
@@ -677,27 +769,14 @@ def _literal(name: str, value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-_NUMERIC_VARIABLES = {
-    "max_allowed_packet", "net_buffer_length", "net_read_timeout", "net_write_timeout", "query_timeout",
-    "wait_timeout", "interactive_timeout", "sql_select_limit", "auto_increment_increment",
-    "lower_case_table_names", "sql_safe_updates", "query_cache_size", "insert_timeout",
-    "tx_visible_wait_timeout", "exec_mem_limit", "load_mem_limit", "query_mem_limit", "pipeline_dop",
-    "parallel_fragment_exec_instance_num", "new_planner_optimize_timeout", "cbo_max_reorder_node",
-    "broadcast_row_limit", "query_port",
-}  # fmt: skip
+_NUMERIC_VARIABLES = sqlapi.NUMERIC_VARIABLES
 
 
 def _variable_value(name: str, value: str) -> str:
-    if name == "autocommit":
-        low = value.lower()
-        if low in ("1", "on", "true"):
-            return "true"
-        if low in ("0", "off", "false"):
-            return "false"
-        raise FeError(1231, f"Variable '{name}' can't be set to the value of '{value}'")
-    if name in _NUMERIC_VARIABLES and not re.fullmatch(r"-?\d+", value):
-        raise FeError(1232, f"Incorrect argument type to variable '{name}'")
-    return value
+    try:
+        return sqlapi.session_variable_value(name, value)
+    except sqlapi.SqlError as e:
+        raise FeError(e.code, e.message) from e
 
 
 def _split_commas(toks: list[ddl.Token]) -> list[list[ddl.Token]]:

@@ -9,6 +9,8 @@ from starlette.routing import BaseRoute
 from . import monitoring, routes, seed, sql
 from .activity import Activity
 from .cluster import Backend
+from .pipes import Pipes
+from .system import System
 from .txnmgr import TxnManager
 
 if TYPE_CHECKING:
@@ -23,6 +25,10 @@ class StarRocks:
         self.txns = TxnManager(sb, self.activity)
         sb.add_sweeper(self.txns.sweep)
         sb.add_sweeper(self.activity.sweep)
+        self.pipes = Pipes(sb)
+        sb.add_sweeper(self.pipes.sweep)
+        self.system = System(sb)
+        sb.add_sweeper(self.system.sweep)
         sb.add_closer(self.activity.keep)
 
     def fe_routes(self) -> list[BaseRoute]:

@@ -389,6 +389,10 @@ class Session:
     # KILL names it (True: the connection, False: its query).
     pinned: bool = False
     on_kill: Callable[[bool], None] | None = None
+    # Set by the query_timeout timer of the running statement.
+    timed_out: bool = False
+    # The request's sessionVariables (HTTP SQL API): the FE sets them on the request's context.
+    variables: dict[str, str] = field(default_factory=dict)
 
 
 class Sessions:
@@ -544,7 +548,46 @@ SESSION_VARIABLES: dict[str, str] = {
 }
 
 
+# Session variables whose values are integers (VariableMgr refuses anything else for them).
+NUMERIC_VARIABLES = {
+    "max_allowed_packet", "net_buffer_length", "net_read_timeout", "net_write_timeout", "query_timeout",
+    "wait_timeout", "interactive_timeout", "sql_select_limit", "auto_increment_increment",
+    "lower_case_table_names", "sql_safe_updates", "query_cache_size", "insert_timeout",
+    "tx_visible_wait_timeout", "exec_mem_limit", "load_mem_limit", "query_mem_limit", "pipeline_dop",
+    "parallel_fragment_exec_instance_num", "new_planner_optimize_timeout", "cbo_max_reorder_node",
+    "broadcast_row_limit", "query_port",
+}  # fmt: skip
+
+
+def session_variable_value(name: str, value: str) -> str:
+    """A session variable's value as VariableMgr.setSystemVariable checks it, for SET on the query
+    port and the HTTP SQL API's ``sessionVariables`` alike; SqlError with the FE's number and text."""
+    if name == "autocommit":
+        low = value.lower()
+        if low in ("1", "on", "true"):
+            return "true"
+        if low in ("0", "off", "false"):
+            return "false"
+        raise SqlError(f"Variable '{name}' can't be set to the value of '{value}'", code=1231)
+    if name in NUMERIC_VARIABLES and not re.fullmatch(r"-?\d+", value):
+        raise SqlError(f"Incorrect argument type to variable '{name}'", code=1232)
+    if name == "query_timeout" and not 1 <= int(value) <= MAX_QUERY_TIMEOUT:
+        # SessionVariable's query_timeout checker.
+        raise SqlError(
+            f"Variable '{name}' can't be set to the value of '{value}'"
+            if int(value) <= 0
+            else f"query_timeout exceeds the maximum value of {MAX_QUERY_TIMEOUT} seconds",
+            code=1231,
+        )
+    return value
+
+
+# SessionVariable.MAX_QUERY_TIMEOUT: 259200 s (three days).
+MAX_QUERY_TIMEOUT = 259200
+
+
 def check_session_variables(values: Any) -> dict[str, str]:
+    """The HTTP SQL API's ``sessionVariables``: known names, values checked as SET checks them."""
     if values is None:
         return {}
     if not isinstance(values, dict):
@@ -556,8 +599,47 @@ def check_session_variables(values: Any) -> dict[str, str]:
             similar = difflib.get_close_matches(name, SESSION_VARIABLES.keys(), n=3, cutoff=0.0)
             hint = ", ".join(f"'{s}'" for s in similar)
             raise SqlError(f"Unknown system variable '{key}', the most similar variables are {{{hint}}}")
-        out[name] = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        out[name] = session_variable_value(name, text)
     return out
+
+
+@dataclass
+class Limits:
+    """What a session's variables make of one query: when it times out, how many rows it returns."""
+
+    timeout: int
+    max_rows: int
+
+    @classmethod
+    def of(cls, lookup: Callable[[str], str | None]) -> Limits:
+        def number(name: str) -> int:
+            try:
+                return int(lookup(name) or SESSION_VARIABLES[name])
+            except ValueError:
+                return int(SESSION_VARIABLES[name])
+
+        return cls(number("query_timeout"), max(0, number("sql_select_limit")))
+
+    def timeout_message(self) -> str:
+        """The coordinator's text for a query past query_timeout (ERR_TIMEOUT, 5024)."""
+        return (
+            f"Query reached its timeout of {self.timeout} seconds, please increase the 'query_timeout' "
+            "session variable and retry"
+        )
+
+
+TIMEOUT_CODE = 5024
+
+
+def interrupt(session: Session) -> None:
+    """Stop what a session's cursor runs (from another thread)."""
+    cur = session.cursor
+    if cur is not None:
+        try:
+            cur.interrupt()
+        except duckdb.Error:
+            pass
 
 
 # -- statements -----------------------------------------------------------------------------------
@@ -733,6 +815,36 @@ INFO_TABLES: dict[str, list[tuple[str, str, str]]] = {
         ("SORT_KEY", "VARCHAR", "varchar(64)"),
         ("PROPERTIES", "VARCHAR", "varchar(64)"),
         ("TABLE_ID", "BIGINT", "bigint(20)"),
+    ],
+    # PipesSystemTable / SchemaTablePipes (the BE's scanner gives the columns' order).
+    "pipes": [
+        ("DATABASE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("PIPE_ID", "BIGINT", "bigint(20)"),
+        ("PIPE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("PROPERTIES", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("STATE", "VARCHAR", "varchar(8)"),
+        ("TABLE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("LOAD_STATUS", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("LAST_ERROR", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("CREATED_TIME", "TIMESTAMP", "datetime"),
+    ],
+    # SchemaTablePipeFiles
+    "pipe_files": [
+        ("DATABASE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("PIPE_ID", "BIGINT", "bigint(20)"),
+        ("PIPE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FILE_NAME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FILE_VERSION", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FILE_ROWS", "BIGINT", "bigint(20)"),
+        ("FILE_SIZE", "BIGINT", "bigint(20)"),
+        ("LAST_MODIFIED", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("LOAD_STATE", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("STAGED_TIME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("START_LOAD_TIME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("FINISH_LOAD_TIME", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("ERROR_MSG", "VARCHAR", f"varchar({NAME_CHAR_LEN})"),
+        ("ERROR_COUNT", "BIGINT", "bigint(20)"),
+        ("ERROR_LINE", "BIGINT", "bigint(20)"),
     ],
 }
 # The key of a key column in information_schema.columns, by the table's key model.
@@ -1056,6 +1168,10 @@ class Executor:
             return rows
         if name == "loads":
             return [load_row(t) for t in sorted(TxnRecords(self.sb.store).all(), key=lambda t: t.txn_id)]
+        if name == "pipes":
+            return self.sb.starrocks.pipes.info_pipes()
+        if name == "pipe_files":
+            return self.sb.starrocks.pipes.info_pipe_files()
         return []
 
     def _prepare_cursor(self, cur: duckdb.DuckDBPyConnection, db: str | None, info: set[str]) -> None:
@@ -1075,12 +1191,17 @@ class Executor:
                 cur.executemany(f"INSERT INTO {temp} VALUES ({marks})", [list(r) for r in rows])
 
     # -- queries --------------------------------------------------------------------------------
-    def open_query(self, sql: str, db: str | None) -> OpenQuery:
-        """Translate and start a SELECT on a cursor of its own (the caller fetches and closes)."""
+    def open_query(self, sql: str, db: str | None, session: Session | None = None) -> OpenQuery:
+        """Translate and start a SELECT on a cursor of its own (the caller fetches and closes). With
+        ``session``, the cursor is the session's while it runs, so KILL or a timeout can stop it."""
         tr = self.translate(sql, db)
         cur = self.sb.store.new_cursor()
         try:
             self._prepare_cursor(cur, db, tr.info_tables)
+            if session is not None:
+                session.cursor = cur
+                if session.killed or session.timed_out:
+                    raise SqlError("Query cancelled", code=1317)
             try:
                 cur.execute(tr.sql)
             except duckdb.Error as e:
@@ -1234,6 +1355,14 @@ class Executor:
             p.done()
             return self.describe(tdb or db, name, sql)
         p.expect("SHOW")
+        if p.accept("PIPES"):
+            from .pipes import PipeError, Pipes
+
+            try:
+                pipes = self.sb.starrocks.pipes.show(sql, db)
+            except PipeError as e:
+                raise SqlError(e.message, code=e.code) from e
+            return ShowResult(list(Pipes.SHOW_COLUMNS), pipes)
         if p.accept("CATALOGS"):
             p.done()
             return ShowResult(
@@ -1318,7 +1447,8 @@ class Executor:
         if p.accept("VARIABLES"):
             pattern = p.like()
             p.done()
-            rows = [[k, v] for k, v in sorted(SESSION_VARIABLES.items()) if _like(k, pattern)]
+            values = {**SESSION_VARIABLES, **(session.variables if session is not None else {})}
+            rows = [[k, v] for k, v in sorted(values.items()) if _like(k, pattern)]
             return ShowResult([("Variable_name", "varchar(20)"), ("Value", "varchar(20)")], rows)
         raise SqlError(
             _syntax_message(sql, p.peek(), "'DATABASES', 'TABLES', 'PROC', 'FRONTENDS', 'BACKENDS'")
@@ -1423,12 +1553,14 @@ class Executor:
             rows.append(
                 [str(be.id), host, str(be.heartbeat_port), str(be.be_port), str(http_port),
                  str(be.brpc_port), time_string(st.last_start_ms), time_string(st.last_heartbeat_ms),
-                 str(st.alive).lower(), "false", "false", str(tablets.get(be.id, 0)), byte_string(used),
+                 str(st.alive).lower(), str(be.decommissioned).lower(), "false", str(tablets.get(be.id, 0)),
+                 byte_string(used),
                  byte_string(avail), byte_string(total), f"{used_pct:.2f} %",
                  f"{be.max_disk_used_fraction() * 100:.2f} %", st.err_msg, FE_VERSION, status,
                  byte_string(data_total), f"{data_pct:.2f} %", str(CPU_CORES), str(running),
                  f"{mem_pct:.2f} %", f"{cpu_pct:.1f} %", "N/A", ""]
             )  # fmt: skip
+        rows.extend(self.sb.starrocks.system.added_rows())
         # ListComparator(1, 3): by host, then BePort
         rows.sort(key=lambda r: (r[1] or "", r[3] or ""))
         return ShowResult(_vc(BE_TITLES), rows)
@@ -1884,7 +2016,7 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
         if not isinstance(query, str) or not query.strip():
             return error_response('"query can not be empty"', 500)
         try:
-            check_session_variables((body or {}).get("sessionVariables"))
+            variables = check_session_variables((body or {}).get("sessionVariables"))
             stmt = classify(query)
         except SqlError as e:
             return error_response(e.message, e.status)
@@ -1893,11 +2025,12 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
         client = request.client
         addr = f"{client.host}:{client.port}" if client else "unknown"
         session = ex.sessions.open(user, addr, db or "")
+        session.variables = variables
         ex.sessions.start(session, query.strip())
         sb.metrics.inc(mn.REQUEST_TOTAL)
         started = time.monotonic()
         if stmt.kind in ("query", "explain"):
-            return await _run_query(sb, ex, session, stmt, db, started)
+            return await _run_query(sb, ex, session, stmt, db, started, Limits.of(variables.get))
         try:
             if stmt.kind == "show":
                 result = await sb.store.run(ex.show, stmt.sql, db, session)
@@ -1938,7 +2071,13 @@ async def _kill(ex: Executor, session: Session, sql: str) -> Response:
 
 
 async def _run_query(
-    sb: Sandbox, ex: Executor, session: Session, stmt: Classified, db: str | None, started: float
+    sb: Sandbox,
+    ex: Executor,
+    session: Session,
+    stmt: Classified,
+    db: str | None,
+    started: float,
+    limits: Limits,
 ) -> Response:
     headers = {"X-StarRocks-Query-Id": session.query_id}
     if stmt.kind == "explain":
@@ -1954,17 +2093,23 @@ async def _run_query(
             ex.sessions.finish(session)
         count_query(sb, True, started)
         return Response(compact({"explain": plan}), media_type=CONTENT_TYPE, headers=headers)
+    # query_timeout runs from the statement's start to its last row (the coordinator's deadline).
+    session.timed_out = False
+    timer = threading.Timer(limits.timeout, _time_out, (session,))
+    timer.daemon = True
+    timer.start()
     try:
-        q = await sb.store.run(ex.open_query, stmt.sql, db)
-    except SqlError as e:
+        q = await sb.store.run(ex.open_query, stmt.sql, db, session)
+    except Exception as e:  # the FE answers any failure before data as a 500 with its message
+        timer.cancel()
+        session.cursor = None
         ex.sessions.finish(session)
         count_query(sb, False, started)
-        return error_response(e.message, e.status)
-    except Exception as e:  # the FE answers any other failure before data as a 500 with its message
-        ex.sessions.finish(session)
-        count_query(sb, False, started)
+        if session.timed_out:
+            return error_response(limits.timeout_message(), 500)
+        if isinstance(e, SqlError):
+            return error_response(e.message, e.status)
         return error_response(getattr(e, "message", None) or str(e), 500)
-    session.cursor = q.cursor
 
     async def stream() -> AsyncIterator[bytes]:
         ok = False
@@ -1972,26 +2117,34 @@ async def _run_query(
             yield (compact({"connectionId": session.id}) + "\n").encode()
             yield (compact({"meta": q.meta}) + "\n").encode()
             returned = 0
-            while True:
+            while returned < limits.max_rows:
                 if session.killed:
                     raise _StreamAborted("killed")
                 try:
-                    chunk, n = await sb.store.run(q.fetch_lines, BATCH_ROWS)
+                    chunk, n = await sb.store.run(q.fetch_lines, min(BATCH_ROWS, limits.max_rows - returned))
                 except duckdb.Error as e:
                     raise _StreamAborted(str(e)) from e
                 if n == 0:
                     break
                 returned += n
                 yield chunk.encode()
+            if session.timed_out:
+                raise _StreamAborted(limits.timeout_message())
             stats = {"scanRows": q.scan_rows, "scanBytes": q.scan_bytes, "returnRows": returned}
             yield (compact({"statistics": stats}) + "\n").encode()
             ok = True
         finally:
+            timer.cancel()
             q.close()
             ex.sessions.finish(session)
             count_query(sb, ok, started, q.scan_rows, q.scan_bytes)
 
     return _AbortableStream(stream(), media_type=CONTENT_TYPE, headers=headers)
+
+
+def _time_out(session: Session) -> None:
+    session.timed_out = True
+    interrupt(session)
 
 
 class _StreamAborted(Exception):
