@@ -1,4 +1,5 @@
-"""StarRocks cluster client: Stream Load transactions, plain Stream Load, SQL API, monitoring."""
+"""StarRocks cluster clients: Stream Load transactions, plain Stream Load, SQL API, monitoring over
+HTTP; statements over the FE's query port (MySQL protocol)."""
 
 from .client import (
     BeUnreachable,
@@ -15,8 +16,28 @@ from .client import (
     parse_prometheus,
 )
 from .models import LoadOptions, MetricSample, StreamLoadResult, TxnReply, check_label
+from .query import (
+    DEFAULT_QUERY_PORT,
+    Batch,
+    Column,
+    Result,
+    ServerReply,
+    StarRocksSql,
+    Stream,
+    mysql_error,
+    reply_of,
+)
 
 __all__ = [
+    "DEFAULT_QUERY_PORT",
+    "Batch",
+    "Column",
+    "Result",
+    "ServerReply",
+    "StarRocksSql",
+    "Stream",
+    "mysql_error",
+    "reply_of",
     "BeUnreachable",
     "FileBody",
     "LabelAlreadyExists",
