@@ -127,6 +127,10 @@ class Batch:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
+class QueryPortTlsFailed(errors.ConnectionFailed):
+    """The profile requires TLS on the query port and the FE did not take it: nothing was logged in."""
+
+
 def mysql_error(e: BaseException, *, port: int | None = None, tls: bool = False) -> errors.ApiError:
     """The hierarchy's error for a driver or socket failure; the server's text kept verbatim."""
     if isinstance(e, errors.ApiError):
@@ -152,7 +156,7 @@ def mysql_error(e: BaseException, *, port: int | None = None, tls: bool = False)
                 "off in the profile if the network is trusted",
                 **kw,
             )
-        return errors.ConnectionFailed(
+        return QueryPortTlsFailed(
             f"TLS with {where} failed: {message}",
             hint="the profile requires TLS on the query port and the FE did not take it (StarRocks offers "
             "TLS there only when its ssl settings are configured); the login was not sent. Turn the "
@@ -239,7 +243,7 @@ class StarRocksSql:
         self.database = database
         self.connect_timeout = connect_timeout
         self._conn: Any = None
-        self._db_in_use: str | None = None
+        self._db_asked: str | None = None
         self._lock = asyncio.Lock()
         self._running = False
         self.connection_id: int | None = None
@@ -280,20 +284,22 @@ class StarRocksSql:
             await self._ensure(None)
 
     async def _ensure(self, db: str | None) -> Any:
+        """The open connection, opened if needed. ``db`` is made current when it differs from the
+        one asked for last: a ``USE`` the statements ran themselves is not undone."""
         if not self.connected:
             self._drop()
             self._conn = await self._open(db or self.database)
-            self._db_in_use = db or self.database
+            self._db_asked = db or self.database
             self.connections_made += 1
             self.connection_id = int(self._conn.thread_id())
             self.server_version = str(self._conn.get_server_info())
             log.debug("query port %s:%s: connection %s", self.host, self.port, self.connection_id)
-        if db and db != self._db_in_use:
+        elif db and db != self._db_asked:
             try:
                 await self._conn.select_db(db)
             except asyncmy.errors.MySQLError as e:
                 raise mysql_error(e, port=self.port) from None
-            self._db_in_use = db
+            self._db_asked = db
         return self._conn
 
     def _drop(self) -> None:
