@@ -65,6 +65,7 @@ class StatementOutcome:
     statistics: dict[str, Any] = field(default_factory=dict)  # the HTTP SQL API's own figures
     error: errors.ApiError | None = None
     message: str = ""  # what a person reads: the server's text, or where and why it stopped
+    confirm: str = ""  # refused for want of a confirmation: what the person must type
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -254,6 +255,8 @@ class SqlRunner:
         refusal = self._refusal(stmt, c, confirm)
         if refusal:
             outcome.status, outcome.message = "refused", refusal
+            if c.needs_confirmation and c.confirm not in confirm and not self.profile.read_only:
+                outcome.confirm = c.confirm
             return
         try:
             choice = await self.which_channel(stmt)
