@@ -259,7 +259,14 @@ class StarRocksSql:
         return self._conn is not None and bool(self._conn.connected)
 
     async def _open(self, database: str | None = None) -> Any:
-        context = await asyncio.to_thread(ssl_context, self.tls, self.verify_tls, self.ca_bundle)
+        try:
+            context = await asyncio.to_thread(ssl_context, self.tls, self.verify_tls, self.ca_bundle)
+        except (OSError, ssl.SSLError) as e:
+            raise errors.InvalidRequest(
+                f"the CA file {self.ca_bundle} cannot be used: {getattr(e, 'strerror', None) or e}",
+                service=SERVICE,
+                hint="give the profile a PEM file of the CA that signed the FE's certificate",
+            ) from None
         try:
             conn = await asyncmy.connect(
                 host=self.host,
