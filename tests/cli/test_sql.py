@@ -7,14 +7,16 @@ import csv
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SandboxProcess
+from conftest import ROOT, SandboxProcess, wait_until
 
 
 def run(
@@ -212,3 +214,36 @@ def test_a_url_with_user_info_is_refused(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "must not carry a user name or password" in done.stderr
+
+
+def test_ctrl_c_kills_the_running_statement_on_the_server(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    marker = f"sigint_{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, SQL_PW=sandbox.auth[1], STARROCKS_CONSOLE_DATA=str(tmp_path / "data"))
+    args = ["--url", sandbox.url, "--user", "root", "--password-env", "SQL_PW"]
+    args += ["--query-port", str(sandbox.query_port), "-e", f"select sleep(30) as {marker}; select 2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gui", "sql", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def running() -> bool:
+        rows = sandbox.query("show full processlist")[0]
+        return any(marker in str(r["Info"] or "") for r in rows)
+
+    try:
+        wait_until(running, 20)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and out == ""
+    # Killed, not merely abandoned: a dropped connection would leave the sleep running for 30 s.
+    wait_until(lambda: not running(), 5)
+    assert time.monotonic() - started < 15

@@ -363,15 +363,19 @@ class StarRocksSql:
         target = self.connection_id
         if target is None or not self._running:
             return None
+        await self.kill(target)
+        return target
+
+    async def kill(self, connection_id: int) -> None:
+        """``KILL QUERY <connection_id>`` on a connection of its own."""
         other = await self._open(None)
         try:
             cur = other.cursor()
-            await cur.execute(f"KILL QUERY {int(target)}")
+            await cur.execute(f"KILL QUERY {int(connection_id)}")
         except asyncmy.errors.MySQLError as e:
             raise mysql_error(e, port=self.port) from None
         finally:
             other.close()
-        return target
 
 
 class Stream(AsyncIterator[Batch]):
@@ -394,6 +398,9 @@ class Stream(AsyncIterator[Batch]):
         self.warnings = 0
         self.connection_id: int | None = None
         self.elapsed = 0.0
+        # Set when the task reading it was cancelled while the statement ran: whether KILL QUERY went.
+        self.killed: bool | None = None
+        self.kill_note = ""
 
     def __aiter__(self) -> Stream:
         return self
@@ -424,8 +431,24 @@ class Stream(AsyncIterator[Batch]):
             self.rows += len(rows)
             return Batch(self.columns, [tuple(r) for r in rows])
         except asyncio.CancelledError:
-            await self.aclose()
+            try:
+                await self._kill_on_cancel()
+            finally:
+                await self.aclose()
             raise
+
+    async def _kill_on_cancel(self) -> None:
+        """The task reading this was cancelled: the statement must not go on running on the server
+        (dropping the connection does not stop it there), so it is killed first."""
+        target = self.connection_id
+        if not self._channel._running or target is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._channel.kill(target)), 5)
+        except (errors.ApiError, TimeoutError) as e:
+            self.killed, self.kill_note = False, f"KILL QUERY {target} failed: {e}"
+        else:
+            self.killed, self.kill_note = True, f"KILL QUERY {target}"
 
     async def _start(self) -> None:
         channel = self._channel

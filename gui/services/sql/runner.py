@@ -331,6 +331,8 @@ class SqlRunner:
                 await stream.aclose()
             outcome.connection_id = stream.connection_id
             outcome.elapsed = stream.elapsed
+            if stream.killed is not None:
+                self._kill = (stream.killed, stream.kill_note)
         if not outcome.columns:
             outcome.affected_rows = stream.affected_rows
         outcome.warnings = stream.warnings
@@ -438,7 +440,8 @@ class SqlRunner:
         try:
             if outcome.channel == QUERY_PORT and self.query is not None:
                 killed = await asyncio.wait_for(self.query.cancel(), 10)
-                self._kill = (killed is not None, f"KILL QUERY {killed}" if killed else "nothing was running")
+                if killed is not None:  # None: the statement had already ended on the server
+                    self._kill = (True, f"KILL QUERY {killed}")
             elif outcome.channel == HTTP_API and self.http is not None and self._http_connection:
                 await asyncio.wait_for(self.http.query(f"KILL QUERY {int(self._http_connection)}"), 10)
                 self._kill = (True, f"KILL QUERY {self._http_connection}")
