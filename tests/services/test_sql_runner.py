@@ -296,3 +296,29 @@ def test_with_the_query_port_closed_reads_go_over_http_and_the_rest_names_the_po
     assert show.status == "ok" and show.rows == 1
     assert kill.channel == HTTP_API and kill.status == "error"  # the server's refusal of an unknown id
     assert sandbox.query("select count(*) from t", db=db) == [[3]]
+
+
+def test_a_runner_of_the_consoles_session_uses_the_sandbox_profile(
+    sandbox: SandboxProcess, tmp_path: Path, secret_service: Any
+) -> None:
+    from gui.services.credentials import Credentials
+    from gui.services.profiles import ProfileStore
+    from gui.services.session import ConsoleSession, sandbox_profiles
+    from gui.services.sql.runner import runner_for
+
+    async def go() -> Any:
+        session = ConsoleSession(ProfileStore(tmp_path / "profiles.json"), Credentials())
+        for prof, secrets in sandbox_profiles(sandbox.info):
+            session.add_ephemeral(prof, secrets)
+        cluster = session.profile("Sandbox StarRocks")
+        assert cluster is not None
+        runner = await runner_for(session, cluster, QueryHistory(tmp_path / "h.jsonl"), database="demo")
+        try:
+            return await runner.run("select count(*) from orders")
+        finally:
+            await runner.aclose()
+            await session.aclose()
+
+    result = asyncio.run(go())
+    [outcome] = result.statements
+    assert outcome.status == "ok" and outcome.channel == QUERY_PORT and outcome.rows == 1

@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from ...api import errors
@@ -33,6 +33,9 @@ from .classify import Classification, classify, read_only_refusal
 from .history import HistoryEntry, QueryHistory
 from .lexing import Kind
 from .statements import Statement, split
+
+if TYPE_CHECKING:
+    from ..session import ConsoleSession
 
 log = logging.getLogger("starrocks_console.sql_runner")
 
@@ -130,6 +133,22 @@ def channel_for(profile: Profile, password: str) -> StarRocksSql:
         tls=profile.query_tls,
         verify_tls=profile.verify_tls,
         ca_bundle=profile.ca_bundle or None,
+    )
+
+
+async def runner_for(
+    session: ConsoleSession,
+    profile: Profile,
+    history: QueryHistory | None = None,
+    database: str | None = None,
+) -> SqlRunner:
+    """A runner of a StarRocks cluster profile of the console's session: its own query-port
+    connection (one per console tab), the session's HTTP client for the HTTP SQL API, the password
+    from the keyring. ``aclose()`` it when done."""
+    password = await session.secret(profile, "password")
+    http = await session.starrocks(profile)
+    return SqlRunner(
+        profile, query=channel_for(profile, password), http=http, history=history, database=database
     )
 
 
