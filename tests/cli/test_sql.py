@@ -247,3 +247,39 @@ def test_ctrl_c_kills_the_running_statement_on_the_server(sandbox: SandboxProces
     # Killed, not merely abandoned: a dropped connection would leave the sleep running for 30 s.
     wait_until(lambda: not running(), 5)
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.slow
+def test_a_profile_brings_its_query_port_and_read_only_setting(
+    sandbox: SandboxProcess, db: str, secret_service: dict[str, str], tmp_path: Path
+) -> None:
+    from gui.services.credentials import Credentials
+    from gui.services.profiles import Profile, ProfileStore
+
+    config = tmp_path / "config"
+    ProfileStore(config / "profiles.json").put(
+        Profile(
+            name="lab",
+            kind="starrocks",
+            url=sandbox.url,
+            user=sandbox.auth[0],
+            query_port=sandbox.query_port,
+            read_only=True,
+        )
+    )
+    credentials = Credentials()
+    assert credentials.set("lab/password", sandbox.auth[1])
+    env = dict(
+        os.environ, STARROCKS_CONSOLE_CONFIG=str(config), STARROCKS_CONSOLE_DATA=str(tmp_path / "data")
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "gui", "sql", "--profile", "lab", "--db", db, "--format", "csv", "-e",
+             "select count(*) n from t; insert into t values (7, 7, null, null)"],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        credentials.delete("lab/password")
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == ["n", "2"] and "query port" in done.stderr
+    assert "[2] refused: INSERT is not read-only" in done.stderr

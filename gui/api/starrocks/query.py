@@ -457,6 +457,7 @@ class Stream(AsyncIterator[Batch]):
         try:
             conn = await channel._ensure(self._db)
         except BaseException:
+            self.done = True
             self._release()
             raise
         self.connection_id = channel.connection_id
