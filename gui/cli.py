@@ -236,6 +236,75 @@ def _run_load(args: argparse.Namespace) -> int:
     return run_load(args)
 
 
+def _sql_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="a StarRocks cluster profile: address, user, query port, TLS, read-only; password from the "
+        "keyring",
+    )
+    p.add_argument("--url", help="the FE's HTTP address, e.g. http://fe-host:8030 (with --user)")
+    p.add_argument("--user", help="user name (with --url)")
+    p.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="read the password from this environment variable (default: STARROCKS_PASSWORD; it must be set, "
+        "empty for a user without password)",
+    )
+    p.add_argument(
+        "--query-port",
+        type=int,
+        metavar="PORT",
+        help="the FE's MySQL-protocol port (default: the profile's, or 9030)",
+    )
+    p.add_argument(
+        "--query-tls",
+        action="store_true",
+        help="require TLS on the query port (default: the profile's setting, or off)",
+    )
+    p.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (default: verify them)"
+    )
+    p.add_argument("--ca-bundle", metavar="PEM", help="trust the certificates in this file")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("-e", "--execute", metavar="SQL", help="the statements to run (';' between them)")
+    source.add_argument("-f", "--file", metavar="FILE", help="a file of statements ('-': standard input)")
+    p.add_argument("--db", help="the database the statements run in (default: none)")
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "jsonl"],
+        default="table",
+        help="how rows are written to stdout (default: table)",
+    )
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        metavar="N",
+        help="read at most N rows of each result; the rest is not fetched (default: all)",
+    )
+    p.add_argument(
+        "--confirm",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="confirm a destructive statement (DROP, TRUNCATE, DELETE without WHERE, ADMIN SET CONFIG...) "
+        "by the name it acts on; repeatable. Without it such a statement is refused",
+    )
+    p.add_argument(
+        "--continue",
+        dest="keep_going",
+        action="store_true",
+        help="go on after a statement fails (default: stop at the first)",
+    )
+
+
+def _run_sql(args: argparse.Namespace) -> int:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # as for `load`
+    from .sqlcmd import run_sql
+
+    return run_sql(args)
+
+
 class _Parser(argparse.ArgumentParser):
     """A sub-command's parser; ``usage_exit`` is the exit code of a command line it cannot take
     (``health`` says 3, "not checked": its 2 means a critical cluster)."""
@@ -349,6 +418,15 @@ def build_parser() -> _Parser:
     assert isinstance(health, _Parser)
     health.usage_exit = 3
     _health_args(health)
+    sql = sub.add_parser(
+        "sql",
+        help="run SQL statements on a cluster (-e SQL or -f FILE): rows as a table, CSV or JSON lines",
+        description="Run statements on a StarRocks cluster through the FE's query port (MySQL protocol), "
+        "or the HTTP SQL API for SELECT/SHOW/EXPLAIN/DESC/KILL when only HTTP answers. Rows go to stdout, "
+        "each statement's figures and errors to stderr. Exit 0 when every statement ran, 1 when one "
+        "failed, was refused or cancelled, 2 for a command line that cannot be run.",
+    )
+    _sql_args(sql)
     shot = sub.add_parser(
         "screenshot",
         help="render the window offscreen on one view to a PNG",
@@ -376,6 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_load(args)
     if args.command == "health":
         return _run_health(args)
+    if args.command == "sql":
+        return _run_sql(args)
     if args.command == "screenshot":
         if not re.fullmatch(r"\d{2,5}x\d{2,5}", args.size):
             print("starrocks-console screenshot: --size wants WxH, e.g. 1280x800", file=sys.stderr)

@@ -101,3 +101,13 @@ def for_status(status: int) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return InvalidRequest
+
+
+class PermissionDenied(AuthError):
+    """The user is known but lacks the privilege the statement needs (StarRocks 5203, MySQL 1142,
+    1044, 1227). Signing in again will not help; a GRANT will."""
+
+
+class QueryCancelled(ApiError):
+    """The statement was stopped before it finished: killed on the server (KILL QUERY, MySQL 1317)
+    or cancelled from here."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..api import errors
 from .profiles import SECRETS, Profile
 from .session import ConsoleSession
 from .words import plural
@@ -27,9 +28,10 @@ async def test_profile(
             starrocks = await temp.starrocks(probe)
             health = await starrocks.health()
             rows = await starrocks.query("show databases")
+            port = await _query_port(probe, filled["password"])
             return (
                 f"connected: {health.get('online_backend_num', '?')}/{health.get('total_backend_num', '?')} "
-                f"backends alive, {plural(len(rows), 'database')}"
+                f"backends alive, {plural(len(rows), 'database')}; {port}"
             )
         if probe.kind == "ailake":
             instances = await (await temp.ailake(probe)).list_database_instances().collect()
@@ -42,3 +44,20 @@ async def test_profile(
         await temp.aclose()
         for key in filled:
             temp.credentials.forget(probe.secret_key(key))
+
+
+async def _query_port(profile: Profile, password: str) -> str:
+    """Whether the FE's query port answers, and what needs it when it does not."""
+    from .sql.runner import channel_for
+
+    channel = channel_for(profile, password)
+    try:
+        await channel.connect()
+    except errors.ConnectionFailed as e:
+        return (
+            f"query port {profile.query_port} not reachable ({e.message}): the SQL console, DDL, DML and "
+            "administration need it; SELECT, SHOW, EXPLAIN and DESC run over HTTP"
+        )
+    finally:
+        await channel.aclose()
+    return f"query port {profile.query_port}: connection {channel.connection_id}"

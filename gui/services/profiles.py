@@ -53,6 +53,16 @@ class Profile:
     # An https FE whose BEs serve plain HTTP (StarRocks writes http:// in its redirects): only with
     # this consent does the password follow such a redirect.
     allow_plain_http_be: bool = False
+    # The FE's MySQL-protocol port (StarRocks' query_port) on the host of ``url``: DDL, DML, ADMIN
+    # and the SQL console need it; what the HTTP SQL API accepts works without it.
+    query_port: int = 9030
+    # TLS on the query port (StarRocks offers it only when the FE's ssl settings are configured);
+    # verified with ``verify_tls`` and ``ca_bundle`` like the HTTP side. Required when on: a server
+    # that does not take it is refused, never used in clear.
+    query_tls: bool = False
+    # Statements that change anything are refused before they are sent (SELECT, SHOW, DESC,
+    # EXPLAIN, ADMIN SHOW and session settings only).
+    read_only: bool = False
     sandbox: bool = False
 
     def secret_key(self, secret: str) -> str:
@@ -85,11 +95,15 @@ class Profile:
                 ok = isinstance(value, dict) and all(
                     isinstance(k, str) and isinstance(v, str) for k, v in value.items()
                 )
+            elif wanted is int:
+                ok = isinstance(value, int) and not isinstance(value, bool)
             else:
                 ok = isinstance(value, wanted)
             if not ok:
                 raise ValueError(f"profile {name!r}: {key} has the wrong type ({type(value).__name__})")
             known[key] = value
+        if not 1 <= known.get("query_port", 9030) <= 65535:
+            raise ValueError(f"profile {name!r}: query_port must be 1–65535, not {known['query_port']}")
         if known.get("auth_method", "password") not in ("password", "aksk"):
             raise ValueError(f"profile {name!r}: auth_method must be password or aksk")
         return cls(**known)
@@ -98,6 +112,9 @@ class Profile:
 _FIELD_TYPES: dict[str, type] = {
     "verify_tls": bool,
     "allow_plain_http_be": bool,
+    "query_port": int,
+    "query_tls": bool,
+    "read_only": bool,
     "sandbox": bool,
     "be_map": dict,
 }

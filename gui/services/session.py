@@ -300,6 +300,7 @@ def sandbox_profiles(info: dict[str, Any]) -> list[tuple[Profile, dict[str, str]
                 kind="starrocks",
                 url=url,
                 user=info["fe_user"],
+                query_port=int(info.get("query_port", 9030)),
                 sandbox=True,
             ),
             {"password": info["fe_password"]},

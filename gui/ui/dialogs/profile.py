@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -82,6 +83,7 @@ class ProfileDialog(QDialog):
             self.url = self._line("url", "FE address", p.url, "http://fe-host:8030")
             self.user = self._line("user", "User", p.user or "root")
             self.password = self._line("password", "Password", "", "password" + stored, secret=True)
+            self.query_port, self.query_tls, self.read_only = _query_port_rows(self, self.form, p)
         elif kind == "ailake":
             self.url = self._line("url", "Organization URL", p.url, "https://org.cloud.gooddata.com")
             self.token = self._line("token", "API token", "", "token" + stored, secret=True)
@@ -270,6 +272,8 @@ class ProfileDialog(QDialog):
         if self.kind == "starrocks":
             p.user = self.user.text().strip()
             p.allow_plain_http_be = self.plain_be.isChecked()
+            p.query_port, p.query_tls = self.query_port.value(), self.query_tls.isChecked()
+            p.read_only = self.read_only.isChecked()
             p.be_map = {
                 (self.be_map.item(r, 0) or QTableWidgetItem()).text().strip(): (
                     self.be_map.item(r, 1) or QTableWidgetItem()
@@ -423,6 +427,29 @@ class ProfileDialog(QDialog):
             self.ctx.notify(f"Saved {profile.name}.")
         self.saved.emit(profile)
         self.accept()
+
+
+def _query_port_rows(parent: QWidget, form: QFormLayout, p: Profile) -> tuple[QSpinBox, QCheckBox, QCheckBox]:
+    """The FE's query port (a spin box: only 1–65535 can be entered), its TLS, and read-only."""
+    port = QSpinBox(parent)
+    port.setObjectName("query_port")
+    port.setRange(1, 65535)
+    port.setValue(p.query_port)
+    port.setToolTip(
+        "The FE's MySQL-protocol port (query_port in fe.conf, 9030 by default). The SQL console, DDL, DML, "
+        "ADMIN and users/grants need it; SELECT, SHOW, EXPLAIN and DESC also run over the HTTP port."
+    )
+    form.addRow("Query port (MySQL)", port)
+    tls = QCheckBox("Require TLS on the query port", parent)
+    tls.setObjectName("query_tls")
+    tls.setChecked(p.query_tls)
+    tls.setToolTip("Verified as above. A FE that does not offer TLS there is refused, never used in clear.")
+    form.addRow("", tls)
+    read_only = QCheckBox("Read-only: refuse statements that change anything", parent)
+    read_only.setObjectName("read_only")
+    read_only.setChecked(p.read_only)
+    form.addRow("", read_only)
+    return port, tls, read_only
 
 
 def edit_profile(
