@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import faulthandler
 import json
 import os
 import shutil
@@ -26,6 +27,11 @@ from .config import SandboxConfig
 from .listener import Listener, bind
 from .starrocks.cluster import MAX_BACKENDS
 from .store import private_dir
+
+# How long a stopping sandbox lets the requests it is answering finish (a load body still arriving)
+# before it cuts them, and how long the whole stop may take before the process exits regardless.
+SHUTDOWN_GRACE_SECONDS = 5
+STOP_DEADLINE_SECONDS = 12
 
 
 def ready_line(sb: Sandbox) -> dict[str, Any]:
@@ -206,9 +212,15 @@ async def serve(config: SandboxConfig, out: TextIO = sys.stdout, stop: asyncio.E
         out.write(json.dumps(ready_line(sb)) + "\n")
         out.flush()
         await stop.wait()
+        # A stop that does not end (a request or a worker thread that never returns) must not leave
+        # a process behind holding the ports: after this long the threads' stacks go to stderr, for
+        # the record, and the process exits.
+        faulthandler.dump_traceback_later(STOP_DEADLINE_SECONDS, exit=True)
     finally:
         await asyncio.gather(
-            mysql.stop(), *(listener.stop(grace=None) for listener in listeners), return_exceptions=True
+            mysql.stop(),
+            *(listener.stop(grace=SHUTDOWN_GRACE_SECONDS) for listener in listeners),
+            return_exceptions=True,
         )
         query_sock.close()
         await sb.stop()
@@ -225,5 +237,8 @@ def run(config: SandboxConfig) -> int:
     # Everything the sandbox writes (its database, load bodies, error logs, parquet files) is the
     # user's alone.
     os.umask(0o077)
-    asyncio.run(serve(config))
+    try:
+        asyncio.run(serve(config))
+    finally:
+        faulthandler.cancel_dump_traceback_later()
     return 0

@@ -141,10 +141,14 @@ def test_a_command_line_that_cannot_be_run_exits_3_having_checked_nothing(tmp_pa
 
 @pytest.mark.slow
 def test_profiles_from_the_keyring_are_checked_together_and_the_worst_decides(
-    sandbox: SandboxProcess, recorded: RecordedCluster, secret_service: dict[str, str], tmp_path: Path
+    sandbox_factory: Any, recorded: RecordedCluster, secret_service: dict[str, str], tmp_path: Path
 ) -> None:
     from gui.services.credentials import Credentials
     from gui.services.profiles import Profile, ProfileStore
+
+    # A sandbox of its own: the shared one carries what other tests left (open transactions, failed
+    # queries), which may rightly warn.
+    sandbox: SandboxProcess = sandbox_factory()
 
     config = tmp_path / "config"
     store = ProfileStore(config / "profiles.json")

@@ -76,3 +76,26 @@ def test_sigterm_stops_cleanly_and_prints_one_line(tmp_path: Path) -> None:
     assert sp.proc is not None and sp.proc.stdout is not None
     assert sp.stop(signal.SIGTERM) == 0
     assert sp.proc.stdout.read() == ""
+
+
+def test_a_stop_ends_even_with_a_request_that_never_finishes(tmp_path: Path) -> None:
+    """A client that sent half a load body and went silent holds a request open forever; SIGTERM
+    still ends the sandbox (its ports freed) instead of waiting for it."""
+    import base64
+    import socket
+    import time
+
+    sp = SandboxProcess(tmp_path)
+    assert sp.proc is not None
+    host, port = sp.be_url.split("://", 1)[1].rsplit(":", 1)
+    basic = base64.b64encode(":".join(sp.auth).encode())
+    with socket.create_connection((host, int(port)), timeout=10) as stalled:
+        stalled.sendall(
+            b"PUT /api/demo/orders/_stream_load HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
+            b"Authorization: Basic " + basic + b"\r\nContent-Length: 100000\r\n\r\n" + b"1,a,1.0\n" * 10
+        )
+        time.sleep(0.5)  # the request reaches the BE's handler (nothing to observe from outside)
+        started = time.monotonic()
+        sp.proc.send_signal(signal.SIGTERM)
+        sp.proc.wait(30)
+        assert time.monotonic() - started < 10  # the grace for answers under way, not the backstop
