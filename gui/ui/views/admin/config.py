@@ -41,7 +41,7 @@ class ConfigPage(AdminPage):
         self.search.setPlaceholderText("Search FE items…")
         self.search.setClearButtonEnabled(True)
         self.edit_fe = QPushButton("Set FE item…")
-        self.edit_fe.clicked.connect(self.edit_selected_fe)
+        self.edit_fe.clicked.connect(lambda: self.edit_selected_fe())
         self.buttons.addWidget(self.search)
         self.buttons.addWidget(self.edit_fe)
         self.fe_table, self.fe_model = table_of(FE_COLUMNS, key=lambda i: i.key)
@@ -61,7 +61,7 @@ class ConfigPage(AdminPage):
         self.be_pick.setMinimumContentsLength(22)
         self.be_pick.activated.connect(lambda _i: self.refresh())
         self.edit_be = QPushButton("Set BE item…")
-        self.edit_be.clicked.connect(self.edit_selected_be)
+        self.edit_be.clicked.connect(lambda: self.edit_selected_be())
         self.be_note = QLabel(
             "BE items from the BE's /varz page; whether one is mutable, the BE says when it is set."
         )
