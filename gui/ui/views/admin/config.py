@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ....services.admin import AdminSql, BeConfigItem, ConfigService, FeConfigItem
 from ...models.table import Column, RecordFilterProxy
+from ...widgets.tables import fit_columns
 from .page import AdminPage, table_of
 
 FE_COLUMNS: list[Column[FeConfigItem]] = [
@@ -84,7 +85,11 @@ class ConfigPage(AdminPage):
 
     async def load(self, sql: AdminSql) -> None:
         svc = self.owner.config_service()
+        first = self.fe_model.rowCount() == 0
         self.fe_model.set_rows(await svc.fe_items())
+        if first:
+            # Fitted on the rows through the search filter's proxy (the model is not the view's).
+            fit_columns(self.fe_table)
         bes = await svc.backends()
         current = self.be_pick.currentText()
         if [self.be_pick.itemText(i) for i in range(self.be_pick.count())] != bes:
