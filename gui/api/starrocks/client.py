@@ -548,6 +548,45 @@ class StarRocksClient(ServiceClient):
             raise self.error_for(response)
         return _concatenated_objects(response.text)
 
+    # -- a BE's configuration ----------------------------------------------------------------------
+    async def _be_url(self, be: str, path: str) -> tuple[str, str]:
+        named = be if "://" in be else f"{self.be_scheme}://{be}"
+        target = self.map_be(named)
+        await self._admit(target, named, None)
+        return named, target.rstrip("/") + path
+
+    async def be_config(self, be: str) -> dict[str, str]:
+        """A BE's configuration items and their values, from its ``/varz`` page (``?raw``: without
+        the page around it). The page lists values only; StarRocks says whether an item is mutable
+        when it is set. ``be``: a URL, or ``host:http_port`` from SHOW BACKENDS."""
+        named, url = await self._be_url(be, "/varz")
+        try:
+            response = await self.send("GET", url, params={"raw": ""}, retry=True)
+        except errors.TlsVerifyFailed:
+            raise
+        except errors.ConnectionFailed as e:
+            raise self._be_unreachable(named, url, e.__cause__ or e) from e
+        if response.status_code != 200:
+            raise self.error_for(response)
+        return parse_varz(response.text)
+
+    async def update_be_config(self, be: str, name: str, value: str) -> None:
+        """``POST /api/update_config?name=value`` on one BE. The BE answers 200 either way; a
+        ``"status": "BAD"`` is raised as InvalidRequest with the BE's own ``msg``."""
+        named, url = await self._be_url(be, "/api/update_config")
+        try:
+            response = await self.send("POST", url, params={name: value})
+        except errors.TlsVerifyFailed:
+            raise
+        except errors.ConnectionFailed as e:
+            raise self._be_unreachable(named, url, e.__cause__ or e) from e
+        if response.status_code != 200:
+            raise self.error_for(response)
+        body = body_of(response)
+        if not isinstance(body, dict) or str(body.get("status", "")).upper() != "OK":
+            msg = str(body.get("msg", "")) if isinstance(body, dict) else response.text[:300]
+            raise errors.InvalidRequest(msg or "the BE refused the change", service=self.service, raw=body)
+
     # -- plain Stream Load -------------------------------------------------------------------------
     async def stream_load(
         self,
@@ -747,6 +786,20 @@ def _concatenated_objects(text: str) -> list[dict[str, Any]]:
             break
         obj, pos = decoder.raw_decode(text, pos)
         out.append(obj)
+    return out
+
+
+def parse_varz(text: str) -> dict[str, str]:
+    """``name=value`` lines of a BE's ``/varz`` page (its ``<pre>`` block, HTML entities undone)."""
+    import html
+
+    start, end = text.find("<pre>"), text.rfind("</pre>")
+    block = text[start + 5 : end] if start >= 0 and end > start else text
+    out: dict[str, str] = {}
+    for line in block.splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip():
+            out[name.strip()] = html.unescape(value)
     return out
 
 

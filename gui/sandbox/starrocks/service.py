@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from . import monitoring, routes, seed, sql
+from . import beconfig, monitoring, routes, seed, sql
 from .activity import Activity
 from .cluster import Backend
 from .pipes import Pipes
@@ -35,7 +35,11 @@ class StarRocks:
         return [*routes.fe_routes(self.sb, self.txns), *sql.routes(self.sb), *monitoring.fe_routes(self.sb)]
 
     def be_routes(self, be: Backend) -> list[BaseRoute]:
-        return [*routes.be_routes(self.sb, self.txns, be), *monitoring.be_routes(self.sb, be)]
+        return [
+            *routes.be_routes(self.sb, self.txns, be),
+            *monitoring.be_routes(self.sb, be),
+            *beconfig.routes(be),
+        ]
 
     async def backend_started(self, be: Backend) -> None:
         """A BE process came back: the transactions it coordinated before are gone with its memory."""

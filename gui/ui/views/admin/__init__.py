@@ -1,0 +1,3 @@
+from .view import AdminView
+
+__all__ = ["AdminView"]

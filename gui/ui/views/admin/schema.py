@@ -1,0 +1,123 @@
+"""Schema: databases → tables (engine, key type, rows, size), a table's DDL with Copy, its partitions
+and tablets as the cluster answers SHOW PARTITIONS / SHOW TABLET — or its refusal, said inline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+)
+
+from ....api import errors
+from ....services.admin import AdminSql, SchemaService, Table, TableRow
+from ...models.table import Column, RecordTableModel
+from .page import AdminPage, table_of
+
+TABLE_COLUMNS: list[Column[TableRow]] = [
+    Column("Table", lambda t: t.name),
+    Column("Engine", lambda t: t.engine),
+    Column("Key type", lambda t: t.key_type),
+    Column("Rows", lambda t: t.rows, align_right=True),
+    Column("Size (bytes)", lambda t: t.data_bytes, align_right=True),
+]
+
+
+class SchemaPage(AdminPage):
+    title = "Schema"
+
+    def build(self) -> None:
+        self.db_pick = QComboBox()
+        self.db_pick.setMinimumContentsLength(16)
+        self.db_pick.activated.connect(lambda _i: self.refresh())
+        self.copy = QPushButton("Copy DDL")
+        self.copy.clicked.connect(self.copy_ddl)
+        for w in (QLabel("Database:"), self.db_pick, self.copy):
+            self.buttons.addWidget(w)
+        self.tables_table, self.tables_model = table_of(TABLE_COLUMNS, key=lambda t: t.name)
+        self.tables_table.selectionModel().selectionChanged.connect(lambda *_: self._table_picked())
+        self.ddl = QPlainTextEdit()
+        self.ddl.setObjectName("ddl")
+        self.ddl.setReadOnly(True)
+        self.parts = QTableView()
+        self.tablets = QTableView()
+        self.details = QTabWidget()
+        self.details.addTab(self.ddl, "DDL")
+        self.details.addTab(self.parts, "Partitions")
+        self.details.addTab(self.tablets, "Tablets")
+        self.notes: dict[str, str] = {}
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tables_table)
+        split.addWidget(self.details)
+        self.body.addWidget(split)
+
+    async def load(self, sql: AdminSql) -> None:
+        svc = SchemaService(sql)
+        dbs = await svc.databases()
+        current = self.db_pick.currentText()
+        if [self.db_pick.itemText(i) for i in range(self.db_pick.count())] != dbs:
+            self.db_pick.clear()
+            self.db_pick.addItems(dbs)
+            preferred = current if current in dbs else next((d for d in dbs if d != "information_schema"), "")
+            self.db_pick.setCurrentText(preferred)
+        db = self.db_pick.currentText()
+        self.tables_model.set_rows(await svc.tables(db) if db else [])
+
+    def select_table(self, name: str) -> bool:
+        row = self.tables_model.row_of(name)
+        if row is None:
+            return False
+        self.tables_table.selectRow(row)
+        return True
+
+    def _table_picked(self) -> None:
+        idx = self.tables_table.selectionModel().selectedRows()
+        if not idx or self.owner.sql is None:
+            return
+        table = self.tables_model.record(idx[0].row()).name
+        self.owner.background(
+            self._details(self.owner.sql, self.db_pick.currentText(), table),
+            "admin table",
+            line=self.state_line,
+        )
+
+    async def _details(self, sql: AdminSql, db: str, table: str) -> None:
+        svc = SchemaService(sql)
+        self.ddl.setPlainText(await svc.ddl(db, table))
+        for view, what, read in (
+            (self.parts, "Partitions", svc.partitions),
+            (self.tablets, "Tablets", svc.tablets),
+        ):
+            try:
+                shown = await read(db, table)
+            except errors.ApiError as e:
+                # Not answered by this cluster: its own text, nothing made up in its place.
+                shown = Table(["The cluster's answer"], [(e.message,)])
+                self.notes[what] = e.message
+            else:
+                self.notes.pop(what, None)
+            self._fill(view, shown)
+        self.show_statements()
+
+    def _fill(self, view: QTableView, table: Table) -> None:
+        cols = [Column(name, _cell(i)) for i, name in enumerate(table.columns)]
+        model: RecordTableModel[tuple[object, ...]] = RecordTableModel(cols, key=lambda r: id(r), parent=view)
+        model.set_rows(table.rows)
+        view.setModel(model)
+        view.resizeColumnsToContents()
+
+    def copy_ddl(self) -> None:
+        QGuiApplication.clipboard().setText(self.ddl.toPlainText())
+        self.say("DDL copied", "muted")
+
+
+def _cell(i: int) -> Callable[[tuple[object, ...]], object]:
+    return lambda r: r[i]

@@ -1,0 +1,246 @@
+"""The administration services over the sandbox's real query port and BE HTTP port: a running query
+on another connection (PyMySQL) found and killed, FE configuration set and shown as changed (an
+immutable item refused with the FE's text), a BE item read and set over /varz and
+/api/update_config, a user created, granted a role, revoked and dropped (typed confirmations), a
+failed pipe file retried after it is fixed, a table's DDL."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pymysql
+import pytest
+from conftest import SandboxProcess, wait_until
+
+from gui.api import errors
+from gui.api.starrocks import StarRocksClient
+from gui.services.admin import (
+    AdminSql,
+    ConfigService,
+    PipesService,
+    SchemaService,
+    SessionsService,
+    UsersService,
+)
+from gui.services.profiles import Profile
+from gui.services.sql.runner import SqlRunner, channel_for
+
+
+def _profile(sp: SandboxProcess) -> Profile:
+    return Profile(name="cluster", kind="starrocks", url=sp.url, user=sp.auth[0], query_port=sp.query_port)
+
+
+def run(sp: SandboxProcess, body: Callable[[AdminSql, StarRocksClient], Awaitable[Any]]) -> Any:
+    async def go() -> Any:
+        prof = _profile(sp)
+        async with StarRocksClient(sp.url, *sp.auth) as http:
+            sql = AdminSql(SqlRunner(prof, query=channel_for(prof, sp.auth[1]), http=http))
+            try:
+                return await body(sql, http)
+            finally:
+                await sql.aclose()
+
+    return asyncio.run(go())
+
+
+def _connect(sp: SandboxProcess, **kw: Any) -> Any:
+    return pymysql.connect(
+        host="127.0.0.1", port=sp.query_port, user=sp.auth[0], password=sp.auth[1], autocommit=True, **kw
+    )
+
+
+def test_a_running_query_of_another_connection_is_listed_and_killed(sandbox: SandboxProcess) -> None:
+    other = _connect(sandbox, read_timeout=60)
+    cid = other.thread_id()
+    failure: list[BaseException] = []
+
+    def sleeper() -> None:
+        try:
+            with other.cursor() as cur:
+                cur.execute("select sleep(30)")
+        except BaseException as e:  # noqa: BLE001
+            failure.append(e)
+
+    thread = threading.Thread(target=sleeper)
+    started = time.monotonic()
+    thread.start()
+    try:
+
+        async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+            svc = SessionsService(sql)
+            deadline = time.monotonic() + 10
+            while True:
+                rows = await svc.sessions()
+                found = [r for r in rows if r.id == cid and r.running and "sleep(30)" in r.info]
+                if found or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            assert found, rows
+            assert found[0].user == sandbox.auth[0]
+            await svc.kill(cid, connection=False)
+            return [r.text for r in sql.ran]
+
+        ran = run(sandbox, body)
+        thread.join(15)
+        assert not thread.is_alive() and time.monotonic() - started < 20
+        assert failure and isinstance(failure[0], pymysql.err.OperationalError)
+        assert failure[0].args[0] == 1317
+        assert ran[-1] == f"KILL QUERY {cid}" and "SHOW FULL PROCESSLIST" in ran
+    finally:
+        other.close()
+
+
+def test_fe_config_set_is_shown_as_changed_and_an_immutable_item_is_refused(sandbox: SandboxProcess) -> None:
+    async def body(sql: AdminSql, http: StarRocksClient) -> Any:
+        svc = ConfigService(sql, http)
+        items = {i.key: i for i in await svc.fe_items()}
+        slow = items["qe_slow_log_ms"]
+        assert slow.mutable and not slow.changed
+        assert not items["query_port"].mutable
+        new = str(int(slow.value) + 1234)
+        # Without the typed key the runner does not send it.
+        with pytest.raises(errors.ApiError, match="type 'qe_slow_log_ms' to confirm"):
+            await svc.set_fe("qe_slow_log_ms", new, confirm="nope")
+        await svc.set_fe("qe_slow_log_ms", new, confirm="qe_slow_log_ms")
+        after = {i.key: i for i in await svc.fe_items()}
+        assert after["qe_slow_log_ms"].value == new and after["qe_slow_log_ms"].changed
+        assert after["qe_slow_log_ms"].first_seen == slow.value
+        with pytest.raises(errors.ApiError) as refused:
+            await svc.set_fe("query_port", "9031", confirm="query_port")
+        await svc.set_fe("qe_slow_log_ms", slow.value, confirm="qe_slow_log_ms")
+        return str(refused.value.message)
+
+    message = run(sandbox, body)
+    assert "query_port" in message
+
+
+def test_a_be_item_is_read_and_set_over_the_bes_http_port(sandbox: SandboxProcess) -> None:
+    async def body(sql: AdminSql, http: StarRocksClient) -> Any:
+        svc = ConfigService(sql, http)
+        [be] = await svc.backends()
+        items = {i.key: i for i in await svc.be_items(be)}
+        assert items["tablet_max_versions"].value == "1000"
+        await svc.set_be(be, "tablet_max_versions", "1500")
+        after = {i.key: i for i in await svc.be_items(be)}
+        assert after["tablet_max_versions"].value == "1500" and after["tablet_max_versions"].changed
+        with pytest.raises(errors.InvalidRequest) as immutable:
+            await svc.set_be(be, "be_port", "9061")
+        with pytest.raises(errors.InvalidRequest) as bad:
+            await svc.set_be(be, "tablet_max_versions", "many")
+        await svc.set_be(be, "tablet_max_versions", "1000")
+        return immutable.value.message, bad.value.message, [r.text for r in sql.ran]
+
+    immutable, bad, ran = run(sandbox, body)
+    assert immutable == "set be_port=9061 failed, reason: Not supported: 'be_port' is immutable"
+    assert bad == (
+        "set tablet_max_versions=many failed, reason: Invalid argument: "
+        "Invalid value of config 'tablet_max_versions': 'many'"
+    )
+    assert any(r.endswith("/api/update_config?tablet_max_versions=1500") for r in ran)
+
+
+def test_a_user_is_created_granted_a_role_revoked_and_dropped(sandbox: SandboxProcess) -> None:
+    name = f"u_{uuid.uuid4().hex[:8]}"
+    identity = f"'{name}'@'%'"
+
+    async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+        svc = UsersService(sql)
+        rules = await svc.password_rules()
+        assert not rules.enforced and rules.problems("x") == []
+        await svc.create_user(name, "S3cret-pass")
+        assert identity in await svc.users()
+        roles = [r[0] for r in await svc.roles()]
+        assert "public" in roles and "db_admin" in roles
+        await svc.grant_role("db_admin", identity)
+        granted = " ".join(g for _, g in await svc.grants(identity))
+        assert "db_admin" in granted
+        with pytest.raises(errors.ApiError, match=f"type '{name}' to confirm"):
+            await svc.revoke_role("db_admin", identity, confirm="")
+        await svc.revoke_role("db_admin", identity, confirm=name)
+        assert "db_admin" not in " ".join(g for _, g in await svc.grants(identity))
+        with pytest.raises(errors.ApiError, match=f"type '{name}' to confirm"):
+            await svc.drop_user(identity, confirm=name[:-1])
+        await svc.drop_user(identity, confirm=name)
+        assert identity not in await svc.users()
+        return [r.text for r in sql.ran]
+
+    ran = run(sandbox, body)
+    # The password is never kept in what "Show SQL" shows.
+    assert f"CREATE USER {identity} IDENTIFIED BY '***'" in ran
+    assert not any("S3cret-pass" in r for r in ran)
+    with pytest.raises(pymysql.err.OperationalError):
+        pymysql.connect(host="127.0.0.1", port=sandbox.query_port, user=name, password="S3cret-pass").close()
+
+
+def _pipe_with_a_bad_file(sp: SandboxProcess) -> tuple[str, str, Any]:
+    table, pipe = f"pt_{uuid.uuid4().hex[:8]}", f"p_{uuid.uuid4().hex[:8]}"
+    folder = sp.data_dir / "incoming" / pipe
+    folder.mkdir(parents=True)
+    (folder / "a_good.csv").write_text("1,one\n2,two\n")
+    bad = folder / "b_bad.csv"
+    bad.write_text("3,three\nnot-a-number,four\n")
+    with _connect(sp, database="demo") as conn, conn.cursor() as cur:
+        cur.execute(
+            f"CREATE TABLE {table} (id INT NOT NULL, name VARCHAR(20)) DUPLICATE KEY(id) "
+            "DISTRIBUTED BY HASH(id) BUCKETS 1 PROPERTIES('replication_num'='1')"
+        )
+        cur.execute(
+            f"CREATE PIPE {pipe} PROPERTIES ('auto_ingest' = 'false', 'batch_files' = '1') AS "
+            f'INSERT INTO {table} SELECT * FROM FILES("path" = "file://{folder}/*.csv", "format" = "csv", '
+            '"csv.column_separator" = ",")'
+        )
+    return table, pipe, bad
+
+
+def _sweep(sp: SandboxProcess, seconds: float = 0) -> None:
+    import httpx
+
+    r = httpx.post(f"{sp.url}/_sandbox/clock", json={"advance": seconds}, auth=sp.auth, timeout=60)
+    r.raise_for_status()
+
+
+def test_a_failed_pipe_file_is_retried_after_it_is_fixed(sandbox: SandboxProcess) -> None:
+    table, pipe, bad = _pipe_with_a_bad_file(sandbox)
+    _sweep(sandbox)
+
+    async def files(svc: PipesService) -> dict[str, Any]:
+        return {f.name.rsplit("/", 1)[-1]: f for f in await svc.files("demo", pipe)}
+
+    async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+        svc = PipesService(sql)
+        deadline = time.monotonic() + 15
+        while True:
+            found = await files(svc)
+            if found.get("b_bad.csv") and found["b_bad.csv"].state == "ERROR":
+                break
+            assert time.monotonic() < deadline, found
+            await asyncio.to_thread(_sweep, sandbox, 15)  # the next file's task runs at the pipe's next poll
+        assert found["a_good.csv"].state == "FINISHED" and found["b_bad.csv"].error
+        [row] = [p for p in await svc.pipes() if p.name == pipe]
+        assert row.database == "demo" and row.loaded_files == 1
+        bad.write_text("3,three\n4,four\n")
+        await svc.alter("demo", pipe, "RETRY FILE", found["b_bad.csv"].name)
+        return [r.text for r in sql.ran]
+
+    ran = run(sandbox, body)
+    assert any("RETRY FILE" in r for r in ran)
+    _sweep(sandbox)
+    assert wait_until(lambda: sandbox.query(f"select count(*) from {table}", db="demo") == [[4]], 15)
+
+
+def test_a_tables_ddl_and_what_the_cluster_says_of_partitions(sandbox: SandboxProcess) -> None:
+    async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+        svc = SchemaService(sql)
+        assert "demo" in await svc.databases()
+        tables = await svc.tables("demo")
+        assert tables and all(t.engine for t in tables)
+        ddl = await svc.ddl("demo", tables[0].name)
+        return tables[0].name, ddl
+
+    name, ddl = run(sandbox, body)
+    assert ddl.startswith(f"CREATE TABLE `{name}`")

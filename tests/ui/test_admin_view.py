@@ -1,0 +1,206 @@
+"""The Administration view on the sandbox: a running query of another connection (PyMySQL) killed from
+the Queries page, an FE item set after typing its key and shown as changed while an immutable one
+cannot be edited, a BE item set, a user created, granted, revoked and dropped (typed), a failed pipe
+file retried after it is fixed, a table's DDL shown; screenshots at two sizes, light and dark."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import httpx
+import pymysql
+import pytest
+from conftest import SandboxProcess
+from PySide6.QtWidgets import QApplication, QMessageBox
+from qt_helpers import wait_for, wait_signal
+
+from gui.ui.views.admin import AdminView
+
+NAME = "Sandbox StarRocks"
+
+
+async def opened(console_window: Any, sb: SandboxProcess, size: tuple[int, int] = (1280, 800)) -> Any:
+    window = console_window([AdminView], sb, size=size)
+    view = window.view(AdminView)
+    assert window.connections.select(NAME)
+    window.tabs.setCurrentWidget(view)
+    await wait_for(lambda: view.sessions.model.rowCount() > 0, 20)
+    return window, view
+
+
+def yes(page: Any) -> None:
+    box = page.dialog
+    assert isinstance(box, QMessageBox)
+    box.button(QMessageBox.StandardButton.Yes).click()
+
+
+async def typed(page: Any, text: str) -> None:
+    dialog = page.dialog
+    dialog.confirm.setText(text)
+    assert dialog.action.isEnabled()
+    dialog.action.click()
+    await wait_for(lambda: not dialog.isVisible(), 15)
+
+
+@pytest.mark.asyncio
+async def test_a_running_query_is_killed_and_config_is_set(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any
+) -> None:
+    other = pymysql.connect(
+        host="127.0.0.1",
+        port=sandbox.query_port,
+        user=sandbox.auth[0],
+        password=sandbox.auth[1],
+        read_timeout=60,
+    )
+    cid = other.thread_id()
+    failed: list[BaseException] = []
+
+    def sleeper() -> None:
+        try:
+            with other.cursor() as cur:
+                cur.execute("select sleep(30)")
+        except BaseException as e:  # noqa: BLE001
+            failed.append(e)
+
+    thread = threading.Thread(target=sleeper)
+    thread.start()
+    try:
+        window, view = await opened(console_window, sandbox)
+        page = view.sessions
+
+        async def listed() -> bool:
+            page.refresh()
+            await wait_signal(view.loaded, 10)
+            return any(r.id == cid and r.running and "sleep(30)" in r.info for r in page.rows)
+
+        for _ in range(50):
+            if await listed():
+                break
+        assert page.select_id(cid) and page.kill_query.isEnabled()
+        page.show_sql.setChecked(True)
+        screenshot(window, "admin-sessions-1280x800")
+        page.kill_selected(connection=False)
+        yes(page)
+        await wait_for(lambda: not thread.is_alive(), 15)
+        assert failed and failed[0].args[0] == 1317
+        await wait_for(lambda: f"KILL QUERY {cid}" in page.sql_pane.toPlainText(), 10)
+        await wait_for(lambda: not any(r.id == cid and r.running for r in page.rows), 10)
+        assert page.outcome.text().startswith("✓ KILL QUERY")
+
+        # Configuration: an immutable item cannot be edited; a mutable one is set after its key is typed.
+        view.tabs.setCurrentWidget(view.config)
+        cfg = view.config
+        await wait_for(lambda: cfg.fe_model.rowCount() > 0 and cfg.be_model.rowCount() > 0, 20)
+        assert cfg.select_fe("query_port") and not cfg.edit_fe.isEnabled()
+        assert "not mutable" in cfg.edit_fe.toolTip()
+        assert cfg.select_fe("qe_slow_log_ms") and cfg.edit_fe.isEnabled()
+        before = next(i for i in cfg.fe_model.rows if i.key == "qe_slow_log_ms").value
+        cfg.edit_selected_fe(str(int(before) + 1))
+        await typed(cfg, "qe_slow_log_ms")
+        await wait_for(lambda: any(i.key == "qe_slow_log_ms" and i.changed for i in cfg.fe_model.rows), 15)
+        # A BE item, over the BE's HTTP port.
+        assert cfg.select_be("tablet_max_versions")
+        cfg.edit_selected_be("1200")
+        yes(cfg)
+        await wait_for(
+            lambda: any(i.key == "tablet_max_versions" and i.value == "1200" for i in cfg.be_model.rows), 15
+        )
+        cfg.search.setText("slow")
+        screenshot(window, "admin-config-1280x800")
+        assert cfg.select_fe("qe_slow_log_ms")
+        cfg.edit_selected_fe(before)
+        await typed(cfg, "qe_slow_log_ms")
+        assert cfg.select_be("tablet_max_versions")
+        cfg.edit_selected_be("1000")
+        yes(cfg)
+    finally:
+        thread.join(35)
+        other.close()
+
+
+@pytest.mark.asyncio
+async def test_users_pipes_and_schema_pages(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any
+) -> None:
+    window, view = await opened(console_window, sandbox, size=(1024, 700))
+    users = view.users
+    view.tabs.setCurrentWidget(users)
+    await wait_for(lambda: users.users_model.rowCount() > 0 and users.role_pick.count() > 0, 20)
+    name = f"u_{uuid.uuid4().hex[:8]}"
+    identity = f"'{name}'@'%'"
+    dialog = users.create_user()
+    assert "No password rules apply" in dialog.rules_label.text()
+    dialog.user.setText(name)
+    dialog.password.setText("Pass-w0rd")
+    dialog.create_button.click()
+    await wait_for(lambda: users.select_user(identity), 15)
+    users.role_pick.setCurrentText("db_admin")
+    users.grant_role()
+    yes(users)
+    await wait_for(lambda: "db_admin" in users.grants.toPlainText(), 15)
+    users.revoke_role()
+    await typed(users, name)
+    await wait_for(lambda: users.select_user(identity) and "db_admin" not in users.grants.toPlainText(), 15)
+    screenshot(window, "admin-users-1024x700")
+    users.drop_user()
+    assert not users.dialog.action.isEnabled()
+    await typed(users, name)
+    await wait_for(lambda: users.users_model.row_of(identity) is None, 15)
+
+    # Pipes: a failed file retried once fixed.
+    table, pipe = f"pt_{uuid.uuid4().hex[:8]}", f"p_{uuid.uuid4().hex[:8]}"
+    folder = sandbox.data_dir / "incoming" / pipe
+    folder.mkdir(parents=True)
+    (folder / "a_good.csv").write_text("1,one\n2,two\n")
+    bad = folder / "b_bad.csv"
+    bad.write_text("3,three\nnot-a-number,four\n")
+    with pymysql.connect(
+        host="127.0.0.1", port=sandbox.query_port, user=sandbox.auth[0], password=sandbox.auth[1],
+        database="demo", autocommit=True,
+    ) as conn, conn.cursor() as cur:  # fmt: skip
+        cur.execute(
+            f"CREATE TABLE {table} (id INT NOT NULL, name VARCHAR(20)) DUPLICATE KEY(id) "
+            "DISTRIBUTED BY HASH(id) BUCKETS 1 PROPERTIES('replication_num'='1')"
+        )
+        cur.execute(
+            f"CREATE PIPE {pipe} PROPERTIES ('auto_ingest' = 'false', 'batch_files' = '1') AS "
+            f'INSERT INTO {table} SELECT * FROM FILES("path" = "file://{folder}/*.csv", "format" = "csv", '
+            '"csv.column_separator" = ",")'
+        )
+
+    def sweep(seconds: float) -> None:
+        httpx.post(f"{sandbox.url}/_sandbox/clock", json={"advance": seconds}, auth=sandbox.auth, timeout=60)
+
+    pipes = view.pipes
+    view.tabs.setCurrentWidget(pipes)
+    for _ in range(30):
+        sweep(15)
+        pipes.refresh()
+        await wait_signal(view.loaded, 10)
+        if pipes.select_pipe("demo", pipe):
+            await wait_for(lambda: pipes.files_model.rowCount() > 0, 10)
+            if any(f.state == "ERROR" for f in pipes.files_model.rows):
+                break
+    [failed] = [f for f in pipes.files_model.rows if f.state == "ERROR"]
+    assert failed.error
+    assert pipes.select_file(failed.name) and pipes.retry_file.isEnabled()
+    screenshot(window, "admin-pipes-1024x700")
+    bad.write_text("3,three\n4,four\n")
+    pipes.alter("RETRY FILE")
+    yes(pipes)
+    await wait_for(lambda: pipes.outcome.text().startswith("✓ ALTER PIPE"), 15)
+    sweep(15)
+    await wait_for(lambda: sandbox.query(f"select count(*) from {table}", db="demo") == [[4]], 15)
+
+    # Schema: a table's DDL.
+    schema = view.schema
+    view.tabs.setCurrentWidget(schema)
+    await wait_for(lambda: schema.tables_model.row_of(table) is not None, 20)
+    assert schema.select_table(table)
+    await wait_for(lambda: schema.ddl.toPlainText().startswith(f"CREATE TABLE `{table}`"), 15)
+    schema.copy_ddl()
+    assert QApplication.clipboard().text().startswith("CREATE TABLE")
+    screenshot(window, "admin-schema-1024x700")
