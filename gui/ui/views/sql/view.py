@@ -137,7 +137,8 @@ class SqlConsoleView(View):
         self.editor.run_script.connect(self.run_statements)
         self.database = QComboBox(self)
         self.database.setObjectName("sqlDatabase")
-        self.database.setMinimumContentsLength(14)
+        self.database.setMinimumContentsLength(10)
+        self.database.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.database.setToolTip("The database the statements run in (USE changes it too)")
         self.database.currentIndexChanged.connect(self._database_picked)
         self.run_button = QPushButton("Run", self)
@@ -151,12 +152,15 @@ class SqlConsoleView(View):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setToolTip("Stop the running statement: KILL QUERY on the server (Esc)")
         self.cancel_button.clicked.connect(self.cancel)
-        self.explain_button = QPushButton("Explain", self)
-        self.explain_button.setToolTip("EXPLAIN the statement under the cursor")
+        self.explain_button = QToolButton(self)
+        self.explain_button.setText("Explain")
+        self.explain_button.setToolTip("EXPLAIN the statement under the cursor (the menu: EXPLAIN COSTS)")
+        self.explain_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.explain_button.clicked.connect(lambda: self.explain_current(""))
-        self.costs_button = QPushButton("Explain costs", self)
-        self.costs_button.setToolTip("EXPLAIN COSTS of the statement under the cursor")
-        self.costs_button.clicked.connect(lambda: self.explain_current("COSTS"))
+        explain_menu = QMenu(self.explain_button)
+        self.costs_action = explain_menu.addAction("Explain costs", lambda: self.explain_current("COSTS"))
+        explain_menu.addAction("Explain verbose", lambda: self.explain_current("VERBOSE"))
+        self.explain_button.setMenu(explain_menu)
         self.row_cap = QSpinBox(self)
         self.row_cap.setObjectName("rowCap")
         self.row_cap.setRange(0, 100_000_000)
@@ -203,6 +207,9 @@ class SqlConsoleView(View):
         self.history_list.setObjectName("historyList")
         self.history_list.setToolTip("Double-click a statement to put it in the editor")
         self.history_list.itemDoubleClicked.connect(self.recall)
+        self.history_list.setUniformItemSizes(True)
+        self.history_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.history_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         hlay = QVBoxLayout(self.history_pane)
         hlay.setContentsMargins(0, 0, 0, 0)
         hlay.addWidget(QLabel("Query history", self.history_pane))
@@ -212,21 +219,19 @@ class SqlConsoleView(View):
         self.history_button.toggled.connect(self.history_pane.setVisible)
 
         tools = QHBoxLayout()
-        tools.addWidget(QLabel("Database", self))
         tools.addWidget(self.database)
-        for w in (
-            self.run_button,
-            self.run_all_button,
-            self.cancel_button,
-            self.explain_button,
-            self.costs_button,
-        ):
+        for w in (self.run_button, self.run_all_button, self.cancel_button, self.explain_button):
             tools.addWidget(w)
         tools.addStretch(1)
-        tools.addWidget(QLabel("Row cap", self))
-        tools.addWidget(self.row_cap)
         tools.addWidget(self.export_button)
         tools.addWidget(self.history_button)
+        # The row cap is about the results: it sits at the corner of their tabs.
+        corner = QWidget(self.results)
+        clay = QHBoxLayout(corner)
+        clay.setContentsMargins(4, 0, 0, 2)
+        clay.addWidget(QLabel("Row cap", corner))
+        clay.addWidget(self.row_cap)
+        self.results.setCornerWidget(corner, Qt.Corner.TopRightCorner)
 
         self.work = QSplitter(Qt.Orientation.Vertical, self)
         self.work.addWidget(self.editor)
@@ -517,7 +522,7 @@ class SqlConsoleView(View):
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
         self.escape.setEnabled(running)
-        for w in (self.run_button, self.run_all_button, self.explain_button, self.costs_button):
+        for w in (self.run_button, self.run_all_button, self.explain_button):
             w.setEnabled(not running)
 
     # -- results -----------------------------------------------------------------------------------
