@@ -9,6 +9,7 @@ cost the window a few dozen inserts, not thousands of repaints."""
 from __future__ import annotations
 
 import decimal
+import time
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any
@@ -128,6 +129,7 @@ class BatchFeed:
         self.model = model
         self.on_flush = on_flush
         self._pending: list[tuple[Any, ...]] = []
+        self.first_at: float | None = None  # perf_counter() when the first rows reached the model
         self._timer = QTimer()
         self._timer.setSingleShot(True)
         self._timer.setInterval(round(interval * 1000))
@@ -149,6 +151,8 @@ class BatchFeed:
         if self._pending:
             rows, self._pending = self._pending, []
             self.model.append(rows)
+            if self.first_at is None:
+                self.first_at = time.perf_counter()
             if self.on_flush is not None:
                 self.on_flush()
 
