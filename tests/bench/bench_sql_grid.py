@@ -94,11 +94,31 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
     busy: list[float] = []  # the UI thread's own CPU time in each gap (the rest: waiting for a core)
     done = asyncio.Event()
 
+    beat = [time.perf_counter()]
+    if os.environ.get("BENCH_DEBUG"):
+        import threading
+        import traceback
+
+        main_id = threading.get_ident()
+
+        def watchdog() -> None:
+            # Names where the UI thread is when a pass of the loop runs long.
+            told = 0.0
+            while not done.is_set():
+                time.sleep(0.02)
+                if time.perf_counter() - beat[0] > 0.08 and beat[0] != told:
+                    told = beat[0]
+                    frame = sys._current_frames().get(main_id)
+                    print("  long pass at:\n" + "".join(traceback.format_stack(frame)[-6:]), file=sys.stderr)
+
+        threading.Thread(target=watchdog, daemon=True).start()
+
     async def watch() -> None:
         last, last_cpu = time.perf_counter(), time.thread_time()
         while not done.is_set():
             await asyncio.sleep(0)
             now, cpu_now = time.perf_counter(), time.thread_time()
+            beat[0] = now
             gaps.append((now - last) * 1000)
             busy.append((cpu_now - last_cpu) * 1000)
             if os.environ.get("BENCH_DEBUG") and now - last > 0.016:

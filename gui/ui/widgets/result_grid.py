@@ -182,6 +182,9 @@ class ResultGrid(QWidget):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.horizontalHeader().setStretchLastSection(False)
+        # Columns are fitted to the first rows once; measuring Qt's default of 1,000 rows of text
+        # was one long pass of the loop on the first batch.
+        self.table.horizontalHeader().setResizeContentsPrecision(100)
         self._fitted = False
         self.running = False  # rows are still arriving
         self.after_flush: Callable[[], object] | None = None
