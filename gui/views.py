@@ -40,6 +40,7 @@ VIEWS: tuple[ViewSpec, ...] = (
     ),
     ViewSpec("fleet", "Fleet", "gui.ui.views.fleet:FleetView", ("starrocks",)),
     ViewSpec("dashboard", "Dashboard", "gui.ui.views.dashboard:DashboardView", ("starrocks",)),
+    ViewSpec("sql", "SQL", "gui.ui.views.sql:SqlConsoleView", ("starrocks",)),
     ViewSpec("admin", "Administration", "gui.ui.views.admin:AdminView", ("starrocks",)),
 )
 

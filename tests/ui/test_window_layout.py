@@ -30,6 +30,7 @@ SELECT = {
     "TransactionsView": "Sandbox StarRocks",
     "FleetView": "Sandbox StarRocks",
     "DashboardView": "Sandbox StarRocks",
+    "SqlConsoleView": "Sandbox StarRocks",
     "AdminView": "Sandbox StarRocks",
 }
 

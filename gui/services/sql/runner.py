@@ -399,6 +399,9 @@ class SqlRunner:
             sink.rows(outcome, rows)
             if outcome.capped:
                 break
+            # Rows already buffered are read without waiting on the socket: hand the loop back
+            # between batches, or a fast result would hold a window's event loop until its end.
+            await asyncio.sleep(0)
         if outcome.capped:
             outcome.notes.append(
                 f"stopped at the row cap: the first {outcome.rows:,} rows; the rest was not read"
