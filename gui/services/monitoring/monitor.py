@@ -182,10 +182,14 @@ class Monitoring:
 
     async def _wait_interval(self, name: str, started: float) -> None:
         while (left := self.due(name, started) - time.monotonic()) > 0:
-            rescheduled = self._rescheduled
+            # A task of its own, cancelled on the way out: a wait_for cancelled before it started
+            # the coroutine would leave it never awaited.
+            woken = asyncio.ensure_future(self._rescheduled.wait())
             try:
-                await asyncio.wait_for(rescheduled.wait(), left)
-            except TimeoutError:
+                done, _ = await asyncio.wait({woken}, timeout=left)
+            finally:
+                woken.cancel()
+            if not done:
                 return
 
     def monitor(self, name: str) -> ClusterMonitor | None:
