@@ -190,7 +190,26 @@ async def console_window(tmp_path: Path, settings: QSettings) -> AsyncIterator[C
     yield make
     for w in made:
         w.hide()
-        await w.aclose()
+        await closed_in_time(w)
+
+
+async def closed_in_time(window: Any, seconds: float = 60) -> None:
+    """Close a window; one whose close does not end fails the test with every task's stack (a hang
+    in a teardown would otherwise stop the whole run, saying nothing)."""
+    import asyncio
+    import io
+
+    # asyncio.wait, not wait_for: wait_for would wait on for a cancellation the hang may ignore.
+    closing = asyncio.ensure_future(window.aclose())
+    done, _ = await asyncio.wait({closing}, timeout=seconds)
+    if closing in done:
+        closing.result()
+        return
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        task.print_stack(file=out)
+    closing.cancel()
+    raise AssertionError(f"the window did not close in {seconds:g} s; tasks:\n{out.getvalue()}")
 
 
 @pytest.fixture
