@@ -244,3 +244,29 @@ def test_a_tables_ddl_and_what_the_cluster_says_of_partitions(sandbox: SandboxPr
 
     name, ddl = run(sandbox, body)
     assert ddl.startswith(f"CREATE TABLE `{name}`")
+
+
+def test_a_tables_partitions_tablets_and_replica_health(sandbox: SandboxProcess) -> None:
+    table = f"h_{uuid.uuid4().hex[:8]}"
+    sandbox.admin_sql(
+        f"CREATE TABLE {table} (id int) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 3", "demo"
+    )
+    sandbox.admin_sql(f"INSERT INTO {table} VALUES (1), (2)", "demo")
+
+    async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+        svc = SchemaService(sql)
+        return (
+            await svc.partitions("demo", table),
+            await svc.tablets("demo", table),
+            await svc.tablet_health("demo", table),
+            [r.text for r in sql.ran],
+        )
+
+    parts, tablets, health, ran = run(sandbox, body)
+    (part,) = parts.dicts()
+    assert (part["PartitionName"], part["Buckets"], part["RowCount"]) == (table, "3", "2")
+    assert len(tablets.rows) == 3 and {r["BackendId"] for r in tablets.dicts()} == {"10001"}
+    assert health.counts == {"OK": 3} and health.unhealthy == 0
+    assert health.summary() == "3 replicas: 3 OK"
+    assert set(health.by_replica) == {r["ReplicaId"] for r in tablets.dicts()}
+    assert f"ADMIN SHOW REPLICA STATUS FROM `demo`.`{table}`" in ran
