@@ -104,9 +104,13 @@ class Frontend:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self.ex = sqlapi.executor(sb)
-        self.grants = privileges.Privileges(sb.store, sb.config.fe_user)
         self.config = feconfig.FrontendConfig(
             sb.query_port, _port_of(sb.fe_url, 8030), sb.config.qe_max_connection
+        )
+        self.grants = privileges.Privileges(
+            sb.store,
+            sb.config.fe_user,
+            lambda: (self.config.value("enable_validate_password") or "").lower() == "true",
         )
 
     # -- authentication -------------------------------------------------------------------------
