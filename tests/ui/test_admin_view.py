@@ -17,9 +17,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from qt_helpers import wait_for, wait_signal
 
+from gui.ui.dialogs.confirm_name import ConfirmNameDialog
 from gui.ui.models.table import Role
 from gui.ui.theme import apply_theme
 from gui.ui.views.admin import AdminView
+from gui.ui.views.admin.value_dialog import SetValueDialog
 from gui.ui.widgets.badge import status_color
 
 NAME = "Sandbox StarRocks"
@@ -272,3 +274,63 @@ async def test_schema_page_shows_tablet_health_with_a_stopped_backend(
             window.close()
     finally:
         apply_theme(app, "light")
+
+
+@pytest.mark.asyncio
+async def test_the_set_value_prompt_checks_the_items_type_before_anything_is_sent(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any
+) -> None:
+    window, view = await opened(console_window, sandbox, size=(1024, 700))
+    cfg = view.config
+    view.tabs.setCurrentWidget(cfg)
+    await wait_for(lambda: cfg.fe_model.rowCount() > 0 and cfg.be_model.rowCount() > 0, 20)
+    ran_before = len(view.sql.ran)
+
+    # A long item: whole numbers in the long's range only.
+    assert cfg.select_fe("qe_slow_log_ms")
+    cfg.edit_selected_fe()  # opened, not exec()'d: the call returns with the prompt on screen
+    prompt = cfg.dialog
+    assert isinstance(prompt, SetValueDialog) and prompt.isVisible()
+    for refused in ("12x", "1.5", "", "99999999999999999999", "١٢"):
+        prompt.value.setText(refused)
+        assert not prompt.set_button.isEnabled(), refused
+        assert prompt.field.refused and (
+            "whole number" in prompt.field.text or "long from" in prompt.field.text
+        )
+    prompt.value.setText("abc")
+    screenshot(prompt, "admin-config-set-value-prompt")
+    prompt.value.setText("7000")
+    assert prompt.set_button.isEnabled() and not prompt.field.refused
+    prompt.set_button.click()
+    # Then the typed confirmation, nothing sent yet.
+    confirm = cfg.dialog
+    assert isinstance(confirm, ConfirmNameDialog)
+    assert "ADMIN SET FRONTEND CONFIG" in confirm.text.text() and "7000" in confirm.text.text()
+    confirm.reject()
+    assert len(view.sql.ran) == ran_before
+
+    # A boolean item: true or false, any case.
+    assert cfg.select_fe("enable_validate_password")
+    cfg.edit_selected_fe()
+    prompt = cfg.dialog
+    assert isinstance(prompt, SetValueDialog)
+    prompt.value.setText("yes")
+    assert not prompt.set_button.isEnabled() and "true or false" in prompt.field.text
+    prompt.value.setText("TRUE")
+    assert prompt.set_button.isEnabled()
+    prompt.reject()
+
+    # A BE item: /varz has no types, so the kind its current value shows, said as such.
+    assert cfg.select_be("tablet_max_versions")
+    cfg.edit_selected_be()
+    prompt = cfg.dialog
+    assert isinstance(prompt, SetValueDialog)
+    assert "judged from its current value" in prompt.field.error.text()
+    prompt.value.setText("many")
+    assert not prompt.set_button.isEnabled()
+    prompt.value.setText("1500")
+    prompt.set_button.click()
+    box = cfg.dialog
+    assert isinstance(box, QMessageBox) and "update_config?tablet_max_versions=1500" in box.text()
+    box.reject()
+    assert len(view.sql.ran) == ran_before
