@@ -334,3 +334,28 @@ async def test_the_set_value_prompt_checks_the_items_type_before_anything_is_sen
     assert isinstance(box, QMessageBox) and "update_config?tablet_max_versions=1500" in box.text()
     box.reject()
     assert len(view.sql.ran) == ran_before
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_every_page_at_both_sizes(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any, theme: str
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme)
+    try:
+        for size in ((1024, 700), (1920, 1080)):
+            window, view = await opened(console_window, sandbox, size=size)
+            assert (window.width(), window.height()) == size
+            for page in (view.sessions, view.config, view.users, view.pipes, view.schema):
+                loaded = wait_signal(view.loaded, 20)
+                view.tabs.setCurrentWidget(page)
+                page.refresh()
+                await loaded
+                name = page.title.split()[0].lower()
+                screenshot(window, f"admin-{name}-{size[0]}x{size[1]}-{theme}")
+            window.close()
+    finally:
+        apply_theme(app, "light")
