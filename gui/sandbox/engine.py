@@ -200,6 +200,17 @@ class TableDef:
         return cls(**d)
 
 
+def ids_after_table(t: TableDef) -> int:
+    """The ids the FE takes after a table's own: its partition, its base index, then each tablet
+    followed by its replicas (LocalMetastore.createOlapTable, one getNextId() each)."""
+    buckets = int((t.distribution or {}).get("buckets") or 1)
+    try:
+        copies = int((t.properties or {}).get("replication_num") or 1)
+    except ValueError:
+        copies = 1
+    return 2 + max(1, buckets) * (1 + max(1, copies))
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -340,6 +351,7 @@ class Engine:
             with self.store.cursor() as cur:
                 cur.execute(f"CREATE TABLE {qualified(t.db, t.name)} ({cols_sql})")
             t.table_id = self.store.next_id()
+            self.store.reserve_ids(ids_after_table(t))
             t.created_at = self.clock.now()
             self.store.put("table", f"{t.db}.{t.name}", t.to_doc())
         return t

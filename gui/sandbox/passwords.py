@@ -61,3 +61,27 @@ def verify_secret(stored: str, password: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, expected)
+
+
+# PlainPasswordAuthenticationProvider.validatePassword's refusals (the FE wraps them; see
+# ``password_problem``).
+TOO_SHORT = "password is too short!"
+TOO_PLAIN = "password should contains at least one digit, one lowercase letter and one uppercase letter!"
+
+
+def password_problem(password: str) -> str | None:
+    """What StarRocks' FE says of a new plain password when ``enable_validate_password`` is on:
+    shorter than 8 (Java's String.length, UTF-16 units) is too short; otherwise it needs an ASCII
+    digit, an ASCII lower-case and an ASCII upper-case letter — other characters count for the
+    length only. None when it passes."""
+    if len(password.encode("utf-16-le", "surrogatepass")) // 2 < 8:
+        return TOO_SHORT
+    has = {"digit": False, "lower": False, "upper": False}
+    for c in password:
+        if "0" <= c <= "9":
+            has["digit"] = True
+        elif "A" <= c <= "Z":
+            has["upper"] = True
+        elif "a" <= c <= "z":
+            has["lower"] = True
+    return None if all(has.values()) else TOO_PLAIN

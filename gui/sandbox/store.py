@@ -182,6 +182,13 @@ class Store:
         assert row is not None
         return int(row[0])
 
+    def reserve_ids(self, n: int) -> None:
+        """Use up the next ``n`` numbers (the ids a new table's partition, index, tablets and
+        replicas take after the table's own, as the FE's one id generator hands them out)."""
+        if n > 0:
+            with self.cursor() as cur:
+                cur.execute(f"SELECT max(nextval('{META_SCHEMA}.ids')) FROM range({int(n)})").fetchone()
+
     # -- documents -----------------------------------------------------------------------------
     def put(self, kind: str, id: str, body: dict[str, Any]) -> None:
         text = json.dumps(body, separators=(",", ":"), default=str)

@@ -244,3 +244,78 @@ def test_a_tables_ddl_and_what_the_cluster_says_of_partitions(sandbox: SandboxPr
 
     name, ddl = run(sandbox, body)
     assert ddl.startswith(f"CREATE TABLE `{name}`")
+
+
+def test_a_tables_partitions_tablets_and_replica_health(sandbox: SandboxProcess) -> None:
+    table = f"h_{uuid.uuid4().hex[:8]}"
+    sandbox.admin_sql(
+        f"CREATE TABLE {table} (id int) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 3", "demo"
+    )
+    sandbox.admin_sql(f"INSERT INTO {table} VALUES (1), (2)", "demo")
+
+    async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+        svc = SchemaService(sql)
+        return (
+            await svc.partitions("demo", table),
+            await svc.tablets("demo", table),
+            await svc.tablet_health("demo", table),
+            [r.text for r in sql.ran],
+        )
+
+    parts, tablets, health, ran = run(sandbox, body)
+    (part,) = parts.dicts()
+    assert (part["PartitionName"], part["Buckets"], part["RowCount"]) == (table, "3", "2")
+    assert len(tablets.rows) == 3 and {r["BackendId"] for r in tablets.dicts()} == {"10001"}
+    assert health.counts == {"OK": 3} and health.unhealthy == 0
+    assert health.summary() == "3 replicas: 3 OK"
+    assert set(health.by_replica) == {r["ReplicaId"] for r in tablets.dicts()}
+    assert f"ADMIN SHOW REPLICA STATUS FROM `demo`.`{table}`" in ran
+
+
+def test_password_rules_are_the_fes_when_enable_validate_password_is_on(sandbox: SandboxProcess) -> None:
+    """The rules the console states are the ones the FE enforces: each password below is judged the
+    same way by PasswordRules and by the FE, which refuses with its own text."""
+    with _connect(sandbox) as conn, conn.cursor() as cur:
+        cur.execute("ADMIN SET FRONTEND CONFIG ('enable_validate_password' = 'true')")
+    try:
+        cases = [
+            "Pa1short",  # 8: long enough, every class
+            "Pa1sho",  # too short
+            "password1",  # no upper-case letter
+            "PASSWORD1",  # no lower-case letter
+            "Password",  # no digit
+            "PASSWORDé1",  # é is not a-z
+            "Passwordx٣",  # ٣ (Arabic-Indic three) is not 0-9
+            "Pa1\U0001f600\U0001f600\U0001f600",  # 6 code points, 9 UTF-16 units: long enough
+        ]
+
+        async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+            svc = UsersService(sql)
+            rules = await svc.password_rules()
+            assert rules.enforced and rules.source == "enable_validate_password = true"
+            outcomes = []
+            for password in cases:
+                name = f"pw_{uuid.uuid4().hex[:8]}"
+                try:
+                    await svc.create_user(name, password)
+                except errors.ApiError as e:
+                    outcomes.append((password, rules.refusal(password), e.message))
+                else:
+                    outcomes.append((password, rules.refusal(password), None))
+                    await svc.drop_user(f"'{name}'@'%'", confirm=name)
+            return outcomes
+
+        outcomes = run(sandbox, body)
+    finally:
+        with _connect(sandbox) as conn, conn.cursor() as cur:
+            cur.execute("ADMIN SET FRONTEND CONFIG ('enable_validate_password' = 'false')")
+    for password, predicted, refused in outcomes:
+        if predicted is None:
+            assert refused is None, (password, refused)
+        else:
+            assert refused == (
+                f"Getting analyzing error. Detail message: invalidate authentication: {predicted}."
+            ), password
+    accepted = [p for p, predicted, _ in outcomes if predicted is None]
+    assert accepted == ["Pa1short", "Pa1\U0001f600\U0001f600\U0001f600"]
+    assert dict((p, r) for p, r, _ in outcomes)["Pa1sho"] == "password is too short!"

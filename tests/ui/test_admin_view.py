@@ -13,10 +13,16 @@ import httpx
 import pymysql
 import pytest
 from conftest import SandboxProcess
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from qt_helpers import wait_for, wait_signal
 
+from gui.ui.dialogs.confirm_name import ConfirmNameDialog
+from gui.ui.models.table import Role
+from gui.ui.theme import apply_theme
 from gui.ui.views.admin import AdminView
+from gui.ui.views.admin.value_dialog import SetValueDialog
+from gui.ui.widgets.badge import status_color
 
 NAME = "Sandbox StarRocks"
 
@@ -204,3 +210,152 @@ async def test_users_pipes_and_schema_pages(
     schema.copy_ddl()
     assert QApplication.clipboard().text().startswith("CREATE TABLE")
     screenshot(window, "admin-schema-1024x700")
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_schema_page_shows_tablet_health_with_a_stopped_backend(
+    console_window: Any, sandbox_factory: Any, secret_service: Any, screenshot: Any, theme: str
+) -> None:
+    sb: SandboxProcess = sandbox_factory("--backends", "2")
+    sb.admin_sql("CREATE DATABASE health")
+    sb.admin_sql(
+        "CREATE TABLE t (id int, name varchar(20)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 2 "
+        'PROPERTIES ("replication_num" = "2")',
+        "health",
+    )
+    sb.admin_sql("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')", "health")
+    r = httpx.post(f"{sb.url}/_sandbox/backends/10002", json={"action": "stop"}, auth=sb.auth, timeout=30)
+    assert r.status_code == 200, r.text
+    # The FE finds the BE dead after heartbeat_retry_times more failed heartbeats.
+    r = httpx.post(f"{sb.url}/_sandbox/clock", json={"advance": 21}, auth=sb.auth, timeout=60)
+    assert r.status_code == 200, r.text
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme)
+    try:
+        for size in ((1024, 700), (1920, 1080)):
+            window, view = await opened(console_window, sb, size=size)
+            schema = view.schema
+            loaded = wait_signal(view.loaded, 20)
+            view.tabs.setCurrentWidget(schema)
+            await loaded
+            assert schema.db_pick.findText("health") >= 0
+            schema.db_pick.setCurrentText("health")
+            loaded = wait_signal(view.loaded, 20)
+            schema.refresh()
+            await loaded
+            await wait_for(lambda: schema.select_table("t"), 20)  # noqa: B023
+            await wait_for(lambda: schema.tablet_health is not None, 20)  # noqa: B023
+            health = schema.tablet_health
+            assert health is not None
+            assert health.counts == {"OK": 2, "DEAD": 2}
+            assert schema.health.text() == "4 replicas: 2 OK, 2 DEAD"
+            assert schema.health.property("scTone") == "error"
+            await wait_for(lambda: schema.parts.model() is not None, 10)  # noqa: B023
+            await wait_for(lambda: schema.tablets.model() is not None, 10)  # noqa: B023
+            tablets = schema.tablets.model()
+            assert tablets.rowCount() == 4
+            cols = [tablets.headerData(c, Qt.Orientation.Horizontal) for c in range(tablets.columnCount())]
+            assert cols[:3] == ["Health", "TabletId", "ReplicaId"]
+            backend = cols.index("BackendId")
+            shown = [(tablets.index(i, 0).data(), tablets.index(i, backend).data()) for i in range(4)]
+            # The dead replicas first, flagged; the healthy ones after.
+            assert shown[:2] == [("DEAD", "10002")] * 2 and shown[2:] == [("OK", "10001")] * 2
+            assert tablets.index(0, 0).data(Role.BADGE) == status_color("error")
+            parts = schema.parts.model()
+            pcols = [parts.headerData(c, Qt.Orientation.Horizontal) for c in range(parts.columnCount())]
+            row = {pcols[c]: parts.index(0, c).data() for c in range(parts.columnCount())}
+            assert (row["PartitionName"], row["VisibleVersion"], row["RowCount"]) == ("t", "2", "3")
+            assert any(x.text == "ADMIN SHOW REPLICA STATUS FROM `health`.`t`" for x in view.sql.ran)
+            schema.details.setCurrentIndex(2)
+            screenshot(window, f"admin-schema-health-{size[0]}x{size[1]}-{theme}")
+            window.close()
+    finally:
+        apply_theme(app, "light")
+
+
+@pytest.mark.asyncio
+async def test_the_set_value_prompt_checks_the_items_type_before_anything_is_sent(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any
+) -> None:
+    window, view = await opened(console_window, sandbox, size=(1024, 700))
+    cfg = view.config
+    view.tabs.setCurrentWidget(cfg)
+    await wait_for(lambda: cfg.fe_model.rowCount() > 0 and cfg.be_model.rowCount() > 0, 20)
+    ran_before = len(view.sql.ran)
+
+    # A long item: whole numbers in the long's range only.
+    assert cfg.select_fe("qe_slow_log_ms")
+    cfg.edit_selected_fe()  # opened, not exec()'d: the call returns with the prompt on screen
+    prompt = cfg.dialog
+    assert isinstance(prompt, SetValueDialog) and prompt.isVisible()
+    for refused in ("12x", "1.5", "", "99999999999999999999", "١٢"):
+        prompt.value.setText(refused)
+        assert not prompt.set_button.isEnabled(), refused
+        assert prompt.field.refused and (
+            "whole number" in prompt.field.text or "long from" in prompt.field.text
+        )
+    prompt.value.setText("abc")
+    screenshot(prompt, "admin-config-set-value-prompt")
+    prompt.value.setText("7000")
+    assert prompt.set_button.isEnabled() and not prompt.field.refused
+    prompt.set_button.click()
+    # Then the typed confirmation, nothing sent yet.
+    confirm = cfg.dialog
+    assert isinstance(confirm, ConfirmNameDialog)
+    assert "ADMIN SET FRONTEND CONFIG" in confirm.text.text() and "7000" in confirm.text.text()
+    confirm.reject()
+    assert len(view.sql.ran) == ran_before
+
+    # A boolean item: true or false, any case.
+    assert cfg.select_fe("enable_validate_password")
+    cfg.edit_selected_fe()
+    prompt = cfg.dialog
+    assert isinstance(prompt, SetValueDialog)
+    prompt.value.setText("yes")
+    assert not prompt.set_button.isEnabled() and "true or false" in prompt.field.text
+    prompt.value.setText("TRUE")
+    assert prompt.set_button.isEnabled()
+    prompt.reject()
+
+    # A BE item: /varz has no types, so the kind its current value shows, said as such.
+    assert cfg.select_be("tablet_max_versions")
+    cfg.edit_selected_be()
+    prompt = cfg.dialog
+    assert isinstance(prompt, SetValueDialog)
+    assert "judged from its current value" in prompt.field.error.text()
+    prompt.value.setText("many")
+    assert not prompt.set_button.isEnabled()
+    prompt.value.setText("1500")
+    prompt.set_button.click()
+    box = cfg.dialog
+    assert isinstance(box, QMessageBox) and "update_config?tablet_max_versions=1500" in box.text()
+    box.reject()
+    assert len(view.sql.ran) == ran_before
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_every_page_at_both_sizes(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any, theme: str
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme)
+    try:
+        for size in ((1024, 700), (1920, 1080)):
+            window, view = await opened(console_window, sandbox, size=size)
+            assert (window.width(), window.height()) == size
+            for page in (view.sessions, view.config, view.users, view.pipes, view.schema):
+                loaded = wait_signal(view.loaded, 20)
+                view.tabs.setCurrentWidget(page)
+                page.refresh()
+                await loaded
+                name = page.title.split()[0].lower()
+                screenshot(window, f"admin-{name}-{size[0]}x{size[1]}-{theme}")
+            window.close()
+    finally:
+        apply_theme(app, "light")

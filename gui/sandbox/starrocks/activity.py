@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..engine import TableDef
 from . import metric_names as mn
 from .cluster import Backend, Cluster
+from .tablets import Tablets
 from .vitals import FeVitals, Workload
 
 if TYPE_CHECKING:
@@ -207,6 +208,7 @@ class Activity:
             self.journal(2, 512)  # COMMITTED, then VISIBLE
             if td is None:
                 return
+            Tablets(self.sb).published(td)
             buckets, _ = self.cluster.layout(td)
             for be_id, count in self.cluster.add_data(td, nbytes).items():
                 be = self.cluster.backend(be_id)

@@ -39,6 +39,8 @@ ITEMS: tuple[Item, ...] = (
     Item("sys_log_roll_num", "int", "10", False),
     Item("audit_log_roll_num", "int", "90", False),
     Item("qe_slow_log_ms", "long", "5000", True),
+    Item("enable_validate_password", "boolean", "false", True),
+    Item("enable_password_reuse", "boolean", "true", True),
     Item("enable_qe_slow_log", "boolean", "true", True),
     Item("slow_lock_threshold_ms", "long", "3000", True),
     Item("heartbeat_timeout_second", "int", "5", True),

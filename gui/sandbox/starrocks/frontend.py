@@ -30,6 +30,7 @@ from . import ddl, feconfig, privileges
 from . import pipes as pipes_mod
 from . import sql as sqlapi
 from . import system as system_mod
+from . import tablets as tablets_mod
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -44,6 +45,9 @@ SQLSTATES = {
     5600: "58030", 5604: "42601", 5610: "22000", 5800: "42000", 5801: "42000", 5802: "42000", 5803: "42000",
     5901: "42000", 6013: "42000",
 }  # fmt: skip
+
+
+WHERE_STATUS_HINT = "Where clause should looks like: status =/!= 'OK/DEAD/VERSION_ERROR/SCHEMA_ERROR/MISSING'"
 
 
 class FeError(Exception):
@@ -100,9 +104,13 @@ class Frontend:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self.ex = sqlapi.executor(sb)
-        self.grants = privileges.Privileges(sb.store, sb.config.fe_user)
         self.config = feconfig.FrontendConfig(
             sb.query_port, _port_of(sb.fe_url, 8030), sb.config.qe_max_connection
+        )
+        self.grants = privileges.Privileges(
+            sb.store,
+            sb.config.fe_user,
+            lambda: (self.config.value("enable_validate_password") or "").lower() == "true",
         )
 
     # -- authentication -------------------------------------------------------------------------
@@ -378,6 +386,8 @@ class Frontend:
         p = sqlapi._TokCursor(text, toks)
         p.expect("ADMIN")
         if p.accept("SHOW"):
+            if p.accept("REPLICA"):
+                return self._replica_status(conn, text, p)
             p.expect("FRONTEND")
             p.expect("CONFIG")
             pattern = p.like()
@@ -399,6 +409,34 @@ class Frontend:
         p.done()
         self.config.set(key, value)
         return Result()
+
+    def _replica_status(self, conn: Connection, text: str, p: sqlapi._TokCursor) -> Result:
+        """ADMIN SHOW REPLICA STATUS FROM [db.]t [WHERE STATUS = | != 'state'] (MetadataViewer)."""
+        p.expect("STATUS")
+        p.expect("FROM")
+        tdb, name = p.qualified_name()
+        wanted: str | None = None
+        equal = True
+        if p.accept("WHERE"):
+            p.expect("STATUS")
+            if p.accept_op("!="):
+                equal = False
+            elif not p.accept_op("="):
+                raise FeError(1064, WHERE_STATUS_HINT)
+            wanted = p.string().upper()
+            if wanted not in ("OK", "DEAD", "VERSION_ERROR", "SCHEMA_ERROR", "MISSING"):
+                raise FeError(1064, f"Invalid replica status: {wanted}")
+        p.done()
+        tdb = tdb or conn.db
+        if not tdb:
+            raise FeError(1046, "No database selected")
+        if self.ex._database_name(tdb) is None:
+            raise FeError(1064, f"Database {tdb} does not exsit")  # sic: MetadataViewer's text
+        td = self.sb.engine.table(tdb, name)
+        if td is None:
+            raise FeError(1064, f"Table does not exist or is not OLAP table: {name}")
+        rows = tablets_mod.Tablets(self.sb).replica_status(td, wanted, equal)
+        return Result([(c, "varchar(30)") for c in tablets_mod.REPLICA_STATUS_TITLES], rows)
 
     # -- users and roles ---------------------------------------------------------------------------
     def _require_user_admin(self, conn: Connection) -> None:

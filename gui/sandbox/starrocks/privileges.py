@@ -84,9 +84,13 @@ class _Target:
 
 
 class Privileges:
-    def __init__(self, store: Store, root_user: str) -> None:
+    def __init__(
+        self, store: Store, root_user: str, validate_password: Callable[[], bool] = lambda: False
+    ) -> None:
         self.store = store
         self.root = root_user
+        # The FE item enable_validate_password, read at each CREATE/ALTER USER.
+        self.validate_password = validate_password
 
     # -- reading ------------------------------------------------------------------------------------
     def _user(self, name: str) -> dict[str, Any] | None:
@@ -201,6 +205,17 @@ class Privileges:
                     value = toks[i].value
                     if hashed and not (len(value) == 41 and value.startswith("*")):
                         raise EngineError("Password hash should be a 41-digit hexadecimal number", 5201)
+                    if not hashed and self.validate_password():
+                        # AuthenticationAnalyzer wraps the provider's refusal in a SemanticException.
+                        # A hashed password is not checked here: what the FE would validate then is
+                        # the hash's bytes, which says nothing of the password.
+                        problem = passwords.password_problem(value)
+                        if problem is not None:
+                            raise EngineError(
+                                "Getting analyzing error. Detail message: "
+                                f"invalidate authentication: {problem}.",
+                                1064,
+                            )
                     doc["password"] = value.upper() if hashed else passwords.mysql_native(value)
                     i += 1
                 elif toks[i].is_word("DEFAULT") and i + 1 < len(toks) and toks[i + 1].is_word("ROLE"):

@@ -46,6 +46,7 @@ from ..store import META_SCHEMA, STAGING_SCHEMA
 from . import auth, ddl
 from . import metric_names as mn
 from .cluster import CPU_CORES, MEM_LIMIT_BYTES
+from .tablets import PARTITION_TITLES, TABLET_TITLES, Tablets
 from .txn import ABORTED, COMMITTED, PREPARED, RUNNING, VISIBLE, Txn, TxnRecords
 
 if TYPE_CHECKING:
@@ -1327,7 +1328,7 @@ class Executor:
             rows = self.sb.engine.row_count(d, name) if td else 0
             buckets = int((td.distribution.get("buckets") if td else None) or 1)
             avg = float(sum(_width(c.sr_type) for c in td.columns)) if td else 0.0
-            first_tablet = (td.table_id if td else 0) + 1
+            tablet_ids = Tablets(self.sb).tablet_ids(td) if td else []
             lines += [
                 f"  {n}:OlapScanNode",
                 f"     TABLE: {name}",
@@ -1336,7 +1337,7 @@ class Executor:
                 "     partitions=1/1",
                 f"     rollup: {name}",
                 f"     tabletRatio={buckets}/{buckets}",
-                f"     tabletList={','.join(str(first_tablet + b) for b in range(buckets))}",
+                f"     tabletList={','.join(str(t) for t in tablet_ids)}",
                 f"     cardinality={rows}",
                 f"     avgRowSize={avg}",
                 "",
@@ -1444,6 +1445,15 @@ class Executor:
                 tdb = p.ident()
             p.done()
             return self.describe(tdb or db, name, sql)
+        if p.accept("PARTITIONS"):
+            p.expect("FROM", "IN")
+            td = self._olap_table(p, db)
+            return ShowResult(_vc(PARTITION_TITLES), Tablets(self.sb).partitions(td))
+        if p.accept("TABLET"):
+            p.expect("FROM")
+            td = self._olap_table(p, db)
+            # ShowTabletStmt: every title varchar(30)
+            return ShowResult(_vc(TABLET_TITLES), Tablets(self.sb).tablets(td))
         if p.accept("VARIABLES"):
             pattern = p.like()
             p.done()
@@ -1453,6 +1463,19 @@ class Executor:
         raise SqlError(
             _syntax_message(sql, p.peek(), "'DATABASES', 'TABLES', 'PROC', 'FRONTENDS', 'BACKENDS'")
         )
+
+    def _olap_table(self, p: _TokCursor, db: str | None) -> TableDef:
+        """The ``[db.]table`` a SHOW PARTITIONS / SHOW TABLET names, or the FE's refusal."""
+        tdb, name = p.qualified_name()
+        p.done()
+        tdb = tdb or db
+        if tdb is None:
+            raise SqlError("No database selected", code=1046)
+        self.require_db(tdb)
+        td = self.sb.engine.table(tdb, name)
+        if td is None:
+            raise SqlError(f"Unknown table '{name}'", code=1051)
+        return td
 
     def describe(self, db: str | None, name: str, sql: str) -> ShowResult:
         if db is None:

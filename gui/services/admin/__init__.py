@@ -6,7 +6,7 @@ accepts falls back to it when the query port cannot be reached, the rest is refu
 from .base import AdminSql, Ran, Table, quote_ident, quote_string
 from .config import BeConfigItem, ConfigService, FeConfigItem
 from .pipes import PipeFile, PipeRow, PipesService
-from .schema import SchemaService, TableRow
+from .schema import SchemaService, TableRow, TabletHealth
 from .sessions import SessionRow, SessionsService
 from .users import PasswordRules, UsersService
 
@@ -25,6 +25,7 @@ __all__ = [
     "SessionsService",
     "Table",
     "TableRow",
+    "TabletHealth",
     "UsersService",
     "quote_ident",
     "quote_string",

@@ -11,6 +11,7 @@ HttpPort, reached through the profile's BE address map).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...api.starrocks import StarRocksClient
@@ -118,3 +119,56 @@ class ConfigService:
             self.sql.note(shown, getattr(e, "message", str(e)), "BE HTTP")
             raise
         self.sql.note(shown, "ok", "BE HTTP")
+
+
+# -- a value checked against its item's type before it is sent ------------------------------------
+_INT_RANGES = {
+    "byte": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+}
+# Double.parseDouble's decimal forms (surrounding blanks are trimmed; a trailing f/d is allowed).
+_JAVA_DOUBLE = re.compile(r"[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)")
+
+
+def value_kind(type_name: str) -> str:
+    """What a value of a Type column must be: "bool", "int", "double" or "string"."""
+    t = type_name.strip().lower()
+    if t == "boolean":
+        return "bool"
+    if t in _INT_RANGES:
+        return "int"
+    if t in ("double", "float"):
+        return "double"
+    return "string"
+
+
+def kind_of_value(value: str) -> str:
+    """A BE item has no type on /varz: the kind its current value shows."""
+    if value.lower() in ("true", "false"):
+        return "bool"
+    if re.fullmatch(r"[+-]?\d+", value):
+        return "int"
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", value):
+        return "double"
+    return "string"
+
+
+def check_value(type_name: str, value: str) -> str | None:
+    """Why the FE would refuse ``value`` for an item of this Java type (ConfigBase's parsers), or
+    None. For a type it does not parse (String, String[]…) every value passes here."""
+    t = type_name.strip().lower()
+    if t == "boolean":
+        return None if value.lower() in ("true", "false") else "true or false"
+    if t in _INT_RANGES:
+        low, high = _INT_RANGES[t]
+        digits = value[1:] if value[:1] in "+-" else value
+        if not digits or not (digits.isascii() and digits.isdigit()):
+            return f"a whole number ({t}, from {low} to {high})"
+        if not low <= int(value) <= high:
+            return f"a {t} from {low} to {high}"
+        return None
+    if t in ("double", "float"):
+        return None if _JAVA_DOUBLE.fullmatch(value.strip()) else f"a number ({t}), e.g. 0.5 or 1e3"
+    return None

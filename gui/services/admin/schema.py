@@ -1,10 +1,12 @@
 """Schema: databases, their tables (engine, key type, rows and size as information_schema gives
-them), a table's DDL (SHOW CREATE TABLE), partitions (SHOW PARTITIONS) and tablets (SHOW TABLET). A
-statement the cluster does not answer is reported with its own text, never filled in here."""
+them), a table's DDL (SHOW CREATE TABLE), partitions (SHOW PARTITIONS), tablets (SHOW TABLET) and the
+health of their replicas (ADMIN SHOW REPLICA STATUS: OK, DEAD, VERSION_ERROR, SCHEMA_ERROR,
+MISSING — the FE's own verdicts, counted here, never guessed). A statement the cluster does not
+answer is reported with its own text, never filled in here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .base import AdminSql, Table, quote_ident, quote_string
@@ -17,6 +19,34 @@ class TableRow:
     key_type: str
     rows: int | None
     data_bytes: int | None
+
+
+HEALTHY = "OK"
+
+
+@dataclass(frozen=True)
+class TabletHealth:
+    """Replicas of a table by the FE's status; ``by_replica``: ReplicaId -> status for the replicas
+    that exist (a MISSING one has no id: it is only counted)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    by_replica: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def unhealthy(self) -> int:
+        return sum(n for s, n in self.counts.items() if s != HEALTHY)
+
+    def summary(self) -> str:
+        if not self.counts:
+            return "No replicas"
+        order = sorted(self.counts, key=lambda s: (s != HEALTHY, s))
+        parts = ", ".join(f"{self.counts[s]} {s}" for s in order)
+        noun = "replica" if self.total == 1 else "replicas"
+        return f"{self.total} {noun}: {parts}"
 
 
 def _num(v: Any) -> int | None:
@@ -60,3 +90,21 @@ class SchemaService:
 
     async def tablets(self, database: str, table: str) -> Table:
         return await self.sql.query(f"SHOW TABLET FROM {quote_ident(database)}.{quote_ident(table)}")
+
+    async def replica_status(self, database: str, table: str) -> Table:
+        return await self.sql.query(
+            f"ADMIN SHOW REPLICA STATUS FROM {quote_ident(database)}.{quote_ident(table)}"
+        )
+
+    async def tablet_health(self, database: str, table: str) -> TabletHealth:
+        """The table's replicas counted by the status the FE gives each."""
+        result = await self.replica_status(database, table)
+        counts: dict[str, int] = {}
+        by_replica: dict[str, str] = {}
+        for row in result.dicts():
+            status = str(row.get("Status") or "")
+            counts[status] = counts.get(status, 0) + 1
+            replica = str(row.get("ReplicaId") or "")
+            if replica and replica != "-1":
+                by_replica[replica] = status
+        return TabletHealth(counts, by_replica)

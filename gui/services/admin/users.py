@@ -1,9 +1,12 @@
 """Users, roles and grants: SHOW USERS / SHOW ROLES / SHOW GRANTS FOR, CREATE USER, GRANT role TO user,
 REVOKE role FROM user, DROP USER.
 
-Password rules are StarRocks' own: none unless the FE item ``enable_validate_password`` is true;
-then at least 8 characters with a digit, a lower-case and an upper-case letter
-(MysqlPassword.validatePlainPassword). The FE decides; what is shown here is read from it."""
+Password rules are StarRocks' own (PlainPasswordAuthenticationProvider.validatePassword): none unless
+the FE item ``enable_validate_password`` is true; then, for CREATE USER and ALTER USER, at least 8
+characters (Java's String.length: a character outside the Basic Multilingual Plane counts 2) and at
+least one ASCII digit, one ASCII lower-case and one ASCII upper-case letter — accented letters and
+other characters are allowed but count for the length only. The FE decides; what is shown here is
+read from it, and its refusal is shown with its own text."""
 
 from __future__ import annotations
 
@@ -12,7 +15,21 @@ from dataclasses import dataclass, field
 
 from .base import AdminSql, quote_string
 
-MIN_LENGTH = 8  # MysqlPassword's minimum when enable_validate_password is on
+MIN_LENGTH = 8  # validatePassword's minimum when enable_validate_password is on
+# The FE's texts when it refuses a password (wrapped in "invalidate authentication: …").
+TOO_SHORT = "password is too short!"
+TOO_PLAIN = "password should contains at least one digit, one lowercase letter and one uppercase letter!"
+RULES = [
+    f"at least {MIN_LENGTH} characters",
+    "a digit (0-9)",
+    "a lower-case letter (a-z)",
+    "an upper-case letter (A-Z)",
+]
+
+
+def java_length(text: str) -> int:
+    """String.length() in Java: UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass(frozen=True)
@@ -26,15 +43,22 @@ class PasswordRules:
         if not self.enforced:
             return []
         out = []
-        if len(password) < MIN_LENGTH:
-            out.append(f"at least {MIN_LENGTH} characters")
-        if not re.search(r"\d", password):
-            out.append("a digit")
-        if not re.search(r"[a-z]", password):
-            out.append("a lower-case letter")
-        if not re.search(r"[A-Z]", password):
-            out.append("an upper-case letter")
+        if java_length(password) < MIN_LENGTH:
+            out.append(RULES[0])
+        if not any("0" <= c <= "9" for c in password):
+            out.append(RULES[1])
+        if not any("a" <= c <= "z" for c in password):
+            out.append(RULES[2])
+        if not any("A" <= c <= "Z" for c in password):
+            out.append(RULES[3])
         return out
+
+    def refusal(self, password: str) -> str | None:
+        """The text the FE answers for this password (it checks the length first), or None."""
+        problems = self.problems(password)
+        if not problems:
+            return None
+        return TOO_SHORT if problems[0] == RULES[0] else TOO_PLAIN
 
 
 def user_identity(user: str, host: str = "%") -> str:
@@ -71,11 +95,7 @@ class UsersService:
         value = str(rows[0].get("Value", "")).lower()
         if value != "true":
             return PasswordRules(False, f"{key} = {value}: any password is accepted")
-        return PasswordRules(
-            True,
-            f"{key} = true",
-            [f"at least {MIN_LENGTH} characters", "a digit", "a lower-case letter", "an upper-case letter"],
-        )
+        return PasswordRules(True, f"{key} = true", list(RULES))
 
     @staticmethod
     def create_statement(user: str, password: str, host: str = "%") -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -15,9 +14,14 @@ from PySide6.QtWidgets import (
 )
 
 from ....services.admin import AdminSql, BeConfigItem, ConfigService, FeConfigItem
+from ....services.admin.config import kind_of_value
 from ...models.table import Column, RecordFilterProxy
 from ...widgets.tables import fit_columns
 from .page import AdminPage, table_of
+from .value_dialog import SetValueDialog
+
+# A BE item's kind (from its current value) as the Java type whose parser checks it the same way.
+_BE_TYPES = {"bool": "boolean", "int": "long", "double": "double", "string": "String"}
 
 FE_COLUMNS: list[Column[FeConfigItem]] = [
     Column("Key", lambda i: i.key),
@@ -140,11 +144,13 @@ class ConfigPage(AdminPage):
         if item is None or not item.mutable:
             return
         if value is None:
-            value, ok = QInputDialog.getText(
-                self, "Set FE item", f"{item.key} ({item.type}):", text=item.value
+            dialog = SetValueDialog(
+                "Set FE item", f"New value of {item.key} (now {item.value}):", item.type, item.value, self
             )
-            if not ok:
-                return
+            dialog.chosen.connect(lambda v: self.edit_selected_fe(v))
+            self.dialog = dialog
+            dialog.open()
+            return
         statement = ConfigService.set_fe_statement(item.key, value)
         self.confirm_typed(
             item.key,
@@ -161,9 +167,18 @@ class ConfigPage(AdminPage):
         if item is None or not be:
             return
         if value is None:
-            value, ok = QInputDialog.getText(self, "Set BE item", f"{item.key} on {be}:", text=item.value)
-            if not ok:
-                return
+            dialog = SetValueDialog(
+                "Set BE item",
+                f"New value of {item.key} on {be} (now {item.value}):",
+                _BE_TYPES[kind_of_value(item.value)],
+                item.value,
+                self,
+                basis=" (judged from its current value: /varz gives no type; the BE decides)",
+            )
+            dialog.chosen.connect(lambda v: self.edit_selected_be(v))
+            self.dialog = dialog
+            dialog.open()
+            return
         self.confirm(
             f"Set {item.key} from {item.value} to {value} on the BE {be}?\n\n"
             f"POST http://{be}/api/update_config?{item.key}={value}\n\n"

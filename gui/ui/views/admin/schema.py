@@ -1,12 +1,14 @@
 """Schema: databases → tables (engine, key type, rows, size), a table's DDL with Copy, its partitions
-and tablets as the cluster answers SHOW PARTITIONS / SHOW TABLET — or its refusal, said inline."""
+and tablets as the cluster answers SHOW PARTITIONS / SHOW TABLET — or its refusal, said inline — and
+the health of the tablets' replicas: how many the FE calls OK, DEAD, VERSION_ERROR… (ADMIN SHOW
+REPLICA STATUS), each tablet row badged with its replica's status, the unhealthy ones in red."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -15,11 +17,15 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ....api import errors
-from ....services.admin import AdminSql, SchemaService, Table, TableRow
+from ....services.admin import AdminSql, SchemaService, Table, TableRow, TabletHealth
 from ...models.table import Column, RecordTableModel
+from ...style import set_tone
+from ...widgets.badge import BadgeDelegate, status_color
 from .page import AdminPage, table_of
 
 TABLE_COLUMNS: list[Column[TableRow]] = [
@@ -49,14 +55,27 @@ class SchemaPage(AdminPage):
         self.ddl.setReadOnly(True)
         self.parts = QTableView()
         self.tablets = QTableView()
+        self.health = QLabel()
+        self.health.setObjectName("tabletHealth")
+        self.health.setWordWrap(True)
+        self.health.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tablet_health: TabletHealth | None = None
+        tablets_tab = QWidget()
+        tablets_lay = QVBoxLayout(tablets_tab)
+        tablets_lay.setContentsMargins(0, 4, 0, 0)
+        tablets_lay.addWidget(self.health)
+        tablets_lay.addWidget(self.tablets)
         self.details = QTabWidget()
         self.details.addTab(self.ddl, "DDL")
         self.details.addTab(self.parts, "Partitions")
-        self.details.addTab(self.tablets, "Tablets")
+        self.details.addTab(tablets_tab, "Tablets")
         self.notes: dict[str, str] = {}
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tables_table)
         split.addWidget(self.details)
+        # The details (DDL, partitions, tablets) are what a table is picked for: they get the room.
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
         self.body.addWidget(split)
 
     async def load(self, sql: AdminSql) -> None:
@@ -92,6 +111,16 @@ class SchemaPage(AdminPage):
     async def _details(self, sql: AdminSql, db: str, table: str) -> None:
         svc = SchemaService(sql)
         self.ddl.setPlainText(await svc.ddl(db, table))
+        health: TabletHealth | None = None
+        try:
+            health = await svc.tablet_health(db, table)
+        except errors.ApiError as e:
+            self.health.setText(f"Replica health not answered: {e.message}")
+            set_tone(self.health, "warning")
+        else:
+            self.health.setText(health.summary())
+            set_tone(self.health, "error" if health.unhealthy else "ok", bold=bool(health.unhealthy))
+        self.tablet_health = health
         for view, what, read in (
             (self.parts, "Partitions", svc.partitions),
             (self.tablets, "Tablets", svc.tablets),
@@ -104,14 +133,26 @@ class SchemaPage(AdminPage):
                 self.notes[what] = e.message
             else:
                 self.notes.pop(what, None)
-            self._fill(view, shown)
+            self._fill(view, shown, health if view is self.tablets and what not in self.notes else None)
         self.show_statements()
 
-    def _fill(self, view: QTableView, table: Table) -> None:
-        cols = [Column(name, _cell(i)) for i, name in enumerate(table.columns)]
+    def _fill(self, view: QTableView, table: Table, health: TabletHealth | None = None) -> None:
+        cols: list[Column[tuple[object, ...]]] = []
+        if health is not None and "ReplicaId" in table.columns:
+            at = table.columns.index("ReplicaId")
+            cols.append(_health_column(at, health))
+        cols += [Column(name, _cell(i)) for i, name in enumerate(table.columns)]
         model: RecordTableModel[tuple[object, ...]] = RecordTableModel(cols, key=lambda r: id(r), parent=view)
-        model.set_rows(table.rows)
+        rows = table.rows
+        if cols and cols[0].title == "Health":
+            # The unhealthy replicas first: they are what a look at this tab is for.
+            rows = sorted(rows, key=lambda r: cols[0].text(r) == "OK")
+        model.set_rows(rows)
         view.setModel(model)
+        if cols and cols[0].title == "Health":
+            view.setItemDelegateForColumn(0, BadgeDelegate(view))
+        else:
+            view.setItemDelegateForColumn(0, view.itemDelegate())
         view.resizeColumnsToContents()
 
     def copy_ddl(self) -> None:
@@ -121,3 +162,15 @@ class SchemaPage(AdminPage):
 
 def _cell(i: int) -> Callable[[tuple[object, ...]], object]:
     return lambda r: r[i]
+
+
+def _health_column(replica_at: int, health: TabletHealth) -> Column[tuple[object, ...]]:
+    def status(r: tuple[object, ...]) -> str:
+        return health.by_replica.get(str(r[replica_at]), "")
+
+    def color(r: tuple[object, ...]) -> QColor | None:
+        s = status(r)
+        # The FE's verdicts other than OK (DEAD, VERSION_ERROR, SCHEMA_ERROR) all in the bad colour.
+        return (status_color(s) or status_color("error")) if s else None
+
+    return Column("Health", status, badge=color)

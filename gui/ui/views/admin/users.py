@@ -44,7 +44,10 @@ class CreateUserDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         shown = (
-            "Password rules: " + ", ".join(rules.rules) + f" ({rules.source})."
+            "Password rules (the FE's, for CREATE and ALTER USER): "
+            + ", ".join(rules.rules)
+            + "; other characters are allowed and count for the length only"
+            + f" ({rules.source})."
             if rules.enforced
             else f"No password rules apply ({rules.source})."
         )
@@ -69,7 +72,10 @@ class CreateUserDialog(QDialog):
 
     def _check(self) -> None:
         missing = self.rules.problems(self.password.text())
-        self.reason.setText("The FE will refuse it: it needs " + ", ".join(missing) if missing else "")
+        refusal = self.rules.refusal(self.password.text())
+        needs = ", ".join(missing)
+        said = f"The FE will refuse it (\u201c{refusal}\u201d): it needs {needs}"
+        self.reason.setText(said if missing else "")
         self.create_button.setEnabled(bool(self.user.text().strip()) and not missing)
 
 
