@@ -67,10 +67,20 @@ def fill(sb: Any, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def rss_now_mb() -> float:
-    """The process's resident memory now (ru_maxrss is the peak only)."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def bytes_a_row(rows: list[tuple[Any, ...]], sample: int = 20_000) -> float:
+    """What the grid holds for a row: its slot in the list, its tuple and the values in it (each
+    object counted once: the driver may share one between rows), over evenly spread rows."""
+    step = max(1, len(rows) // sample)
+    seen: set[int] = set()
+    total = 0
+    picked = rows[::step]
+    for row in picked:
+        total += 8 + sys.getsizeof(row)
+        for v in row:
+            if id(v) not in seen:
+                seen.add(id(v))
+                total += sys.getsizeof(v)
+    return total / max(1, len(picked))
 
 
 def mysql_client(sb: Any) -> tuple[float, float, float]:
@@ -224,10 +234,8 @@ async def main(rows: int, rounds: int) -> None:
                 view._clear_results()
                 QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 collector.collect_everything()
-            held0 = rss_now_mb()
             m = await into_grid(view, rows)
-            collector.collect_everything()
-            held = (rss_now_mb() - held0) * 2**20 / rows
+            held = bytes_a_row(view.grids[-1][0].model.rows)
             print(
                 f"console, run {r + 1}: first row on screen {m['first']:.0f} ms, all {rows:,} rows"
                 f" {m['all']:.2f} s (CPU {m['cpu']:.2f} s); UI-thread stalls over {m['passes']:.0f} passes"
