@@ -8,6 +8,9 @@ sets, COM_PING/INIT_DB...); what a statement does is ``starrocks.frontend``'s. H
 - errors carry StarRocks' number and SQLSTATE (mysql-mimic knows only a few SQLSTATEs, so the error
   packet is built here);
 - an INSERT's OK packet carries its affected rows;
+- a SELECT's rows leave batch by batch as DuckDB returns them (the FE streams what the BEs send):
+  the first packet leaves in milliseconds, a slow reader slows the fetching, and KILL QUERY or
+  ``query_timeout`` end the result mid-way with the FE's error packet;
 - connection ids come from the same counter as the HTTP SQL API's, so SHOW PROCESSLIST lists both
   and KILL reaches either; KILL QUERY stops the other connection's running statement (its DuckDB
   cursor is interrupted, a ``sleep()`` wakes up) and that statement fails with ERR_QUERY_INTERRUPTED;
@@ -170,13 +173,78 @@ class _Connection(Connection):
         if result.columns is None:
             await self.stream.write(self.ok(affected_rows=result.affected))
             return
-        await self.write_text_resultset(_result_set(result))
+        await self._send_rows(session, result)
+
+    async def _send_rows(self, session: _Session, result: frontend.Result) -> None:
+        """A result set, batch by batch: each batch leaves before the next is fetched (in a worker
+        thread), as the FE sends rows as the BEs return them. mysql-mimic's own writer buffers the
+        whole result before its first byte leaves. Waiting for the socket to drain between batches
+        is the backpressure: a client that reads slowly slows the fetching, and a KILL QUERY or
+        query_timeout seen between batches ends the result with the FE's error packet in place of
+        the next row (as a client sees ``ERROR 1317`` after some rows)."""
+        from mysql_mimic import packets
+
+        more = result.more
+        fine = False
+        try:
+            cols = _result_set(result).columns
+            header = [packets.make_column_count(capabilities=self.capabilities, column_count=len(cols))]
+            header += [
+                packets.make_column_definition_41(
+                    server_charset=self.server_charset,
+                    name=c.name,
+                    column_type=c.type,
+                    character_set=c.character_set,
+                )
+                for c in cols
+            ]
+            if not self.deprecate_eof():
+                header.append(self.eof())
+            self.stream.write_many(header)
+            rows, sent = result.rows, 0
+            while rows:
+                sent += self.stream.write_text_rows(rows, cols)
+                await self.stream.drain()
+                if more is None:
+                    break
+                try:
+                    rows = await session.port.sb.store.run(more.fetch)
+                except frontend.FeError as e:
+                    raise MysqlError(e.message, cast(ErrorCode, e.code)) from e
+            await self.stream.write(self.ok_or_eof(affected_rows=sent), drain=False)
+            await self.stream.drain()
+            fine = True
+        finally:
+            if more is not None:
+                more.close(fine)
 
 
 def _result_set(result: frontend.Result) -> ResultSet:
     assert result.columns is not None
     cols = [ResultColumn(name, _type_of(t), text_encoder=_encode) for name, t in result.columns]
     return ResultSet(rows=result.rows, columns=cols)
+
+
+async def _all_rows(session: _Session, result: frontend.Result) -> frontend.Result:
+    """The result with every row read (for mysql-mimic's own paths, which take a whole list)."""
+    more = result.more
+    if more is None:
+        return result
+    fine = False
+    try:
+        while True:
+            try:
+                batch = await session.port.sb.store.run(more.fetch)
+            except frontend.FeError as e:
+                raise MysqlError(e.message, cast(ErrorCode, e.code)) from e
+            if not batch:
+                break
+            result.rows.extend(batch)
+        fine = True
+    finally:
+        more.close(fine)
+    result.more = None
+    return result
 
 
 class _Control(Control):
@@ -247,7 +315,7 @@ class _Session(BaseSession):
         result = await self.run(sql)
         if result.columns is None:
             return None
-        return _result_set(result)
+        return _result_set(await _all_rows(self, result))
 
     async def run(self, sql: str) -> frontend.Result:
         conn = self.conn

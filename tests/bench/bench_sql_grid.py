@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import os
 import resource
 import shutil
@@ -66,24 +67,47 @@ def fill(sb: Any, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def mysql_client(sb: Any) -> tuple[float, float]:
-    """Wall and CPU seconds of the mysql client reading every row (rows to /dev/null)."""
+def bytes_a_row(rows: list[tuple[Any, ...]], sample: int = 20_000) -> float:
+    """What the grid holds for a row: its slot in the list, its tuple and the values in it (each
+    object counted once: the driver may share one between rows), over evenly spread rows."""
+    step = max(1, len(rows) // sample)
+    seen: set[int] = set()
+    total = 0
+    picked = rows[::step]
+    for row in picked:
+        total += 8 + sys.getsizeof(row)
+        for v in row:
+            if id(v) not in seen:
+                seen.add(id(v))
+                total += sys.getsizeof(v)
+    return total / max(1, len(picked))
+
+
+def mysql_client(sb: Any) -> tuple[float, float, float]:
+    """Seconds to the mysql client's first row, wall and CPU seconds to read every row (the rows
+    read here as they come and dropped)."""
     exe = shutil.which("mysql")
     if exe is None:
-        return float("nan"), float("nan")
+        return float("nan"), float("nan"), float("nan")
     env = dict(os.environ, MYSQL_PWD=sb.auth[1])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(
+    proc = subprocess.Popen(
         [exe, "--quick", "-h", "127.0.0.1", "-P", str(sb.query_port), "-u", sb.auth[0], "-e", QUERY],
-        stdout=subprocess.DEVNULL,
-        check=True,
+        stdout=subprocess.PIPE,
         env=env,
     )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the column names: sent before any row
+    proc.stdout.readline()
+    first = time.perf_counter() - started
+    while proc.stdout.read(1 << 16):
+        pass
+    assert proc.wait() == 0
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    return first, wall, cpu
 
 
 async def into_grid(view: Any, rows: int) -> dict[str, float]:
@@ -95,21 +119,23 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
     done = asyncio.Event()
 
     beat = [time.perf_counter()]
+    samples: collections.Counter[str] = collections.Counter()
     if os.environ.get("BENCH_DEBUG"):
         import threading
         import traceback
 
         main_id = threading.get_ident()
+        over = float(os.environ.get("BENCH_DEBUG_MS", "8")) / 1000
 
         def watchdog() -> None:
-            # Names where the UI thread is when a pass of the loop runs long.
-            told = 0.0
+            # Samples where the UI thread is, every 2 ms, while a pass of the loop has run longer
+            # than BENCH_DEBUG_MS: the places the long passes spend their time, counted.
             while not done.is_set():
-                time.sleep(0.02)
-                if time.perf_counter() - beat[0] > 0.08 and beat[0] != told:
-                    told = beat[0]
+                time.sleep(0.002)
+                if time.perf_counter() - beat[0] > over:
                     frame = sys._current_frames().get(main_id)
-                    print("  long pass at:\n" + "".join(traceback.format_stack(frame)[-6:]), file=sys.stderr)
+                    stack = traceback.extract_stack(frame)[-5:]
+                    samples[" < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))] += 1
 
         threading.Thread(target=watchdog, daemon=True).start()
 
@@ -121,12 +147,6 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
             beat[0] = now
             gaps.append((now - last) * 1000)
             busy.append((cpu_now - last_cpu) * 1000)
-            if os.environ.get("BENCH_DEBUG") and now - last > 0.016:
-                print(
-                    f"  stall {(now - last) * 1000:.0f} ms (thread CPU {(cpu_now - last_cpu) * 1000:.0f} ms)"
-                    f" ending at +{now - started:.3f} s",
-                    file=sys.stderr,
-                )
             last, last_cpu = now, cpu_now
 
     view.editor.setPlainText(QUERY)
@@ -147,6 +167,8 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
     assert outcome.status == "ok" and outcome.rows == rows == model.rowCount(), (outcome.status, outcome.rows)
     view.grids[-1][0].table.scrollToBottom()
     view.grids[-1][0].grab()  # the last rows painted, as a person scrolling down would see them
+    for where, n in samples.most_common(15):
+        print(f"  {n * 2} ms sampled in long passes at {where}", file=sys.stderr)
     gaps.sort()
     busy.sort()
     return {
@@ -165,7 +187,7 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
 
 async def main(rows: int, rounds: int) -> None:
     from conftest import SandboxProcess
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
     from qt_helpers import wait_signal
 
     from gui.services.credentials import Credentials
@@ -207,16 +229,26 @@ async def main(rows: int, rounds: int) -> None:
         rss0 = rss_mb()
         print(f"console before the first run: peak RSS {rss0:.0f} MB")
         for r in range(rounds):
+            if view.grids:
+                # The last run's grid goes first, as a new run replaces it: what is measured is this run's.
+                view._clear_results()
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+                collector.collect_everything()
             m = await into_grid(view, rows)
+            held = bytes_a_row(view.grids[-1][0].model.rows)
             print(
                 f"console, run {r + 1}: first row on screen {m['first']:.0f} ms, all {rows:,} rows"
                 f" {m['all']:.2f} s (CPU {m['cpu']:.2f} s); UI-thread stalls over {m['passes']:.0f} passes"
                 f" of the loop: p50 {m['p50']:.2f} ms, p99 {m['p99']:.2f} ms, max {m['max']:.1f} ms,"
                 f" {m['over16']:.0f} over 16 ms (UI thread's own CPU in a gap: p99 {m['busy_p99']:.2f} ms,"
-                f" max {m['busy_max']:.1f} ms); peak RSS {rss_mb():.0f} MB"
+                f" max {m['busy_max']:.1f} ms); peak RSS {rss_mb():.0f} MB,"
+                f" held by the grid: {held:.0f} bytes a row"
             )
-            wall, cpu = mysql_client(sb)
-            print(f"mysql --quick, run {r + 1}: all {rows:,} rows {wall:.2f} s (CPU {cpu:.2f} s)")
+            first, wall, cpu = mysql_client(sb)
+            print(
+                f"mysql --quick, run {r + 1}: first row {first * 1000:.0f} ms, all {rows:,} rows {wall:.2f} s"
+                f" (CPU {cpu:.2f} s)"
+            )
         window.hide()
         await window.aclose()
     finally:

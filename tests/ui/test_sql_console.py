@@ -17,7 +17,7 @@ from typing import Any
 import pymysql
 import pytest
 from conftest import SandboxProcess
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from qt_helpers import wait_for, wait_signal
@@ -156,6 +156,32 @@ async def test_200000_rows_stream_in_batches_up_to_the_row_cap_said_honestly(
         "Showing the first 150,000 rows: the row cap was reached and the rest was not read"
     )
     assert "not known" in text
+
+
+@pytest.mark.asyncio
+async def test_rows_below_the_first_screens_reach_the_view_when_scrolled_to_or_at_the_end(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any
+) -> None:
+    window, view = await open_console(console_window, sandbox)
+    view.row_cap.setValue(0)
+    put(view, "select * from TABLE(generate_series(1, 300000))")
+    ran = wait_signal(view.ran, 60)
+    view.run_button.click()
+    await wait_for(lambda: view.grids and len(view.grids[-1][0].model.rows) > 5_000, 20)
+    grid = view.grids[-1][0]
+    model = grid.model
+    if grid.running:
+        # Kept, not inserted: each insert would repaint the whole grid while the person reads the top.
+        assert model.rowCount() == 1_000 < len(model.rows)
+        assert model.canFetchMore(QModelIndex())
+        bar = grid.table.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the person drags to the end of what is shown
+        assert model.rowCount() == len(model.rows) > 1_000
+    result = await ran
+    [outcome] = result.statements
+    assert outcome.status == "ok" and model.rowCount() == len(model.rows) == outcome.rows == 300_000
+    assert not model.canFetchMore(QModelIndex())
+    assert model.data(model.index(299_999, 0)) == "300000"
 
 
 @pytest.mark.asyncio

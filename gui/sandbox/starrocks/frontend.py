@@ -70,6 +70,38 @@ class Result:
     columns: list[tuple[str, str]] | None = None
     rows: list[list[Any]] = field(default_factory=list)
     affected: int = 0
+    # A SELECT's rows after ``rows``, fetched as the client reads them (None: ``rows`` is all).
+    more: RowStream | None = None
+
+
+class RowStream:
+    """The rest of a SELECT's rows, batch by batch. The FE sends a query's rows as the BEs return
+    them, so its first rows leave before the last are computed, and KILL QUERY or query_timeout stop
+    it mid-result; ``fetch`` (blocking DuckDB work: call it off the event loop) gives the next batch,
+    empty at the end, or raises FeError when the query was stopped. ``close`` must be called once
+    the rows are read or abandoned: the statement ends there (SHOW PROCESSLIST lists it until then)."""
+
+    def __init__(self, fetch: Any, release: Any) -> None:
+        self._fetch = fetch
+        self._release = release
+        self._finish: Any = None
+        self.closed = False
+
+    def fetch(self) -> list[list[Any]]:
+        if self.closed:
+            return []
+        rows: list[list[Any]] = self._fetch()
+        return rows
+
+    def close(self, ok: bool = True) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._release()
+        finally:
+            if self._finish is not None:
+                self._finish(ok)
 
 
 @dataclass
@@ -139,6 +171,8 @@ class Frontend:
             raise FeError(1065, "Query was empty")
         result = Result()
         for stmt, _ in statements:
+            if result.more is not None:
+                result.more.close()  # only the last statement's answer is sent
             result = self._one(conn, stmt)
         return result
 
@@ -148,9 +182,14 @@ class Frontend:
         conn.killed_by = ""
         started = time.monotonic()
         ok = False
+        streaming = False
         try:
             result = self._dispatch(conn, text)
             ok = True
+            if result.more is not None:
+                # The statement runs on while its rows are sent: it ends when the stream closes.
+                streaming = True
+                result.more._finish = lambda fine: self._finished(conn, fine, started)
             return result
         except sqlapi.SqlError as e:
             raise FeError(e.code, e.message) from e
@@ -161,9 +200,13 @@ class Frontend:
         except feconfig.ConfigError as e:
             raise FeError(e.code, e.message) from e
         finally:
-            self.ex.sessions.finish(conn.session)
-            conn.session.killed = False
-            sqlapi.count_query(self.sb, ok, started)
+            if not streaming:
+                self._finished(conn, ok, started)
+
+    def _finished(self, conn: Connection, ok: bool, started: float) -> None:
+        self.ex.sessions.finish(conn.session)
+        conn.session.killed = False
+        sqlapi.count_query(self.sb, ok, started)
 
     def _dispatch(self, conn: Connection, text: str) -> Result:
         words = ddl.leading_words(text, 4)
@@ -662,24 +705,37 @@ class Frontend:
         except BaseException:
             timer.cancel()
             raise
-        try:
-            conn.session.cursor = q.cursor
-            rows: list[list[Any]] = []
-            limit = limits.max_rows
-            while len(rows) < limit:
-                batch = q.cursor.fetchmany(min(sqlapi.BATCH_ROWS, limit - len(rows)))
-                if not batch:
-                    break
-                rows.extend([_text(v) for v in row] for row in batch)
-            if conn.killed_by:
-                raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, conn.killed_by)
-        except duckdb.Error as e:
-            raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
-        finally:
+        conn.session.cursor = q.cursor
+        limit = limits.max_rows
+        sent = 0
+
+        def fetch() -> list[list[Any]]:
+            nonlocal sent
+            try:
+                if conn.killed_by:
+                    raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, conn.killed_by)
+                if sent >= limit:
+                    return []
+                batch = q.cursor.fetchmany(min(sqlapi.BATCH_ROWS, limit - sent))
+                if conn.killed_by:
+                    raise self._interrupted(conn, timeout) or FeError(KILLED_CODE, conn.killed_by)
+            except duckdb.Error as e:
+                raise self._interrupted(conn, timeout) or FeError(1064, str(e).split("\n", 1)[0]) from e
+            sent += len(batch)
+            return [[_text(v) for v in row] for row in batch]
+
+        def release() -> None:
             timer.cancel()
             conn.session.cursor = None
             q.close()
-        return Result([(name, fe_type) for name, fe_type, _ in q.columns], rows)
+
+        more = RowStream(fetch, release)
+        try:
+            first = fetch()
+        except BaseException:
+            release()
+            raise
+        return Result([(name, fe_type) for name, fe_type, _ in q.columns], first, more=more)
 
     def _timeout(self, conn: Connection) -> None:
         conn.killed_by = "timeout"

@@ -3,8 +3,11 @@
 batch, and the grid that shows it with the statement's figures above it.
 
 ``BatchFeed`` hands the batches to the model at most every ``interval`` seconds (the first at once,
-so the first rows show without waiting), so a million rows arriving in thousands of small batches
-cost the window a few dozen inserts, not thousands of repaints."""
+so the first rows show without waiting). The model keeps every row it is given but shows the view
+only the first ``SHOWN_FIRST`` until the view asks for more (Qt's canFetchMore/fetchMore: the person
+scrolled to the end of what is shown) or the result ends: each insert into a shown table costs a
+repaint of the whole grid (tens of milliseconds at full screen), while rows kept below the fold cost
+the window nothing while a million of them stream in."""
 
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ Index = QModelIndex | QPersistentModelIndex
 SHOWN_CHARS = 300
 TOOLTIP_CHARS = 4000
 FLUSH_INTERVAL = 0.05
+# Rows shown as the first arrive: screens' worth to scroll through while the rest streams.
+SHOWN_FIRST = 1000
 
 
 class Role(IntEnum):
@@ -49,26 +54,46 @@ class ResultModel(QAbstractTableModel):
         super().__init__(parent)
         self.names: list[str] = []
         self.types: list[str] = []
-        self.rows: list[tuple[Any, ...]] = []
+        self.rows: list[tuple[Any, ...]] = []  # every row received (what export writes)
+        self.shown = 0  # the rows the view has been told of
 
     def set_columns(self, names: Sequence[str], types: Sequence[str] = ()) -> None:
         self.beginResetModel()
         self.names = list(names)
         self.types = list(types) or [""] * len(self.names)
         self.rows = []
+        self.shown = 0
         self.endResetModel()
 
     def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Keep a batch; the view sees it now only while fewer than ``SHOWN_FIRST`` rows are shown."""
         if not rows:
             return
-        first = len(self.rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
         self.rows.extend(rows)
+        if self.shown < SHOWN_FIRST:
+            self._show(min(len(self.rows), SHOWN_FIRST))
+
+    def show_all(self) -> None:
+        """Every row kept, to the view (the result ended, or the person scrolled to the end)."""
+        self._show(len(self.rows))
+
+    def _show(self, upto: int) -> None:
+        if upto <= self.shown:
+            return
+        self.beginInsertRows(QModelIndex(), self.shown, upto - 1)
+        self.shown = upto
         self.endInsertRows()
 
     # -- QAbstractTableModel -----------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's name
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else self.shown
+
+    def canFetchMore(self, parent: Index) -> bool:  # noqa: N802 - Qt's name
+        return not parent.isValid() and self.shown < len(self.rows)
+
+    def fetchMore(self, parent: Index) -> None:  # noqa: N802 - Qt's name
+        if not parent.isValid():
+            self.show_all()
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's name
         return 0 if parent.isValid() else len(self.names)
@@ -199,5 +224,9 @@ class ResultGrid(QWidget):
         if not self._fitted:
             self._fitted = True
             fit_columns(self.table)
+        bar = self.table.verticalScrollBar()
+        if bar.maximum() > 0 and bar.value() >= bar.maximum():
+            # The person is at the end of what is shown: the rows that came since join it.
+            self.model.show_all()
         if self.after_flush is not None:
             self.after_flush()

@@ -107,6 +107,7 @@ class _ToGrids(Sink):
         grid = self.grids.get(outcome.index)
         if grid is not None:
             grid.feed.flush()
+            grid.model.show_all()
             grid.running = False
             grid.figures.setText(figures(outcome))
         self.view.say(outcome)
