@@ -188,7 +188,13 @@ async def console_window(tmp_path: Path, settings: QSettings) -> AsyncIterator[C
         return window
 
     yield make
+    from PySide6.QtWidgets import QDialog
+
     for w in made:
+        # A dialog a failed test left open would be counted by the next test as one it opened.
+        for dialog in w.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.close()
         w.hide()
         await closed_in_time(w)
 
