@@ -225,7 +225,9 @@ class TxnStepper:
         loop = asyncio.get_running_loop()
 
         def again() -> None:
-            if self._sending is task and not task.done():
+            # ``_stop`` too: a next ``load_next`` awaited by the same task (it resets the flag) must
+            # not be cancelled by the repeats of this stop.
+            if self._stop and self._sending is task and not task.done():
                 task.cancel()
                 loop.call_later(0.1, again)
 
