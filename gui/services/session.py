@@ -109,15 +109,18 @@ class ConsoleSession:
 
     async def delete_profile(self, name: str) -> None:
         profile = self.profile(name)
+        # The name goes first, its secrets after: work under way that finds the name still finds
+        # its secrets, and work that fails for want of them finds the name gone (and so knows it
+        # was stopped, not broken).
+        self._ephemeral.pop(name, None)
+        if self.profiles.get(name) is not None:
+            self.profiles.remove(name)
         await self.drop_client(name)
         if profile is None:
             return
         for key in ("password", "sk", "token"):
             await self.credentials.adelete(profile.secret_key(key))
         await self._move_jobs(name, None)
-        self._ephemeral.pop(name, None)
-        if self.profiles.get(name) is not None:
-            self.profiles.remove(name)
 
     # -- jobs followed across restarts --------------------------------------------------------------
     def is_saved(self, name: str) -> bool:

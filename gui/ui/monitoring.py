@@ -112,6 +112,10 @@ class MonitoringFeed(QObject):
 
     # -- each reading -------------------------------------------------------------------------------
     def _heard(self, name: str, state: ClusterState) -> None:
+        if self.monitoring.session.profile(name) is None:
+            # Read before its profile was renamed or deleted: the name no longer stands for a
+            # cluster, and a failure of that reading (its secret moved away) is nobody's concern.
+            return
         before = self.states.get(name)
         self.states[name] = state
         if state.sample.reachable:

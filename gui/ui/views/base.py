@@ -144,9 +144,19 @@ class View(QWidget):
             if on_failure is not None:
                 on_failure(exc)
 
+        async def unless_gone() -> Any:
+            try:
+                return await coro
+            except Exception:
+                if of is not None and self.ctx.session.profile(of.name) is None:
+                    # Its profile was renamed or deleted meanwhile (its secret moved with it): the
+                    # work is over as if stopped, not a failure to report under a name now gone.
+                    raise asyncio.CancelledError(f"profile {of.name!r} is gone") from None
+                raise
+
         shown.loading()
         task: asyncio.Task[Any] = self.ctx.run_background(
-            coro, key, what, source, task_key=self._task_prefix() + (task_key or what)
+            unless_gone(), key, what, source, task_key=self._task_prefix() + (task_key or what)
         )
         task.add_done_callback(done)
         return task

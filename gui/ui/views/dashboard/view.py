@@ -268,6 +268,8 @@ class DashboardView(View):
         )
 
     def _glance_failed(self, exc: BaseException, what: str) -> None:
+        if self.profile is not None and self.ctx.session.profile(self.profile.name) is None:
+            return  # read for a profile renamed or deleted meanwhile: stopped, not failed
         self.glance_line.failed(exc)
         if not isinstance(exc, errors.ConnectionFailed):
             # A cluster that cannot be reached is told once, by the monitoring; anything else here.
