@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pymysql
@@ -28,7 +29,8 @@ from gui.services.admin import (
     UsersService,
 )
 from gui.services.profiles import Profile
-from gui.services.sql.runner import SqlRunner, channel_for
+from gui.services.sql.history import QueryHistory
+from gui.services.sql.runner import Sink, SqlRunner, StatementOutcome, channel_for
 
 
 def _profile(sp: SandboxProcess) -> Profile:
@@ -319,3 +321,85 @@ def test_password_rules_are_the_fes_when_enable_validate_password_is_on(sandbox:
     accepted = [p for p, predicted, _ in outcomes if predicted is None]
     assert accepted == ["Pa1short", "Pa1\U0001f600\U0001f600\U0001f600"]
     assert dict((p, r) for p, r, _ in outcomes)["Pa1sho"] == "password is too short!"
+
+
+class _Began(Sink):
+    """Says when the runner is about to send a statement; may stop the run at its first rows."""
+
+    def __init__(self, stop_at_rows: bool = False) -> None:
+        self.began = asyncio.Event()
+        self.stop_at_rows = stop_at_rows
+        self.connection: int | None = None
+        self.runner: SqlRunner | None = None
+
+    def begin(self, outcome: StatementOutcome) -> None:
+        self.began.set()
+
+    def rows(self, outcome: StatementOutcome, rows: list[tuple[Any, ...]]) -> None:
+        if self.stop_at_rows and self.connection is None:
+            assert self.runner is not None and self.runner.query is not None
+            self.connection = self.runner.query.connection_id
+            # What a newer refresh of the page does: the task reading is cancelled, here between two
+            # batches of a result the server is still sending.
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+
+
+def test_a_refresh_stopped_while_it_waits_for_the_shared_session_leaves_the_running_statement_alone(
+    sandbox: SandboxProcess,
+) -> None:
+    """The pages share one query-port session: a page's read that a newer refresh replaces while it
+    waits for the session must not stop, kill or speak for another page's statement that runs."""
+
+    async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+        await sql.query("SELECT 1")  # the session is open
+        query = sql.runner.query
+        assert query is not None and query.connection_id is not None
+        cid = query.connection_id
+        running = asyncio.ensure_future(sql.query("select sleep(2)"))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:  # the statement is on the server
+            rows = (await asyncio.to_thread(sandbox.query, "show full processlist"))[0]
+            if any(int(p["Id"]) == cid and "sleep(2)" in str(p["Info"] or "") for p in rows):
+                break
+            assert loop.time() < deadline, rows
+            await asyncio.sleep(0.05)
+        sink = _Began()
+        waiting = asyncio.ensure_future(sql.runner.run("SHOW DATABASES", sink))
+        await asyncio.wait_for(sink.began.wait(), 20)  # sent next, once the session is free
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        result = await asyncio.wait_for(running, 30)
+        return result, list(sql.ran)
+
+    result, ran = run(sandbox, body)
+    # The sleep ran to its end and said so; nothing was killed on its behalf or in its name.
+    assert result.columns and len(result.rows) == 1
+    assert [(r.text, r.outcome) for r in ran][-1] == ("select sleep(2)", "ok")
+
+
+def test_a_refresh_stopped_between_two_batches_kills_its_own_statement_first(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """Stopped while the rows still come: KILL QUERY goes for the statement's own connection while
+    the FE still knows it (before the connection is dropped), and the outcome says it went."""
+    history = QueryHistory(tmp_path / "history.jsonl")
+
+    async def body(sql: AdminSql, _http: StarRocksClient) -> Any:
+        sql.runner.history = history
+        sql.runner.batch = 100
+        sink = _Began(stop_at_rows=True)
+        sink.runner = sql.runner
+        with pytest.raises(asyncio.CancelledError):
+            await sql.runner.run("select * from TABLE(generate_series(1, 300000))", sink)
+        after = await sql.query("SELECT 7")  # the session goes on (on a new connection)
+        return sink.connection, after
+
+    cid, after = run(sandbox, body)
+    assert cid is not None and after.rows == [(7,)]
+    [stopped] = [e for e in history.entries() if "generate_series" in e.statement]
+    assert stopped.outcome == "cancelled"
+    assert f"KILL QUERY {cid} was sent" in stopped.message, stopped.message

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from ...api import errors
-from ...api.starrocks import Column, QueryPortTlsFailed, StarRocksClient, StarRocksSql, reply_of
+from ...api.starrocks import (
+    Column,
+    QueryPortTlsFailed,
+    StarRocksClient,
+    StarRocksSql,
+    Stream,
+    reply_of,
+)
 from ..profiles import Profile
 from .classify import Classification, classify, read_only_refusal
 from .history import HistoryEntry, QueryHistory
@@ -152,6 +159,19 @@ async def runner_for(
     )
 
 
+@dataclass(eq=False)
+class _Run:
+    """One ``run()`` in progress. Runs of one runner may overlap (the administration pages share one);
+    each has its own stop and its own statement on the server, so that stopping one never stops,
+    kills or reports on another's."""
+
+    cancel: bool = False
+    outcome: StatementOutcome | None = None  # its statement being run
+    stream: Stream | None = None  # that statement's result on the query port, once asked for
+    http_connection: int | None = None  # the HTTP SQL API's connection running it, once known
+    kill: tuple[bool, str] | None = None  # (accepted, what was said)
+
+
 @dataclass(frozen=True)
 class ChannelChoice:
     channel: Channel | None  # None: the statement cannot be run now
@@ -179,10 +199,7 @@ class SqlRunner:
         self._probed = False
         self._session: list[str] = []  # session statements run on the query port, in order
         self._connection_seen = 0
-        self._cancel = False
-        self._running: StatementOutcome | None = None
-        self._http_connection: int | None = None
-        self._kill: tuple[bool, str] | None = None  # (accepted, what was said)
+        self._runs: list[_Run] = []
 
     # -- which way a statement goes ----------------------------------------------------------------
     async def probe(self) -> errors.ApiError | None:
@@ -245,25 +262,30 @@ class SqlRunner:
             StatementOutcome(index=i, text=s.text, verb=classify(s).verb or first_word(s))
             for i, s in enumerate(statements)
         ]
-        self._cancel = False
         if self._port_down is not None:
             self._probed = False  # asked again once per run: the port may be back
-        stopped = False
-        for stmt, outcome in zip(statements, outcomes, strict=True):
-            if stopped or self._cancel:
-                outcome.message = "not run: an earlier statement " + (
-                    "was cancelled" if self._cancel else "failed"
-                )
+        run = _Run()
+        self._runs.append(run)
+        try:
+            stopped = False
+            for stmt, outcome in zip(statements, outcomes, strict=True):
+                if stopped or run.cancel:
+                    outcome.message = "not run: an earlier statement " + (
+                        "was cancelled" if run.cancel else "failed"
+                    )
+                    sink.end(outcome)
+                    continue
+                await self._one(run, stmt, outcome, sink, max_rows, confirm)
                 sink.end(outcome)
-                continue
-            await self._one(stmt, outcome, sink, max_rows, confirm)
-            sink.end(outcome)
-            if outcome.status == "cancelled" or (outcome.status != "ok" and on_error == "stop"):
-                stopped = True
+                if outcome.status == "cancelled" or (outcome.status != "ok" and on_error == "stop"):
+                    stopped = True
+        finally:
+            self._runs.remove(run)
         return RunResult(outcomes)
 
     async def _one(
         self,
+        run: _Run,
         stmt: Statement,
         outcome: StatementOutcome,
         sink: Sink,
@@ -289,34 +311,33 @@ class SqlRunner:
             outcome.notes.append(choice.reason)
         outcome.channel = choice.channel
         sink.begin(outcome)
-        self._running = outcome
-        self._kill = None
+        run.outcome, run.stream, run.http_connection, run.kill = outcome, None, None, None
         started_at = time.time()
         started = time.monotonic()
         try:
             if choice.channel == QUERY_PORT:
-                await self._via_query_port(stmt, c, outcome, sink, max_rows)
+                await self._via_query_port(run, stmt, c, outcome, sink, max_rows)
             else:
-                await self._via_http(stmt, outcome, sink, max_rows)
+                await self._via_http(run, stmt, outcome, sink, max_rows)
             outcome.status = "ok"
-            if self._cancel:
+            if run.cancel:
                 # The result ended on its own while the kill was on its way.
                 outcome.notes.append("a cancel was asked as the statement ended; it had finished")
         except errors.QueryCancelled as e:
-            self._cancelled(outcome, e)
+            self._cancelled(run, outcome, e)
         except _Stopped:
-            self._cancelled(outcome, None)
+            self._cancelled(run, outcome, None)
         except errors.ApiError as e:
             outcome.status, outcome.error, outcome.message = "error", e, _server_text(e)
         except asyncio.CancelledError:
             outcome.elapsed = time.monotonic() - started
-            self._cancel = True
-            await asyncio.shield(self._kill_running(outcome))
-            self._cancelled(outcome, None)
+            run.cancel = True
+            await asyncio.shield(self._kill_running(run))
+            self._cancelled(run, outcome, None)
             self._record(outcome, started_at)
             raise
         finally:
-            self._running = None
+            run.outcome = run.stream = None
             if not outcome.elapsed:
                 outcome.elapsed = time.monotonic() - started
         self._record(outcome, started_at)
@@ -337,21 +358,36 @@ class SqlRunner:
         return ""
 
     async def _via_query_port(
-        self, stmt: Statement, c: Classification, outcome: StatementOutcome, sink: Sink, max_rows: int | None
+        self,
+        run: _Run,
+        stmt: Statement,
+        c: Classification,
+        outcome: StatementOutcome,
+        sink: Sink,
+        max_rows: int | None,
     ) -> None:
         query = self.query
         assert query is not None
         await self._restore_session(outcome)
-        stream = query.stream(stmt.sql, self.batch, db=self.database)
+        if run.cancel:  # stopped while the connection was being opened: not sent at all
+            raise _Stopped
+        stream = run.stream = query.stream(stmt.sql, self.batch, db=self.database)
         try:
-            await self._drain(stream, outcome, sink, max_rows)
+            await self._drain(run, stream, outcome, sink, max_rows)
+        except asyncio.CancelledError:
+            # Stopped between two batches (not in a read, where the stream kills it itself): the
+            # statement may still run on the server, so it is killed before its connection is
+            # dropped — afterwards the FE would no longer know the connection's id.
+            if stream.killed is None:
+                await asyncio.shield(self._kill_running(run))
+            raise
         finally:
             if not stream.done:
                 await stream.aclose()
             outcome.connection_id = stream.connection_id
             outcome.elapsed = stream.elapsed
             if stream.killed is not None:
-                self._kill = (stream.killed, stream.kill_note)
+                run.kill = (stream.killed, stream.kill_note)
         if not outcome.columns:
             outcome.affected_rows = stream.affected_rows
         outcome.warnings = stream.warnings
@@ -379,12 +415,14 @@ class SqlRunner:
             )
         self._connection_seen = made
 
-    async def _drain(self, batches: Any, outcome: StatementOutcome, sink: Sink, max_rows: int | None) -> None:
+    async def _drain(
+        self, run: _Run, batches: Any, outcome: StatementOutcome, sink: Sink, max_rows: int | None
+    ) -> None:
         async for batch in batches:
             if not outcome.columns:
                 outcome.columns = list(batch.columns)
                 sink.columns(outcome, outcome.columns)
-            if self._cancel:
+            if run.cancel:
                 raise _Stopped
             rows = batch.rows
             if not rows:
@@ -408,7 +446,7 @@ class SqlRunner:
             )
 
     async def _via_http(
-        self, stmt: Statement, outcome: StatementOutcome, sink: Sink, max_rows: int | None
+        self, run: _Run, stmt: Statement, outcome: StatementOutcome, sink: Sink, max_rows: int | None
     ) -> None:
         http = self.http
         assert http is not None
@@ -419,19 +457,18 @@ class SqlRunner:
             return
         result = http.sql(stmt.sql, self.database)
         rows = result.__aiter__()
-        self._http_connection = None
 
         async def batches() -> Any:
             pending: list[tuple[Any, ...]] = []
             async for row in rows:
-                self._http_connection = result.connection_id
+                run.http_connection = result.connection_id
                 if not outcome.columns and result.columns:
                     yield _HttpBatch(_http_columns(result.columns), [])
                 pending.append(tuple(row))
                 if len(pending) >= self.batch:
                     yield _HttpBatch(_http_columns(result.columns), pending)
                     pending = []
-            self._http_connection = result.connection_id
+            run.http_connection = result.connection_id
             cols = _http_columns(result.columns)
             if cols and not outcome.columns:
                 yield _HttpBatch(cols, [])
@@ -440,7 +477,7 @@ class SqlRunner:
 
         gen = batches()
         try:
-            await self._drain(gen, outcome, sink, max_rows)
+            await self._drain(run, gen, outcome, sink, max_rows)
         finally:
             await gen.aclose()
             await rows.aclose()  # type: ignore[attr-defined]
@@ -449,40 +486,49 @@ class SqlRunner:
 
     # -- cancel ------------------------------------------------------------------------------------
     async def cancel(self) -> None:
-        """Stop the running statement: KILL QUERY on the server, reading stopped here; the statements
-        after it are not run."""
-        self._cancel = True
-        outcome = self._running
-        if outcome is not None:
-            await self._kill_running(outcome)
+        """Stop the running statement of each run in progress: KILL QUERY on the server, reading
+        stopped here; the statements after it are not run."""
+        for run in list(self._runs):
+            run.cancel = True
+            if run.outcome is not None:
+                await self._kill_running(run)
 
-    async def _kill_running(self, outcome: StatementOutcome) -> None:
-        if self._kill is not None:
+    async def _kill_running(self, run: _Run) -> None:
+        """KILL QUERY for the run's own statement, on the connection that runs it — only while it
+        runs there: one still waiting for the connection (another run's statement holds it) has
+        nothing on the server, and one that ended needs no kill."""
+        outcome = run.outcome
+        if run.kill is not None or outcome is None:
             return
         try:
             if outcome.channel == QUERY_PORT and self.query is not None:
-                killed = await asyncio.wait_for(self.query.cancel(), 10)
-                if killed is not None:  # None: the statement had already ended on the server
-                    self._kill = (True, f"KILL QUERY {killed}")
-            elif outcome.channel == HTTP_API and self.http is not None and self._http_connection:
-                await asyncio.wait_for(self.http.query(f"KILL QUERY {int(self._http_connection)}"), 10)
-                self._kill = (True, f"KILL QUERY {self._http_connection}")
+                stream = run.stream
+                if stream is None or stream.connection_id is None or stream.done:
+                    return
+                target = stream.connection_id
+                await asyncio.wait_for(self.query.kill(target), 10)
+                run.kill = (True, f"KILL QUERY {target}")
+            elif outcome.channel == HTTP_API and self.http is not None and run.http_connection:
+                target = int(run.http_connection)
+                await asyncio.wait_for(self.http.query(f"KILL QUERY {target}"), 10)
+                run.kill = (True, f"KILL QUERY {target}")
             else:
-                self._kill = (False, "the statement's connection was not known yet")
+                run.kill = (False, "the statement's connection was not known yet")
         except (errors.ApiError, TimeoutError) as e:
-            self._kill = (False, f"KILL QUERY failed: {e}")
+            run.kill = (False, f"KILL QUERY failed: {e}")
 
-    def _cancelled(self, outcome: StatementOutcome, server: errors.QueryCancelled | None) -> None:
+    def _cancelled(self, run: _Run, outcome: StatementOutcome, server: errors.QueryCancelled | None) -> None:
         outcome.status = "cancelled"
         where = f"cancelled after {outcome.rows:,} rows"
+        kill = run.kill
         if server is not None:
             outcome.error = server
             outcome.message = f"{where}, the server killed the query ({server.message})"
-        elif self._kill is not None and self._kill[0]:
-            outcome.message = f"{where}: {self._kill[1]} was sent and reading stopped here"
-        elif self._kill is not None:
+        elif kill is not None and kill[0]:
+            outcome.message = f"{where}: {kill[1]} was sent and reading stopped here"
+        elif kill is not None:
             outcome.message = (
-                f"{where}: reading stopped here, but {self._kill[1]}; the statement may still be running "
+                f"{where}: reading stopped here, but {kill[1]}; the statement may still be running "
                 "on the server"
             )
         else:

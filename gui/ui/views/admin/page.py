@@ -153,7 +153,7 @@ class AdminPage(QWidget):
                 self.show_statements()
             self.refresh()
 
-        self.owner.ctx.run(go(), key=f"admin-action/{id(self)}", what=what)
+        self.owner.track(self.owner.ctx.run(go(), key=f"admin-action/{id(self)}", what=what))
 
     def _done(self, text: str) -> None:
         self.say(text, "ok")

@@ -90,6 +90,14 @@ class SchemaPage(AdminPage):
         db = self.db_pick.currentText()
         self.tables_model.set_rows(await svc.tables(db) if db else [])
 
+    def select_database(self, name: str) -> bool:
+        """Show ``name``'s tables, as picking it in the list does; False when it is not listed."""
+        if self.db_pick.findText(name) < 0:
+            return False
+        self.db_pick.setCurrentText(name)
+        self.refresh()
+        return True
+
     def select_table(self, name: str) -> bool:
         row = self.tables_model.row_of(name)
         if row is None:

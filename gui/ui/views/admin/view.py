@@ -4,12 +4,18 @@ they fare inline; actions confirm first and show the cluster's own text when it 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ....services.admin import AdminSql, ConfigService
 from ....services.profiles import Profile
 from ....services.sql.runner import runner_for
 from ...context import UiContext
+from ...widgets.state_line import StateLine
 from ..base import View
 from .config import ConfigPage
 from .page import AdminPage
@@ -24,7 +30,7 @@ class AdminView(View):
         super().__init__(ctx, parent)
         self.sql: AdminSql | None = None
         self._config: ConfigService | None = None
-        self._loaded: set[str] = set()
+        self._work: set[asyncio.Task[Any]] = set()  # the pages' reads and actions on their way
         self.heading = QLabel("Pick a StarRocks cluster profile in Connections.")
         self.heading.setObjectName("viewHeading")
         self.tabs = QTabWidget()
@@ -53,7 +59,6 @@ class AdminView(View):
     def set_profile(self, profile: Profile | None) -> None:
         if self.profile is None or profile is None or profile != self.profile:
             self._drop_sql()
-            self._loaded.clear()
         self.heading.setText(
             f"{profile.name} — statements run over its query port ({profile.query_port})"
             if profile is not None
@@ -64,7 +69,10 @@ class AdminView(View):
     def _drop_sql(self) -> None:
         old, self.sql, self._config = self.sql, None, None
         if old is not None:
-            self.ctx.run(old.aclose(), key=f"admin-close/{id(old)}", what="close the query-port session")
+            # Nobody pressed anything: a failure to say goodbye is a notification, never a dialog.
+            self.ctx.run_background(
+                old.aclose(), f"admin-close/{id(old)}", "close the query-port session", source=self.title
+            )
 
     async def admin_sql(self) -> AdminSql:
         """The pages' query-port session of the current profile, opened at first use."""
@@ -96,12 +104,43 @@ class AdminView(View):
         self.current_page().refresh()
 
     def _tab_shown(self) -> None:
+        # What is brought to screen is read again (a table made meanwhile is listed), unless a read of
+        # it is on its way already.
         page = self.current_page()
-        if page.title not in self._loaded:
+        if not self.loading(page):
             page.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Back from another view of the window (not a window restored by the window system).
+        if not event.spontaneous() and self.profile is not None:
+            self._tab_shown()
+
+    def background(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        what: str,
+        line: StateLine | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        profile: Profile | None = None,
+        task_key: str | None = None,
+    ) -> asyncio.Task[Any]:
+        return self.track(super().background(coro, what, line, on_failure, profile, task_key))
+
+    def track(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+        return task
+
+    def busy(self) -> bool:
+        """Whether a read or an action of a page is still on its way."""
+        return any(not t.done() for t in self._work)
+
+    def loading(self, page: AdminPage) -> bool:
+        """Whether a refresh of ``page`` is running."""
+        return self.ctx.tasks.running(self._task_prefix() + page.title)
+
     def page_loaded(self, page: AdminPage) -> None:
-        self._loaded.add(page.title)
         self.state_line.ok()
         if page is self.current_page():
             self.loaded.emit()
