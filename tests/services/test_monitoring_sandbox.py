@@ -60,8 +60,10 @@ async def until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 @pytest.mark.asyncio
 async def test_a_reading_of_the_sandbox_through_its_profile(
-    sandbox: SandboxProcess, session: ConsoleSession
+    sandbox_factory: Any, session: ConsoleSession
 ) -> None:
+    # A sandbox of its own: queries other tests make fail on the shared one rightly warn.
+    sandbox: SandboxProcess = sandbox_factory()
     db = "mon_" + uuid.uuid4().hex[:8]
     sandbox.admin_sql(f"CREATE DATABASE {db}")
     sandbox.admin_sql("CREATE TABLE t (id int) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1", db=db)
