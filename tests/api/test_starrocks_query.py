@@ -308,3 +308,107 @@ def test_tls_required_and_not_offered_is_refused_before_the_login(sandbox: Sandb
     assert isinstance(failure, QueryPortTlsFailed) and isinstance(failure, errors.ConnectionFailed)
     assert "TLS" in str(failure) and "login was not sent" in str(failure)
     assert b"tls_user_xyz" not in sent  # the handshake response (user name, scramble) never went out
+
+
+class _HoldingRelay(_Recorder):
+    """A relay that, once the client's query has gone up, keeps the server's reply until ``hold``
+    bytes of it are in and then hands them over in one write: the whole result sits in the client's
+    buffer, as on a fast network, and nothing it reads has to wait on the socket. ``hold`` 0: pass
+    everything on at once, counting the reply's bytes."""
+
+    def __init__(self, target_port: int, marker: bytes, hold: int = 0) -> None:
+        super().__init__(target_port)
+        self.marker = marker
+        self.hold = hold
+        self.reply = 0  # bytes of the server's reply to the query
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        asked = asyncio.Event()
+
+        async def up() -> None:
+            try:
+                while data := await reader.read(65536):
+                    if self.marker in data:
+                        asked.set()
+                    up_w.write(data)
+                    await up_w.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                up_w.close()
+
+        async def down() -> None:
+            held = bytearray()
+            try:
+                while data := await up_r.read(65536):
+                    if not asked.is_set():
+                        writer.write(data)
+                        continue
+                    self.reply += len(data)
+                    held += data
+                    if len(held) >= self.hold:
+                        writer.write(bytes(held))
+                        held.clear()
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.close()
+
+        await asyncio.gather(up(), down())
+
+
+def test_a_buffered_batch_is_decoded_with_the_loop_handed_back(sandbox: SandboxProcess) -> None:
+    """A batch whose rows are all in the buffer already is decoded in slices, the event loop
+    running between them: a window on the same loop keeps answering while a large result streams."""
+    total = 20_000
+    sql = f"select generate_series as n from TABLE(generate_series(1, {total}))"
+
+    async def passes_while_reading(hold: int) -> tuple[int, int, int]:
+        relay = _HoldingRelay(sandbox.query_port, b"generate_series(1, ", hold)
+        port = await relay.start()
+        passes = 0
+        reading = True
+
+        async def ticker() -> None:
+            nonlocal passes
+            while reading:
+                passes += 1
+                await asyncio.sleep(0)
+
+        q = StarRocksSql("127.0.0.1", sandbox.auth[0], sandbox.auth[1], port=port)
+        try:
+            stream = q.stream(sql, batch=total)
+            header = await stream.__anext__()
+            assert header.rows == []
+            if hold:
+                deadline = asyncio.get_running_loop().time() + 10
+                while relay.reply < hold:  # the whole reply sent on to the client
+                    assert asyncio.get_running_loop().time() < deadline
+                    await asyncio.sleep(0.01)
+            tick = asyncio.ensure_future(ticker())
+            await asyncio.sleep(0)
+            before = passes
+            batch = await stream.__anext__()
+            during = passes - before
+            reading = False
+            await tick
+            rows = len(batch.rows)
+            async for _ in stream:
+                pass
+        finally:
+            await q.aclose()
+            await relay.close()
+        return rows, during, relay.reply
+
+    async def go() -> tuple[int, int]:
+        _, _, size = await passes_while_reading(0)
+        rows, during, _ = await passes_while_reading(size)
+        return rows, during
+
+    rows, during = run(go())
+    assert rows == total
+    # Decoded in one go, the batch let the loop run a handful of times at most (when the driver's
+    # buffer had to be refilled from the socket); in slices of 250 rows, at least once per slice.
+    assert during >= total // 250 - 1, f"the loop ran {during} times while {total:,} buffered rows were read"
