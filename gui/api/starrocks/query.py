@@ -53,9 +53,6 @@ from ..transport import is_cert_verify_failure, tls_context
 log = logging.getLogger("starrocks_console.query_port")
 
 DEFAULT_QUERY_PORT = 9030
-# Rows decoded between two passes of the event loop while a result streams: ~1 ms of the driver's
-# work on this project's 2-core machine.
-SLICE = 250
 SERVICE = "starrocks"
 
 _TYPE_NAMES = {
@@ -421,7 +418,7 @@ class Stream(AsyncIterator[Batch]):
                 self._header_sent = True
                 return Batch(self.columns, [])
             try:
-                rows = await self._read_batch()
+                rows = await self._cursor.fetchmany(self._batch)
             except asyncmy.errors.MySQLError as e:
                 raise self._failed(e) from None
             except (OSError, asyncio.IncompleteReadError) as e:
@@ -439,21 +436,6 @@ class Stream(AsyncIterator[Batch]):
             finally:
                 await self.aclose()
             raise
-
-    async def _read_batch(self) -> list[Any]:
-        """Up to a batch of rows, decoded ``SLICE`` at a time with the loop handed back between
-        slices: the driver decodes whatever the socket has buffered without yielding, and a whole
-        batch of it held a window's event loop for tens of milliseconds."""
-        rows: list[Any] = []
-        while len(rows) < self._batch:
-            want = min(SLICE, self._batch - len(rows))
-            part = await self._cursor.fetchmany(want)
-            rows.extend(part)
-            if len(part) < want:  # the end of the result
-                break
-            if len(rows) < self._batch:
-                await asyncio.sleep(0)
-        return rows
 
     async def _kill_on_cancel(self) -> None:
         """The task reading this was cancelled: the statement must not go on running on the server
