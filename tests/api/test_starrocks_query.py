@@ -308,3 +308,30 @@ def test_tls_required_and_not_offered_is_refused_before_the_login(sandbox: Sandb
     assert isinstance(failure, QueryPortTlsFailed) and isinstance(failure, errors.ConnectionFailed)
     assert "TLS" in str(failure) and "login was not sent" in str(failure)
     assert b"tls_user_xyz" not in sent  # the handshake response (user name, scramble) never went out
+
+
+def test_a_streamed_result_is_read_in_small_slices_of_the_socket(sandbox: SandboxProcess) -> None:
+    """The driver parses every complete row in its receive buffer at once, whatever the batch asked:
+    while a result streams that buffer is kept at 32 KiB (not asyncmy's 256 KiB), so one parse is
+    ~1,200 narrow rows and the window's loop is never held by ~10,000 of them."""
+    from gui.api.starrocks.query import RECEIVE_BUFFER
+
+    async def go() -> tuple[int, list[int]]:
+        sizes: list[int] = []
+        seen = 0
+        async with channel(sandbox) as q:
+            stream = q.stream(
+                "select generate_series as n, concat('customer-', generate_series) as s "
+                "from TABLE(generate_series(1, 100000))"
+            )
+            async for batch in stream:
+                seen += len(batch.rows)
+                if batch.rows:
+                    sizes.append(len(stream._cursor.connection._proto.buffer))
+        return seen, sizes
+
+    seen, sizes = run(go())
+    assert seen == 100_000
+    # Bigger only while more than the buffer's worth was already in and not yet parsed.
+    small = sum(1 for s in sizes if s <= RECEIVE_BUFFER)
+    assert small >= len(sizes) * 0.8, f"receive buffer sizes while streaming: {sorted(set(sizes))}"

@@ -120,6 +120,8 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
 
     beat = [time.perf_counter()]
     samples: collections.Counter[str] = collections.Counter()
+    timed: list[tuple[float, str]] = []  # (when, where) of each sample, to name the longest passes
+    long_passes: list[tuple[float, float, float]] = []  # (began, gap ms, own CPU ms)
     if os.environ.get("BENCH_DEBUG"):
         import threading
         import traceback
@@ -134,8 +136,10 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
                 time.sleep(0.002)
                 if time.perf_counter() - beat[0] > over:
                     frame = sys._current_frames().get(main_id)
-                    stack = traceback.extract_stack(frame)[-5:]
-                    samples[" < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))] += 1
+                    stack = traceback.extract_stack(frame)[-7:]
+                    where = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))
+                    samples[where] += 1
+                    timed.append((time.perf_counter(), where))
 
         threading.Thread(target=watchdog, daemon=True).start()
 
@@ -147,6 +151,8 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
             beat[0] = now
             gaps.append((now - last) * 1000)
             busy.append((cpu_now - last_cpu) * 1000)
+            if gaps[-1] > 16:
+                long_passes.append((last, gaps[-1], busy[-1]))
             last, last_cpu = now, cpu_now
 
     view.editor.setPlainText(QUERY)
@@ -169,6 +175,13 @@ async def into_grid(view: Any, rows: int) -> dict[str, float]:
     view.grids[-1][0].grab()  # the last rows painted, as a person scrolling down would see them
     for where, n in samples.most_common(15):
         print(f"  {n * 2} ms sampled in long passes at {where}", file=sys.stderr)
+    if timed:
+        for began, gap, own in sorted(long_passes, key=lambda p: -p[1])[:8]:
+            at = (began - started) * 1000
+            print(f"  pass at +{at:.0f} ms: {gap:.1f} ms (own CPU {own:.1f} ms)", file=sys.stderr)
+            inside = collections.Counter(w for t, w in timed if began <= t <= began + gap / 1000)
+            for where, n in inside.most_common(3):
+                print(f"      {n * 2} ms at {where}", file=sys.stderr)
     gaps.sort()
     busy.sort()
     return {

@@ -384,3 +384,47 @@ async def test_screenshots_of_the_console_with_a_result(
             assert window.minimumSizeHint().width() <= 1024 and window.minimumSizeHint().height() <= 700
     finally:
         apply_theme(app, "light")
+
+
+@pytest.mark.asyncio
+async def test_a_painted_cell_is_one_call_into_the_model_with_what_it_shows(
+    console_window: Any, sandbox: SandboxProcess, secret_service: Any
+) -> None:
+    """Painting asks the model for a cell's roles in one call (multiData), not seven calls of
+    ``data``: each call from C++ into Python cost more than its answer, and a full-screen grid
+    paints hundreds of cells. What the cell shows is the same: its text, numbers on the right,
+    NULL muted."""
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    from gui.ui.style import tone
+
+    window, view = await open_console(console_window, sandbox, size=(1920, 1080))
+    put(view, "select 12.50 as amount, null as nothing, 'customer-7' as name")
+    result = await run(view, view.run_button.click)
+    assert result.statements[0].status == "ok"
+    grid = view.grids[-1][0]
+    model = grid.model
+    asked: list[int] = []
+    data = model.data
+
+    def counted(index: Any, role: int = 0) -> Any:
+        asked.append(int(role))
+        return data(index, role)
+
+    model.data = counted  # type: ignore[method-assign]
+    grid.table.viewport().grab()
+    assert asked == [], f"data() called {len(asked)} times for one painted row"
+
+    class Probe(QStyledItemDelegate):
+        def option(self, row: int, col: int) -> QStyleOptionViewItem:
+            opt = QStyleOptionViewItem()
+            self.initStyleOption(opt, model.index(row, col))  # what painting draws from
+            return opt
+
+    probe = Probe()
+    amount, nothing, name = (probe.option(0, c) for c in range(3))
+    assert (amount.text, nothing.text, name.text) == ("12.50", "NULL", "customer-7")
+    assert amount.displayAlignment & Qt.AlignmentFlag.AlignRight
+    assert not name.displayAlignment & Qt.AlignmentFlag.AlignRight
+    assert nothing.palette.text().color() == tone("muted")
+    assert name.palette.text().color() != tone("muted")
