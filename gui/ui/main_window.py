@@ -194,6 +194,14 @@ class MainWindow(WindowMonitoring, QMainWindow):
             toggle.setShortcut(QKeySequence(keys))
             view_menu.addAction(toggle)
             self.addAction(toggle)
+        act(self.menuBar().addMenu("&Help"), "About StarRocks Console…", self.show_about)
+
+    def show_about(self) -> None:
+        from .dialogs.about import AboutDialog
+
+        dialog = AboutDialog(self, QApplication.windowIcon())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # window-modal without a nested event loop under qasync
 
     def current_view(self) -> View:
         widget = self.tabs.currentWidget()
