@@ -2,8 +2,9 @@
 
 In order: the Qt libraries and platform plugins load (offscreen, and on Linux the xcb plugin a
 desktop session uses, with the system libraries it links), the keyring has a backend that can store
-secrets, the trust store has CA certificates, a local sandbox starts, answers over HTTP and over its
-query port (the MySQL protocol), and the window renders a view with the sandbox's data into a PNG.
+secrets, the trust store has CA certificates, a chart draws (pyqtgraph over numpy), a local sandbox
+starts, answers over HTTP and over its query port (the MySQL protocol), and the window renders a view
+with the sandbox's data into a PNG.
 Each check prints one line; the first that fails ends the run with exit 1 and its reason.
 """
 
@@ -97,6 +98,29 @@ def check_tls() -> str:
         )
     where = paths.cafile or paths.capath
     return f"{count} CA certificates from {where}" if count else f"hashed CA folder {paths.capath}"
+
+
+def check_charts() -> str:
+    """The dashboards' chart library and the numbers under it (numpy's compiled core and its BLAS):
+    a curve drawn into a picture."""
+    try:
+        from .ui.warmup import warm_charts
+
+        warm_charts()
+        import numpy
+        import pyqtgraph
+    except ImportError as e:
+        raise CheckFailed(f"the chart library cannot load: {str(e).strip().splitlines()[-1]}") from None
+    plot = pyqtgraph.PlotWidget()
+    try:
+        plot.resize(320, 200)
+        plot.plot(numpy.arange(50.0), numpy.sin(numpy.arange(50.0) / 5))
+        image = plot.grab().toImage()
+        if image.isNull():
+            raise CheckFailed("a chart could not be drawn")
+    finally:
+        plot.deleteLater()
+    return f"pyqtgraph {pyqtgraph.__version__}, numpy {numpy.__version__}, a curve drawn"
 
 
 async def _checks_with_sandbox(app: Any, run: Callable[[str, Callable[[], Any]], Any]) -> None:
@@ -233,7 +257,8 @@ def run_self_test() -> int:
         _say(True, name, detail, started)
         return True
 
-    for name, fn in (("qt", check_qt), ("keyring", check_keyring), ("tls", check_tls)):
+    checks = (("qt", check_qt), ("keyring", check_keyring), ("tls", check_tls), ("charts", check_charts))
+    for name, fn in checks:
         if not sync(name, fn):
             print(f"self-test failed: {failure[0]}", file=sys.stderr)
             return 1

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKS = ("qt", "keyring", "tls", "sandbox", "http", "query port", "render")
+CHECKS = ("qt", "keyring", "tls", "charts", "sandbox", "http", "query port", "render")
 
 
 def _self_test(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
