@@ -42,9 +42,7 @@ def test_desktop_entry_passes_desktop_file_validate() -> None:
 @pytest.mark.skipif(shutil.which("appstreamcli") is None, reason="appstream not installed")
 def test_metainfo_passes_appstreamcli_validate_and_carries_the_version() -> None:
     meta = RES / "desktop" / f"{APP_ID}.metainfo.xml"
-    run = subprocess.run(
-        ["appstreamcli", "validate", "--no-net", str(meta)], capture_output=True, text=True
-    )
+    run = subprocess.run(["appstreamcli", "validate", "--no-net", str(meta)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert f'<release version="{version}"' in meta.read_text()

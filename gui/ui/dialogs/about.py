@@ -64,12 +64,27 @@ def licence_of(dist: Distribution) -> str:
     return "not stated in its metadata"
 
 
+def _applies(marker: str) -> bool:
+    """Whether an environment marker holds here, by the PyPA's own evaluator where it is installed
+    (it is not a requirement of the console's); without it, the requirement is kept."""
+    try:
+        from packaging.markers import InvalidMarker, Marker
+    except ImportError:
+        return True
+    try:
+        return bool(Marker(marker.strip()).evaluate())
+    except InvalidMarker:
+        return True
+
+
 def _runtime_requirements(dist: Distribution) -> list[str]:
     names = []
     for req in dist.requires or []:
         spec, _, marker = req.partition(";")
         if "extra" in marker:  # an optional part (tests, packaging): not shipped
             continue
+        if marker.strip() and not _applies(marker):
+            continue  # for another system or Python (colorama on Windows...): not running here
         m = _NAME.match(spec)
         if m:
             names.append(m.group(1))
