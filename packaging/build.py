@@ -33,8 +33,9 @@ DIST = HERE / "dist"
 # What the bundle needs from the system and does not carry. PyInstaller leaves out the GL
 # libraries on purpose (they belong to the system's graphics driver): without them Qt stops with
 # "ImportError: libGL.so.1". Fonts: fontconfig needs its configuration and at least one font, or
-# the window shows boxes. Names resolve on Debian 12, Debian 13 and Ubuntu 24.04 (checked with
-# apt-cache policy and the distributions' package lists). The xcb libraries are carried in the
+# the window shows boxes. Every name resolves on Debian 12 and Debian 13 (apt-cache policy against
+# both archives); none is a library renamed by the 64-bit time_t transition, so Ubuntu 24.04 has the
+# same names (its archive was not reachable to check). The xcb libraries are carried in the
 # bundle, but named too: they are what the xcb plugin needs, and the bundle's copies are the build
 # machine's.
 DEPENDS = [

@@ -2,7 +2,7 @@
 source reused), the .deb unpacked into a scratch root, and its binary run with no Python on PATH and
 a minimal environment: --version, --self-test, and a screenshot on the sandbox. Then, where the
 machine allows it (root, debootstrap, a reachable Debian mirror; about a minute here, 1.5 GB while
-it runs), the .deb installed with apt into a fresh Debian 12 chroot, which must pull what the bundle
+it runs), the .deb installed with apt into fresh Debian 12 and 13 chroots, which must pull what the bundle
 needs and start; STARROCKS_CONSOLE_CHROOT_TEST=0 leaves that part out.
 
 The build takes a few minutes on two cores; it runs once, whichever worker gets here first (a lock
@@ -155,7 +155,8 @@ def test_frozen_binary_runs_without_python(
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
-def test_deb_installs_into_a_fresh_debian_chroot(deb: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])  # Debian 12 and 13
+def test_deb_installs_into_a_fresh_debian_chroot(deb: Path, tmp_path: Path, release: str) -> None:
     if os.geteuid() != 0:
         pytest.skip("installing into a chroot needs root")
     if shutil.which("debootstrap") is None:
@@ -163,10 +164,10 @@ def test_deb_installs_into_a_fresh_debian_chroot(deb: Path, tmp_path: Path) -> N
     if os.environ.get("STARROCKS_CONSOLE_CHROOT_TEST") == "0":
         pytest.skip("STARROCKS_CONSOLE_CHROOT_TEST=0 turns the chroot install off")
     mirror = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
-    root = tmp_path / "bookworm"
+    root = tmp_path / release
     try:
         boot = subprocess.run(
-            ["debootstrap", "--variant=minbase", "bookworm", str(root), mirror],
+            ["debootstrap", "--variant=minbase", release, str(root), mirror],
             capture_output=True,
             text=True,
             timeout=600,
