@@ -11,6 +11,7 @@ from importlib.metadata import Distribution, PackageNotFoundError, distribution
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -151,3 +152,12 @@ class AboutDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self.resize(620, 520)
+
+
+def show_about(parent: QWidget) -> AboutDialog:
+    """Help → About over ``parent``: window-modal, without a nested event loop (qasync runs the
+    console's coroutines on Qt's loop)."""
+    dialog = AboutDialog(parent, QApplication.windowIcon())
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
