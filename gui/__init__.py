@@ -1,3 +1,15 @@
 """StarRocks Console: a desktop admin console for StarRocks."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+
+def _version() -> str:
+    # pyproject.toml is the one place the version is written; the installed distribution's metadata
+    # (copied into a frozen app's bundle by its build) carries it here.
+    try:
+        return version("starrocks-console")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _version()

@@ -18,6 +18,30 @@ os.environ.setdefault("QT_API", "pyside6")
 
 from .views import by_slug, view_classes
 
+APP_ID = "io.github.starrocks_console"
+
+
+def resources_dir() -> Path | None:
+    """The ``resources/`` folder: inside a frozen app's bundle, else beside the ``gui`` package (a
+    source checkout or an editable install); None when neither has it."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    for base in ([Path(bundle)] if bundle else []) + [Path(__file__).resolve().parent.parent]:
+        if (base / "resources" / "icons").is_dir():
+            return base / "resources"
+    return None
+
+
+def app_icon() -> Any:
+    """The application's icon, every size of it; an empty icon when the resources are absent."""
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    res = resources_dir()
+    if res is not None:
+        for png in sorted((res / "icons" / "hicolor").glob(f"*/apps/{APP_ID}.png")):
+            icon.addFile(str(png))
+    return icon
+
 
 def _application(theme: str = "system") -> Any:
     from PySide6.QtWidgets import QApplication
@@ -31,6 +55,9 @@ def _application(theme: str = "system") -> Any:
     from . import __version__
 
     app.setApplicationVersion(__version__)
+    # The desktop entry's name, so that Wayland compositors match the window to its icon and entry.
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     # The window decides when the console ends (after its cleanup), not the last window closing.
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app, theme)

@@ -384,6 +384,13 @@ def build_parser() -> _Parser:
         "Stream Load transactions.",
     )
     parser.add_argument("--version", action="version", version=f"starrocks-console {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check offscreen that this installation works here (Qt, keyring, TLS trust store, the "
+        "sandbox over HTTP and its query port, a view rendered) and exit: 0 when all pass, 1 with the "
+        "reason of the first failure",
+    )
     parser.add_argument("--sandbox", action="store_true", help="start on a fresh local sandbox")
     parser.add_argument("--profile", metavar="NAME", help="select this profile on start")
     parser.add_argument(
@@ -448,6 +455,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "health":
             parser.usage_exit = 3
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.self_test:
+        if args.command is not None:
+            parser.error(f"--self-test runs alone, not with {args.command}")
+        from .selftest import run_self_test
+
+        return run_self_test()
     if args.command == "sandbox":
         return _run_sandbox(args)
     if args.command == "load":

@@ -27,6 +27,7 @@ from ..services.words import plural
 from .activity import ActivityEntry, ActivityPanel
 from .connections import ConnectionsPanel
 from .context import UiContext
+from .dialogs.about import show_about
 from .notifications import NotificationsPanel
 from .presenter import ask_to_quit, show_entry, show_error
 from .style import set_tone
@@ -194,6 +195,7 @@ class MainWindow(WindowMonitoring, QMainWindow):
             toggle.setShortcut(QKeySequence(keys))
             view_menu.addAction(toggle)
             self.addAction(toggle)
+        act(self.menuBar().addMenu("&Help"), "About StarRocks Console…", lambda: show_about(self))
 
     def current_view(self) -> View:
         widget = self.tabs.currentWidget()
