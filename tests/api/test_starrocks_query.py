@@ -86,6 +86,7 @@ def test_types_come_through_end_to_end(sandbox: SandboxProcess) -> None:
     assert isinstance(sel.rows[0][2], Decimal)
 
 
+@pytest.mark.slow
 def test_a_large_result_streams_in_batches_with_bounded_memory(sandbox: SandboxProcess) -> None:
     total = 100_000
 

@@ -48,6 +48,7 @@ def by_url(url: str, *more: str) -> list[str]:
     return ["--url", url, "--user", "root", "--password-env", "HEALTH_PW", *more]
 
 
+@pytest.mark.slow
 def test_a_healthy_sandbox_exits_0_with_its_nodes_and_figures(sandbox_factory: Any) -> None:
     # A sandbox of its own: queries other tests make fail on the shared one rightly warn.
     sandbox: SandboxProcess = sandbox_factory()

@@ -38,6 +38,7 @@ def _refused(cur: Any, sql: str) -> tuple[int, str]:
     return int(e.value.args[0]), str(e.value.args[1])
 
 
+@pytest.mark.slow
 def test_backends_added_decommissioned_and_dropped(sandbox_factory: Any) -> None:
     sp: SandboxProcess = sandbox_factory("--backends", "2")
     with _connect(sp) as conn, conn.cursor() as cur:

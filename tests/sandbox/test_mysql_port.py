@@ -90,6 +90,7 @@ def test_mysql_client_wrong_password_is_refused_with_1045(sandbox: SandboxProces
     )
 
 
+@pytest.mark.slow
 @needs_mysql
 def test_mysql_client_on_the_http_port_is_refused_at_once(sandbox: SandboxProcess) -> None:
     http_port = int(sandbox.url.rsplit(":", 1)[1])
@@ -125,6 +126,7 @@ def test_pymysql_types_errors_and_affected_rows(sandbox: SandboxProcess) -> None
     assert e.value.args == (1045, f"Access denied for user '{sandbox.auth[0]}' (using password: YES)")
 
 
+@pytest.mark.slow
 def test_sqlalchemy_starrocks_dialect_creates_inserts_and_reflects(sandbox: SandboxProcess) -> None:
     user, password = sandbox.auth
     engine = sa.create_engine(f"starrocks://{user}:{password}@127.0.0.1:{sandbox.info['query_port']}/demo")

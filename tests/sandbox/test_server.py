@@ -78,6 +78,7 @@ def test_sigterm_stops_cleanly_and_prints_one_line(tmp_path: Path) -> None:
     assert sp.proc.stdout.read() == ""
 
 
+@pytest.mark.slow
 def test_a_stop_ends_even_with_a_request_that_never_finishes(tmp_path: Path) -> None:
     """A client that sent half a load body and went silent holds a request open forever; SIGTERM
     still ends the sandbox (its ports freed) instead of waiting for it."""

@@ -346,6 +346,7 @@ class _Began(Sink):
             task.cancel()
 
 
+@pytest.mark.slow
 def test_a_refresh_stopped_while_it_waits_for_the_shared_session_leaves_the_running_statement_alone(
     sandbox: SandboxProcess,
 ) -> None:

@@ -58,6 +58,7 @@ async def until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
     return value
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_reading_of_the_sandbox_through_its_profile(
     sandbox_factory: Any, session: ConsoleSession
@@ -196,6 +197,7 @@ async def test_every_watched_profile_is_collected_in_the_background_and_a_restar
     assert not store.path(sandbox_profile.name).exists() and path.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_shorter_interval_takes_effect_at_once_not_after_the_old_one(
     sandbox: SandboxProcess, session: ConsoleSession, tmp_path: Path

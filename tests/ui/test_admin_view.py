@@ -77,6 +77,7 @@ async def typed(page: Any, text: str) -> None:
     await wait_for(lambda: not dialog.isVisible(), LONG)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_running_query_is_killed_and_config_is_set(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any
@@ -160,6 +161,7 @@ async def test_a_running_query_is_killed_and_config_is_set(
         other.close()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_users_pipes_and_schema_pages(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any

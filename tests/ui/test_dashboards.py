@@ -188,6 +188,7 @@ async def test_the_history_survives_a_restart_of_the_console(
     await second.aclose()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_wall_mode_renders_and_cycles(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any
@@ -255,6 +256,7 @@ async def test_the_fleet_is_the_first_view_when_there_are_several_clusters(
     assert window.current_view() is window.view(FleetView)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_loads_and_transactions_at_a_glance_filter_and_open_load_transactions(
     console_window: Any, sandbox_factory: Any, secret_service: Any, screenshot: Any

@@ -203,6 +203,7 @@ def test_keywords_complete_in_the_case_typed(editor: SqlEditor, qtbot: Any) -> N
     assert editor.toPlainText() == "select"
 
 
+@pytest.mark.slow
 def test_a_10000_line_script_stays_responsive(editor: SqlEditor, qtbot: Any) -> None:
     lines = [
         f"SELECT a.id{i}, count(*), 'x;{i}' FROM sales.orders a WHERE a.x > {i}; -- c{i}\n"
