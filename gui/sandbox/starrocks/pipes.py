@@ -620,7 +620,8 @@ class Pipes:
         rows: list[tuple[Any, ...]] = []
         for f in all_files:
             pipe = pipes.get(int(f["pipeId"]))
-            # FILE_ROWS, ERROR_COUNT and ERROR_LINE: the FE fills 0 (PipeFileRecord's TODOs).
+            # FILE_ROWS, ERROR_COUNT and ERROR_LINE are 0 as StarRocks writes them: its PipeFileRecord
+            # never fills them (marked unfinished in its own source).
             rows.append(
                 (pipe["db"] if pipe else "", int(f["pipeId"]), pipe["name"] if pipe else "", f["fileName"],
                  f["fileVersion"], 0, f["fileSize"], _time(f["lastModified"]), f["state"],

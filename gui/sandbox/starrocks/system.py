@@ -16,6 +16,7 @@ SystemInfoService), over the sandbox's cluster.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import ddl
@@ -124,28 +125,26 @@ class System:
                 self.sb.store.delete(K_ADDED, f"{host}:{port}")
 
     def _decommission(self, targets: list[tuple[str, int]]) -> None:
-        with self.sb.store.lock:
-            found: list[Any] = []
-            for host, port in targets:
-                own = self._own(host, port)
-                added = self._added(host, port)
-                if own is None and added is None:
-                    raise SystemError_(1064, f"Backend does not exist[{host}:{port}]")
-                found.append(own if own is not None else added)
-            for item in found:
-                self._mark(item, True)
+        self._set_decommissioned(targets, True, lambda host, port: f"Backend does not exist[{host}:{port}]")
 
     def _cancel(self, targets: list[tuple[str, int]]) -> None:
+        self._set_decommissioned(targets, False, lambda host, port: f"Backend does not exists[{host}]")
+
+    def _set_decommissioned(
+        self, targets: list[tuple[str, int]], decommissioned: bool, missing: Callable[[str, int], str]
+    ) -> None:
+        """Mark every target or none: an unknown one is refused (``missing``: StarRocks' own text, which
+        differs between DECOMMISSION and CANCEL DECOMMISSION) before any is marked."""
         with self.sb.store.lock:
             found: list[Any] = []
             for host, port in targets:
                 own = self._own(host, port)
-                added = self._added(host, port)
-                if own is None and added is None:
-                    raise SystemError_(1064, f"Backend does not exists[{host}]")
-                found.append(own if own is not None else added)
+                item = own if own is not None else self._added(host, port)
+                if item is None:
+                    raise SystemError_(1064, missing(host, port))
+                found.append(item)
             for item in found:
-                self._mark(item, False)
+                self._mark(item, decommissioned)
 
     def _mark(self, item: Any, decommissioned: bool) -> None:
         if isinstance(item, dict):
