@@ -25,6 +25,7 @@ from ..api.transport import TransportConfig
 from .credentials import Credentials
 from .journal import Journal
 from .profiles import Profile, ProfileStore
+from .tasks import stop
 from .tracker import JobTracker, TrackedJob, ends_the_job
 
 log = logging.getLogger("starrocks_console.session")
@@ -220,10 +221,7 @@ class ConsoleSession:
     async def aclose(self) -> None:
         clients = [c for _p, c in self._clients.values()]
         self._clients.clear()
-        for task in list(self._closers):
-            task.cancel()  # closes its client at once
-        if self._closers:
-            await asyncio.gather(*self._closers, return_exceptions=True)
+        await stop(list(self._closers))  # each closes its client at once
         for c in clients:
             await c.aclose()
 

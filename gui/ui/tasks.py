@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from ..services.tasks import stop
+
 log = logging.getLogger("starrocks_console.ui")
 
 ErrorHandler = Callable[[BaseException, str], None]
@@ -75,11 +77,7 @@ class TaskRegistry:
             task.cancel()
 
     async def cancel_all(self) -> None:
-        tasks = list(self._tasks)
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await stop(list(self._tasks))
 
     def __len__(self) -> int:
         return len(self._tasks)

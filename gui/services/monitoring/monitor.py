@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ...api import errors
 from ...api.starrocks import StarRocksClient
+from ..tasks import stop
 from .alerts import Alert, AlertBook, Limit, Reading, default_limits, evaluate
 from .collector import Collector, said
 from .history import History, HistoryStore
@@ -255,8 +256,7 @@ class Monitoring:
         task = self._tasks.pop(name, None)
         mon = self._monitors.pop(name, None)
         if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await stop([task])
         if mon is None:
             return
         await mon.aclose()
@@ -294,7 +294,9 @@ class Monitoring:
     async def _run(self, mon: ClusterMonitor) -> None:
         clock = time.monotonic
         next_save = clock() + self.save_every
-        while True:
+        me = asyncio.current_task()
+        # Unwatched means over, even when a library swallowed the cancel (see ``tasks.stop``).
+        while self._tasks.get(mon.name) is me:
             started = clock()
             try:
                 state = await mon.tick()

@@ -13,6 +13,7 @@ from ....services.sql.history import QueryHistory
 from ....services.sql.runner import RunResult, Sink, SqlRunner, runner_for
 from ....services.sql.schema import SchemaReader
 from ....services.sql.statements import Statement
+from ....services.tasks import stop
 from ...context import UiContext
 
 
@@ -77,9 +78,8 @@ class RunControl:
         self.reader = None
 
     async def aclose(self) -> None:
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+        if self.task is not None:
+            await stop([self.task])
         for held in (self.runner, self.reader):
             if held is not None:
                 await held.aclose()
