@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -42,6 +42,9 @@ STATUS_COLORS: dict[str, QColor] = {
 }
 
 
+PADDING = 16  # the badge's width beyond its text
+
+
 def status_color(state: str | None) -> QColor | None:
     return STATUS_COLORS.get((state or "").lower())
 
@@ -62,7 +65,9 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = option.fontMetrics
-        width = min(rect.width() - 8, metrics.horizontalAdvance(text) + 16)
+        width = min(rect.width() - 8, metrics.horizontalAdvance(text) + PADDING)
+        # Too narrow a column shows "FINIS…", not a word cut mid-letter that reads as another state.
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, width - PADDING // 2))
         badge = QRectF(rect.x() + 4, rect.y() + 3, width, rect.height() - 6)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
@@ -70,3 +75,13 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.setPen(QColor("white"))
         painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), text)
         painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        # Room for the badge's padding and margins, so that a column fitted to its contents shows the
+        # whole word (the plain text's hint is 16 px short of it).
+        hint = super().sizeHint(option, index)
+        if isinstance(index.data(Role.BADGE), QColor):
+            self.initStyleOption(option, index)
+            text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+            hint.setWidth(max(hint.width(), option.fontMetrics.horizontalAdvance(text) + PADDING + 8))
+        return hint
