@@ -203,26 +203,38 @@ def _load_args(p: argparse.ArgumentParser) -> None:
         help="a StarRocks cluster profile: address, user, TLS and BE map, password from the keyring "
         "(default: none)",
     )
+    _connection_args(p, nodes="the BE")
+
+
+def _connection_args(p: argparse.ArgumentParser, *, nodes: str) -> None:
+    """TLS options of every command that reaches a cluster; with ``nodes`` (what the FE names: "the
+    BE" a load is redirected to, "the node" whose metrics health reads), the address map and the
+    plain-HTTP permission too, so that each command says them the same way."""
+    if nodes:
+        p.add_argument(
+            "--be-map",
+            action="append",
+            default=[],
+            metavar="FROM=TO",
+            help=f"reach {nodes} the FE names FROM (host:port) at TO instead; repeatable (default: none, "
+            "or the profile's)",
+        )
     p.add_argument(
-        "--be-map",
-        action="append",
-        default=[],
-        metavar="FROM=TO",
-        help="reach the BE the FE names FROM (host:port) at TO instead; repeatable (default: none, or "
-        "the profile's)",
-    )
-    p.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS certificates (default: verify them)"
-    )
-    p.add_argument(
-        "--allow-plain-http-be",
+        "--insecure",
         action="store_true",
-        help="from an https FE, let the password follow its redirects to http:// BEs (default: refuse)",
+        help="do not verify TLS certificates (default: verify them, unless the profile turns it off)",
     )
+    if nodes:
+        p.add_argument(
+            "--allow-plain-http-be",
+            action="store_true",
+            help="from an https FE, let the password follow its redirects to http:// BEs (default: "
+            "refuse, or the profile's setting)",
+        )
     p.add_argument(
         "--ca-bundle",
         metavar="PEM",
-        help="trust the certificates in this file (default: the system's, or the profile's)",
+        help="trust the certificates in this file (default: the profile's, or the system's)",
     )
 
 
@@ -262,10 +274,7 @@ def _sql_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="require TLS on the query port (default: the profile's setting, or off)",
     )
-    p.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS certificates (default: verify them)"
-    )
-    p.add_argument("--ca-bundle", metavar="PEM", help="trust the certificates in this file")
+    _connection_args(p, nodes="")
     source = p.add_mutually_exclusive_group()
     source.add_argument("-e", "--execute", metavar="SQL", help="the statements to run (';' between them)")
     source.add_argument("-f", "--file", metavar="FILE", help="a file of statements ('-': standard input)")
@@ -349,25 +358,7 @@ def _health_args(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds to wait for each answer (default: 10)",
     )
-    p.add_argument(
-        "--be-map",
-        action="append",
-        default=[],
-        metavar="FROM=TO",
-        help="reach the node the FE names FROM (host:port) at TO instead; repeatable (default: none, or "
-        "the profile's)",
-    )
-    p.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS certificates (default: verify them)"
-    )
-    p.add_argument(
-        "--allow-plain-http-be",
-        action="store_true",
-        help="from an https FE, let the password follow its redirects to http:// BEs (default: refuse)",
-    )
-    p.add_argument(
-        "--ca-bundle", metavar="PEM", help="trust the certificates in this file (default: the system's)"
-    )
+    _connection_args(p, nodes="the node")
 
 
 def _run_health(args: argparse.Namespace) -> int:
