@@ -30,6 +30,15 @@ def _sandbox_args(p: argparse.ArgumentParser) -> None:
         help="the FE's MySQL-protocol port (default 9030, free when --port is 0)",
     )
     p.add_argument(
+        "--ssl-cert",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="offer TLS on the query port with this certificate (with --ssl-key), as an FE with "
+        "ssl_keystore_location set (default: no TLS there)",
+    )
+    p.add_argument("--ssl-key", type=Path, default=None, metavar="PEM", help="the private key of --ssl-cert")
+    p.add_argument(
         "--data", type=Path, default=None, help="data folder kept across restarts (default: a temporary one)"
     )
     p.add_argument(
@@ -78,6 +87,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         "port": "port",
         "be_port": "be_port",
         "query_port": "query_port",
+        "ssl_cert": "ssl_cert",
+        "ssl_key": "ssl_key",
         "backends": "backends",
         "data": "data_dir",
         "be_advertise": "be_advertise",
@@ -105,6 +116,9 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         value = getattr(args, arg, None)
         if value is not None:
             setattr(cfg.huawei, attr, value)
+    if (cfg.ssl_cert is None) != (cfg.ssl_key is None):
+        print("starrocks-console sandbox: --ssl-cert and --ssl-key go together", file=sys.stderr)
+        return 2
     return run(cfg)
 
 

@@ -63,6 +63,11 @@ class SandboxConfig:
     query_handshake_timeout: float = 10.0
     # The FE's qe_max_connection (fe.conf): MySQL connections it holds at once, all users together.
     qe_max_connection: int = 4096
+    # TLS on the query port, as an FE whose ssl_keystore_location is set (StarRocks 3.4.1 and later):
+    # its handshake then offers SSL and a client may switch to TLS before it logs in. StarRocks reads
+    # a PKCS12 keystore; the sandbox takes the PEM certificate and key such a keystore holds.
+    ssl_cert: Path | None = None
+    ssl_key: Path | None = None
     # The background query workload a fresh sandbox starts with (POST /_sandbox/workload changes it):
     # queries a second, the share that fails, and the 99th percentile of their latency.
     workload_qps: float = 1.0
@@ -92,7 +97,7 @@ class SandboxConfig:
 
 
 def _coerce(current: object, name: str, raw: str) -> object:
-    if name == "data_dir":
+    if name in ("data_dir", "ssl_cert", "ssl_key"):
         return Path(raw)
     if name in ("be_port", "query_port"):
         return int(raw)

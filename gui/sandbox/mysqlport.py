@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
@@ -350,6 +351,52 @@ class _Session(BaseSession):
             self._connection.stream.writer.close()
 
 
+class _TlsSwitchingStream:
+    """mysql-mimic's stream with a switch to TLS that loses no byte of the client's TLS handshake.
+
+    A client sends its SSLRequest and its TLS ClientHello back to back. The stream's reader takes
+    whatever the socket holds, so the ClientHello can arrive in its buffer with the SSLRequest;
+    asyncio's ``start_tls`` then never sees it, and the handshake stalls until the client resets it
+    (mysql-mimic's own PR #17 saw ConnectionResetError or TimeoutError there). StarRocks' FE reads
+    exactly one packet before it switches, so a client of a real FE never meets this: the bytes
+    read too early are handed to the TLS protocol as if they had just arrived."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    async def start_tls(self, context: ssl.SSLContext) -> None:
+        reader, writer = self._stream.reader, self._stream.writer
+        early = bytes(reader._buffer)  # noqa: SLF001 - what the reader took past the SSLRequest
+        reader._buffer.clear()  # noqa: SLF001
+        transport = writer.transport
+        loop = asyncio.get_running_loop()
+        switching = asyncio.ensure_future(
+            loop.start_tls(transport, transport.get_protocol(), context, server_side=True)
+        )
+
+        def feed() -> None:
+            tls = transport.get_protocol()
+            if not isinstance(tls, asyncio.BufferedProtocol) or getattr(tls, "_transport", None) is None:
+                loop.call_soon(feed)  # start_tls has not put its TLS protocol in place yet
+                return
+            data = early
+            while data:
+                buffer = memoryview(tls.get_buffer(len(data)))
+                n = min(len(buffer), len(data))
+                buffer[:n] = data[:n]
+                tls.buffer_updated(n)
+                data = data[n:]
+
+        if early:
+            loop.call_soon(feed)
+        new_transport = await switching
+        writer._transport = new_transport  # noqa: SLF001 - as mysql-mimic's own start_tls does
+        reader._transport = new_transport  # noqa: SLF001
+
+
 class _Server(MysqlServer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -374,7 +421,7 @@ class _Server(MysqlServer):
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         from mysql_mimic.stream import MysqlStream
 
-        stream = MysqlStream(reader, writer)
+        stream = cast(MysqlStream, _TlsSwitchingStream(MysqlStream(reader, writer)))
         session = cast(_Session, self.session_factory())
         connection = _Connection(
             stream=stream,
@@ -382,6 +429,7 @@ class _Server(MysqlServer):
             control=self.control,
             server_capabilities=self.capabilities,
             identity_provider=self.identity_provider,
+            ssl=self.ssl,
         )
         connection_id = await self.control.add(connection)
         connection.connection_id = connection_id
@@ -422,9 +470,20 @@ class MysqlPort:
             session_factory=lambda: _Session(self),
             control=_Control(self),
             identity_provider=_Users(self),
+            ssl=self._tls(),
         )
         await server.serve_on(sock)
         self._server = server
+
+    def _tls(self) -> ssl.SSLContext | None:
+        """The server side of TLS when the FE has a keystore (SSLContextLoader.getSslContext): read
+        at each start, as the FE reads it when it starts."""
+        cfg = self.sb.config
+        if cfg.ssl_cert is None:
+            return None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cfg.ssl_cert, cfg.ssl_key)
+        return context
 
     async def stop(self) -> None:
         """Stop listening (connections are refused) and cut the connections held."""

@@ -38,8 +38,11 @@ def ready_line(sb: Sandbox) -> dict[str, Any]:
     c = sb.config
     return {
         "url": sb.fe_url,
-        # The FE's MySQL-protocol port, on the FE's host.
+        # The FE's MySQL-protocol port, on the FE's host, and whether it offers TLS.
         "query_port": sb.query_port,
+        "query_tls": c.ssl_cert is not None,
+        # The certificate a client trusts to verify it (self-signed in tests).
+        "query_tls_cert": str(c.ssl_cert) if c.ssl_cert is not None else None,
         # The first BE, as before there were several.
         "be_url": sb.be_url,
         "backends": [{"id": be.id, "url": be.url, "advertised": be.advertised} for be in sb.cluster.backends],

@@ -302,6 +302,10 @@ def sandbox_profiles(info: dict[str, Any]) -> list[tuple[Profile, dict[str, str]
                 url=url,
                 user=info["fe_user"],
                 query_port=int(info.get("query_port", 9030)),
+                # A sandbox offering TLS on its query port is reached over it, verified with its own
+                # certificate.
+                query_tls=bool(info.get("query_tls")),
+                ca_bundle=str(info.get("query_tls_cert") or ""),
                 sandbox=True,
             ),
             {"password": info["fe_password"]},
