@@ -322,3 +322,42 @@ def test_a_runner_of_the_consoles_session_uses_the_sandbox_profile(
     result = asyncio.run(go())
     [outcome] = result.statements
     assert outcome.status == "ok" and outcome.channel == QUERY_PORT and outcome.rows == 1
+
+
+def test_cancel_over_the_http_sql_api_kills_the_query_on_the_server(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """With only the HTTP port reachable a SELECT runs over the SQL API; Cancel while its rows stream
+    sends KILL QUERY for the connection id the API's first line named, reading stops, the statements
+    after it are not run, and nothing of it is left running on the server."""
+    port = closed_port()
+    holder: dict[str, Any] = {}
+
+    def on_rows(outcome: StatementOutcome, rows: int) -> None:
+        if rows >= 5_000 and "task" not in holder:
+            holder["task"] = asyncio.get_running_loop().create_task(holder["runner"].cancel())
+
+    sink = Recording(on_rows)
+
+    async def body(r: SqlRunner) -> Any:
+        holder["runner"] = r
+        result = await r.run("select * from TABLE(generate_series(1, 3000000)); select 2", sink)
+        await holder["task"]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while True:  # the killed query leaves the server's process list
+            left = (await asyncio.to_thread(sandbox.query, "show full processlist"))[0]
+            if not any("generate_series(1, 3000000)" in str(p["Info"] or "") for p in left):
+                break
+            assert loop.time() < deadline, left
+            await asyncio.sleep(0.05)
+        return result
+
+    result = with_runner(sandbox, tmp_path, body, query_port=port)
+    stopped, after = result.statements
+    assert stopped.channel == HTTP_API and stopped.status == "cancelled" and result.cancelled
+    assert 5_000 <= stopped.rows < 3_000_000
+    assert stopped.message.startswith(f"cancelled after {stopped.rows:,} rows: KILL QUERY "), stopped.message
+    assert stopped.message.endswith("was sent and reading stopped here")
+    assert after.status == "skipped"
+    assert sum(len(b) for b in sink.batches[0]) == stopped.rows  # what it says is what the sink got

@@ -170,6 +170,7 @@ class _Run:
     stream: Stream | None = None  # that statement's result on the query port, once asked for
     http_connection: int | None = None  # the HTTP SQL API's connection running it, once known
     kill: tuple[bool, str] | None = None  # (accepted, what was said)
+    killing: asyncio.Future[None] | None = None  # the KILL QUERY a cancel sent, while on its way
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,7 @@ class SqlRunner:
         outcome.channel = choice.channel
         sink.begin(outcome)
         run.outcome, run.stream, run.http_connection, run.kill = outcome, None, None, None
+        run.killing = None
         started_at = time.time()
         started = time.monotonic()
         try:
@@ -326,6 +328,10 @@ class SqlRunner:
         except errors.QueryCancelled as e:
             self._cancelled(run, outcome, e)
         except _Stopped:
+            if run.killing is not None:
+                # Reading stopped at the cancel; what the message says of the server waits for
+                # the answer to its KILL QUERY.
+                await asyncio.shield(run.killing)
             self._cancelled(run, outcome, None)
         except errors.ApiError as e:
             outcome.status, outcome.error, outcome.message = "error", e, _server_text(e)
@@ -490,8 +496,11 @@ class SqlRunner:
         stopped here; the statements after it are not run."""
         for run in list(self._runs):
             run.cancel = True
-            if run.outcome is not None:
-                await self._kill_running(run)
+            if run.outcome is not None and run.killing is None:
+                # A task of its own: the run, stopping at its next batch, waits for it to say
+                # whether the kill was taken.
+                run.killing = asyncio.ensure_future(self._kill_running(run))
+        await asyncio.gather(*(r.killing for r in list(self._runs) if r.killing is not None))
 
     async def _kill_running(self, run: _Run) -> None:
         """KILL QUERY for the run's own statement, on the connection that runs it — only while it
