@@ -125,7 +125,10 @@ class WallWindow(QWidget):
             font = chart.caption.font()
             font.setPointSizeF(font.pointSizeF() * SCALE)
             chart.caption.setFont(font)
-            row.addWidget(chart)
+            # Large captions wrap rather than widen their chart: the three share the width equally
+            # whatever their titles, down to a narrow screen.
+            chart.caption.setWordWrap(True)
+            row.addWidget(chart, 1)
             chart.show()
             self.charts.append(chart)
         self.body.addLayout(row, 1)

@@ -209,6 +209,8 @@ async def test_wall_mode_renders_and_cycles(
         "Queries per second", "Query latency p99 (ms)", "Load rows (per second)"]
     assert wall.card is not None and wall.card.light.colour in ("green", "amber")
     await wait_for(lambda: wall.card.isVisible() and wall.card.width() > wall.width() // 2, 10)
+    widths = [c.width() for c in wall.charts]
+    assert max(widths) - min(widths) <= 2, widths  # the longest caption does not take a wider share
     screenshot(wall, "wall-mode")
     wall.next()
     assert wall.current == "Second cluster" or wall.current == NAME
