@@ -380,6 +380,12 @@ class SqlRunner:
         stream = run.stream = query.stream(stmt.sql, self.batch, db=self.database)
         try:
             await self._drain(run, stream, outcome, sink, max_rows)
+        except _Stopped:
+            if run.killing is not None:
+                # The kill goes while the connection still holds the statement: dropped first, the
+                # statement would go on running on the server and the FE would no longer know its id.
+                await asyncio.shield(run.killing)
+            raise
         except asyncio.CancelledError:
             # Stopped between two batches (not in a read, where the stream kills it itself): the
             # statement may still run on the server, so it is killed before its connection is
