@@ -1,9 +1,11 @@
 """UI-thread time per refresh of the dashboards: 20 clusters, each with 15 minutes of history, their
 readings delivered to the real window (fleet overview on screen, and then the cluster dashboard with
 its nine charts), as the monitoring delivers them. The reading is a real one of the sandbox, given to
-each of the 20 profiles; the history is filled with 15 minutes of its figures.
+each of the 20 profiles; the history is filled with 15 minutes of its figures, each point varied by up
+to 40 % either way as a live cluster's figures vary (a flat line costs far less to paint than a
+ragged one, so a history of one repeated reading would flatter the charts).
 
-    .venv/bin/python tests/bench/bench_dashboard.py [--rounds 30]
+    .venv/bin/python tests/bench/bench_dashboard.py [--rounds 30] [--live 30] [--profile PATH]
 
 Prints the time each delivery takes on the UI thread (p50, p99, max), per view on screen.
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -60,7 +64,7 @@ async def stalls(window: Any, feed: Any, names: list[str], seconds: float) -> No
         )
 
 
-async def main(rounds: int, live: float) -> None:
+async def main(rounds: int, live: float, profile: str = "") -> None:
     from conftest import SandboxProcess
     from PySide6.QtCore import QSettings
 
@@ -104,12 +108,13 @@ async def main(rounds: int, live: float) -> None:
         collector.start()  # as the console does once its window is up
         await feed.follow()  # watches the 20 (first readings at once; later ones an hour away)
         now = time.time()
+        rng = random.Random(7)
         for name in names:
             mon = feed.monitoring.monitor(name)
             assert mon is not None
             mon.history = History()
             for t in range(int(now - HISTORY_S), int(now), 5):
-                mon.history.add(t, state.figures)
+                mon.history.add(t, {k: v * rng.uniform(0.6, 1.4) for k, v in state.figures.items()})
         await asyncio.sleep(2)
         dash = window.view(DashboardView)
         fleet = window.view(FleetView)
@@ -121,7 +126,10 @@ async def main(rounds: int, live: float) -> None:
             await asyncio.sleep(0.3)
             times: list[float] = []
             cycles: list[float] = []
+            profiler = cProfile.Profile() if profile else None
             for r in range(rounds):
+                if profiler is not None and r == 1:
+                    profiler.enable()
                 cycle = 0.0
                 for name in names:
                     state.name = name
@@ -143,6 +151,9 @@ async def main(rounds: int, live: float) -> None:
                 if r == 0:
                     times.clear()  # the first round builds what later ones reuse
                     cycles.clear()
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(f"{profile}.{label}")
             times.sort()
             print(
                 f"{label}: {len(times)} readings delivered — UI-thread time per reading (its paint"
@@ -162,10 +173,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--live", type=float, default=30, help="seconds of each view live (0: none)")
+    parser.add_argument(
+        "--profile", default="", help="write cProfile stats of each view's deliveries to PATH.<view>"
+    )
     args = parser.parse_args()
     import qasync
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        runner.run(main(args.rounds, args.live))
+        runner.run(main(args.rounds, args.live, args.profile))

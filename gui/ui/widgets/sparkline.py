@@ -55,6 +55,7 @@ class Sparkline(QWidget):
         super().__init__(parent)
         self.meaning: Tone = meaning
         self.values: list[float] = []
+        self._runs: tuple[tuple[int, int], list[QPolygonF]] | None = None
         self.setMinimumSize(60, 22)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -62,28 +63,46 @@ class Sparkline(QWidget):
         return QSize(120, 24)
 
     def set_values(self, values: Sequence[float]) -> None:
-        self.values = list(values)
+        values = list(values)
+        if values == self.values:
+            return  # nothing to repaint
+        self.values = values
+        self._runs = None
         self.update()
 
-    def paintEvent(self, _event: QPaintEvent) -> None:
+    def _polylines(self) -> list[QPolygonF]:
+        """The line's runs between gaps, in pixels: built once per change of values or size (a paint
+        that built them point by point cost a millisecond a card, twice per reading)."""
+        size = (self.width(), self.height())
+        if self._runs is not None and self._runs[0] == size:
+            return self._runs[1]
+        runs: list[QPolygonF] = []
         finite = [v for v in self.values if not math.isnan(v)]
-        if len(finite) < 2:
+        if len(finite) >= 2:
+            lo, hi = min(finite), max(finite)
+            span = hi - lo or 1.0
+            w, h = size[0] - 2, size[1] - 3
+            step = w / max(1, len(self.values) - 1)
+            run: list[QPointF] = []
+            for i, v in enumerate(self.values):
+                if math.isnan(v):
+                    if len(run) > 1:
+                        runs.append(QPolygonF(run))
+                    run = []
+                    continue
+                run.append(QPointF(1 + step * i, 1.5 + h - (v - lo) * h / span))
+            if len(run) > 1:
+                runs.append(QPolygonF(run))
+        self._runs = (size, runs)
+        return runs
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        runs = self._polylines()
+        if not runs:
             return
-        lo, hi = min(finite), max(finite)
-        span = hi - lo or 1.0
-        w, h = self.width() - 2, self.height() - 3
-        n = len(self.values)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(tone(self.meaning, self.palette()), 1.4, Qt.PenStyle.SolidLine))
-        run = QPolygonF()
-        for i, v in enumerate(self.values):
-            if math.isnan(v):
-                if run.size() > 1:
-                    p.drawPolyline(run)
-                run = QPolygonF()
-                continue
-            run.append(QPointF(1 + w * i / max(1, n - 1), 1.5 + h - (v - lo) * h / span))
-        if run.size() > 1:
+        for run in runs:
             p.drawPolyline(run)
         p.end()

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QWidget
 
 from ....services.monitoring import History
@@ -23,7 +23,7 @@ RANGES: tuple[tuple[str, int], ...] = (
     ("6 hours", 6 * 3600),
     ("24 hours", 24 * 3600),
 )
-SLICE = 3  # charts redrawn per pass of the event loop
+SLICE = 2  # charts redrawn per pass of the event loop
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def lines_of(
 
 
 class ChartsPanel(QScrollArea):
-    """A grid of charts; ``draw(history)`` redraws them all for the chosen range."""
+    """A grid of charts; ``draw(history)`` redraws those in sight for the chosen range, the others
+    when they are scrolled into view."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,11 +107,16 @@ class ChartsPanel(QScrollArea):
         # A redraw of all the charts goes a few charts per pass of the event loop, so that it is
         # never one long stall of the window (a chart costs about a millisecond to redraw).
         self._queue: list[ChartSpec] = []
+        # Charts out of sight at their turn are not redrawn (nor, so, repainted): they are drawn
+        # from the last ``draw``'s history when scrolled into view.
+        self.stale: set[str] = set()
         self._job: tuple[History | None, dict[str, str], float, int] | None = None
         self._slicer = QTimer(self)
         self._slicer.setSingleShot(True)
         self._slicer.setInterval(0)
         self._slicer.timeout.connect(self._draw_some)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.horizontalScrollBar().valueChanged.connect(self._scrolled)
 
     def build(self) -> None:
         if self.charts:
@@ -119,7 +125,8 @@ class ChartsPanel(QScrollArea):
 
         self.placeholder.hide()
         for spec in CHARTS:
-            self.charts[spec.key] = Chart(spec.title, spec.unit, self.body)
+            chart = self.charts[spec.key] = Chart(spec.title, spec.unit, self.body)
+            chart.installEventFilter(self)
         self._arrange()
 
     def _arrange(self) -> None:
@@ -133,6 +140,28 @@ class ChartsPanel(QScrollArea):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._arrange()
+        self._scrolled()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A chart moved by the layout (a resize of the window, another column count) may come into
+        # sight without any scroll.
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize) and self.stale:
+            self._scrolled()
+        return False
+
+    def in_sight(self, key: str) -> bool:
+        """Whether the chart is (at least in part) within the scrolled view."""
+        viewport = self.viewport()
+        seen = QRect(-self.body.x(), -self.body.y(), viewport.width(), viewport.height())
+        return self.charts[key].geometry().intersects(seen)
+
+    def _scrolled(self, _value: int = 0) -> None:
+        # Charts come into sight by a scroll, a resize or a new layout: queued behind what is left.
+        queued = {spec.key for spec in self._queue}
+        coming = [s for s in CHARTS if s.key in self.stale and s.key not in queued and self.in_sight(s.key)]
+        if coming and self._job is not None:
+            self._queue.extend(coming)
+            self._slicer.start()
 
     def draw(self, history: History | None, names: dict[str, str], until: float | None = None) -> None:
         """Redraw every chart from the history (None: no history yet, empty charts), starting now
@@ -141,6 +170,7 @@ class ChartsPanel(QScrollArea):
         until = time.time() if until is None else until
         self._job = (history, names, until, step_for(self.seconds))
         self._queue = list(CHARTS)
+        self.stale = {spec.key for spec in CHARTS}
         self._draw_some()
 
     @property
@@ -157,15 +187,20 @@ class ChartsPanel(QScrollArea):
         if self._job is None:
             return
         history, names, until, step = self._job
-        for spec in self._queue[:SLICE]:
+        drawn = 0
+        while self._queue and drawn < SLICE:
+            spec = self._queue.pop(0)
+            if not self.in_sight(spec.key):
+                continue  # stays stale
             lines = lines_of(spec, history, self.seconds, until, names) if history is not None else []
             self.charts[spec.key].set_lines(lines, until - self.seconds, until, step)
-        del self._queue[:SLICE]
+            self.stale.discard(spec.key)
+            drawn += 1
         if self._queue:
             self._slicer.start()
         else:
             self.rendered_at = until
 
     def points(self) -> dict[str, int]:
-        """Points drawn per chart by the last render."""
+        """Points drawn per chart by its last redraw (a chart out of sight keeps its older ones)."""
         return {k: c.points for k, c in self.charts.items()}
