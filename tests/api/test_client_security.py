@@ -278,10 +278,34 @@ def test_the_cluster_s_listed_bes_and_the_address_map_are_trusted(peers: Callabl
 
     run(go())
     assert [r.header("label") for r in be.requests] == [b"a", b"b", b"b"]
-    # The node list is read once, when a redirect first names an unknown address, and cached.
-    assert sum("/sql" in r.path for r in fe.requests) == 3  # BACKENDS, COMPUTE NODES, FRONTENDS
+    # The node list is read once, when a redirect first names an unknown address, and cached; only
+    # as far as needed: the BE is in SHOW BACKENDS, so COMPUTE NODES and FRONTENDS are not asked.
+    assert [json.loads(r.body)["query"] for r in fe.requests if "/sql" in r.path] == ["show backends"]
     assert not any("/sql" in r.path for r in fe_mapped.requests)  # the map alone is enough
     assert hidden.requests[0].header("Authorization")
+
+
+def test_a_redirect_to_a_node_only_show_frontends_lists_is_followed(peers: Callable[..., Peer]) -> None:
+    """A follower FE redirects to the leader: not in SHOW BACKENDS, so the lists are read on until
+    the leader is found in SHOW FRONTENDS."""
+    leader = peers()
+
+    def answer(seen: Seen) -> Answer:
+        if "/sql" in seen.path:
+            query = json.loads(seen.body)["query"].lower()
+            return 200, {}, show_rows(*([leader.netloc] if "frontends" in query else []))
+        return 307, {"Location": leader.url + seen.path.split("?", 1)[0]}, b""
+
+    follower = peers(answer)
+
+    async def go() -> None:
+        async with sr(follower) as c:
+            assert (await c.begin("db1", "t", "lf")).txn_id
+
+    run(go())
+    asked = [json.loads(r.body)["query"] for r in follower.requests if "/sql" in r.path]
+    assert asked == ["show backends", "show compute nodes", "show frontends"]
+    assert leader.requests[0].header("Authorization")
 
 
 def test_a_node_list_that_cannot_be_read_is_named_in_the_refusal(peers: Callable[..., Peer]) -> None:

@@ -179,6 +179,7 @@ class StarRocksClient(ServiceClient):
         self._listed: set[str] = set()
         self._listed_at: float | None = None
         self._listed_note = ""
+        self._lists_read: set[str] = set()  # the SHOW statements read into ``_listed`` so far
         self._listing = asyncio.Lock()
 
     # -- redirects and the BE address map ---------------------------------------------------------
@@ -213,31 +214,38 @@ class StarRocksClient(ServiceClient):
         profile says its BEs are reached that way."""
         return "https" if self._fe_https and not self.allow_plain_http_be else "http"
 
-    async def cluster_nodes(self, *, refresh: bool = False) -> set[str]:
+    async def cluster_nodes(self, *, refresh: bool = False, looking_for: str | None = None) -> set[str]:
         """``host:http_port`` of every node the cluster lists (SHOW BACKENDS, SHOW COMPUTE NODES and
         SHOW FRONTENDS, read through the FE), cached; a list that cannot be read is left out and the
-        reason kept for the refusal it may lead to."""
+        reason kept for the refusal it may lead to. With ``looking_for``, the lists are read only until
+        that node is in them: a load's BE is found by the first, and the other two requests (each a
+        few milliseconds of the load's start) are not made."""
         async with self._listing:
             stale = self._listed_at is None or time.monotonic() - self._listed_at > NODE_LIST_TTL
             if refresh or stale:
-                nodes: set[str] = set()
-                notes: list[str] = []
-                # Loads go to BEs, or to compute nodes in a shared-data cluster; a follower FE
-                # redirects to the leader.
-                for statement in ("show backends", "show compute nodes", "show frontends"):
-                    try:
-                        rows = await self.records(statement)
-                    except errors.ApiError as e:
-                        notes.append(f"{statement.upper()} failed: {e.message}")
-                        continue
-                    for row in rows:
-                        port = row.get("HttpPort")
-                        for key in ("IP", "Host"):
-                            host = row.get(key)
-                            if host and port:
-                                nodes.add(f"{str(host).strip('[]').lower()}:{port}")
-                self._listed, self._listed_note = nodes, "; ".join(notes)
+                self._listed, self._listed_note, self._lists_read = set(), "", set()
                 self._listed_at = time.monotonic()
+            notes = [self._listed_note] if self._listed_note else []
+            # Loads go to BEs, or to compute nodes in a shared-data cluster; a follower FE
+            # redirects to the leader.
+            for statement in ("show backends", "show compute nodes", "show frontends"):
+                if looking_for is not None and looking_for in self._listed:
+                    break
+                if statement in self._lists_read:
+                    continue
+                self._lists_read.add(statement)
+                try:
+                    rows = await self.records(statement)
+                except errors.ApiError as e:
+                    notes.append(f"{statement.upper()} failed: {e.message}")
+                    continue
+                for row in rows:
+                    port = row.get("HttpPort")
+                    for key in ("IP", "Host"):
+                        host = row.get(key)
+                        if host and port:
+                            self._listed.add(f"{str(host).strip('[]').lower()}:{port}")
+            self._listed_note = "; ".join(notes)
             return set(self._listed)
 
     async def _admit(self, target: str, named: str, status: int | None) -> None:
@@ -281,7 +289,7 @@ class StarRocksClient(ServiceClient):
         node = _node(target)
         if node == self._fe_node or node in self._mapped:
             return
-        if node in self._listed or node in await self.cluster_nodes():
+        if node in self._listed or node in await self.cluster_nodes(looking_for=node):
             return
         note = self._listed_note and f" (the cluster's node list could not be read: {self._listed_note})"
         raise refuse(
