@@ -412,6 +412,42 @@ def test_processlist_lists_running_queries_and_kill_stops_them(sandbox: SandboxP
     assert str(conn) not in ids
 
 
+def test_the_fe_folds_variables_information_functions_and_sleep_here_too(sandbox: SandboxProcess) -> None:
+    body = {
+        "query": "select sleep(1) as slept, connection_id() as c, @@query_timeout as t, current_user() as u",
+        "sessionVariables": {"query_timeout": 77},
+    }
+    started = time.monotonic()
+    answer = lines(post(sandbox, "", body=body))
+    assert time.monotonic() - started >= 1
+    [row] = [line["data"] for line in answer if "data" in line]
+    assert row[0] == 1 and row[1] == answer[0]["connectionId"] and str(row[2]) == "77"  # BOOLEAN: 1
+    assert row[3] == "'root'@'%'"
+
+
+def test_kill_query_wakes_a_sleeping_query(sandbox: SandboxProcess) -> None:
+    outcome: dict[str, Any] = {}
+
+    def sleeper() -> None:
+        outcome["response"] = post(sandbox, "select sleep(30)")
+
+    t = threading.Thread(target=sleeper)
+    t.start()
+    deadline = time.monotonic() + 10
+    while True:  # listed while it sleeps, before any row: its id comes from SHOW PROCESSLIST
+        rows = post(sandbox, "show processlist").json()["data"]
+        mine = [p for p in rows if p["Info"] == "select sleep(30)"]
+        if mine:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    started = time.monotonic()
+    assert post(sandbox, f"kill query {mine[0]['Id']}").status_code == 200
+    t.join(10)
+    assert time.monotonic() - started < 5
+    failure(outcome["response"], 500, "killed manually")
+
+
 def test_kill_unknown_and_own_connection(sandbox: SandboxProcess) -> None:
     failure(post(sandbox, "kill 987654"), 500, "Unknown thread id: 987654")
     with httpx.Client(auth=sandbox.auth, timeout=30) as c:

@@ -363,3 +363,33 @@ def test_cancel_over_the_http_sql_api_kills_the_query_on_the_server(
     assert stopped.message.endswith("was sent and reading stopped here")
     assert after.status == "skipped"
     assert sum(len(b) for b in sink.batches[0]) == stopped.rows  # what it says is what the sink got
+
+
+def test_cancel_over_the_http_sql_api_before_the_first_row_finds_the_connection(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """The HTTP SQL API names the connection only with the first rows; a statement cancelled before
+    them (here a sleep) is found in SHOW PROCESSLIST — this user, this statement — and killed."""
+    port = closed_port()
+
+    async def body(r: SqlRunner) -> Any:
+        task = asyncio.create_task(r.run("select sleep(30); select 1"))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while True:  # the statement is on the server
+            rows = (await asyncio.to_thread(sandbox.query, "show full processlist"))[0]
+            if any(str(p["Info"] or "") == "select sleep(30)" for p in rows):
+                break
+            assert loop.time() < deadline
+            await asyncio.sleep(0.05)
+        started = loop.time()
+        await r.cancel()
+        result = await asyncio.wait_for(task, 10)
+        return result, loop.time() - started
+
+    result, took = with_runner(sandbox, tmp_path, body, query_port=port)
+    killed, after = result.statements
+    assert killed.channel == HTTP_API and killed.status == "cancelled" and result.cancelled
+    assert killed.message.startswith("cancelled after 0 rows, the server killed the query (killed manually")
+    assert after.status == "skipped"
+    assert took < 10

@@ -571,6 +571,10 @@ class Frontend:
         return Result([(c, "varchar(30)") for c in cols], rows)
 
     # -- queries ------------------------------------------------------------------------------------
+    def fold(self, conn: Connection, text: str, sleeps: list[int]) -> str:
+        """What the FE folds before it plans a query (the HTTP SQL API's too): see ``_substitute``."""
+        return self._substitute(conn, text, sleeps)
+
     def _substitute(self, conn: Connection, text: str, sleeps: list[int] | None = None) -> str:
         """``@@name`` and the session's information functions as literals (the FE folds them);
         ``sleep(n)`` calls, when ``sleeps`` is given, become TRUE and their seconds are added to it."""

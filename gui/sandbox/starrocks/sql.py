@@ -18,6 +18,7 @@ sandbox's own schemas stay invisible.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import decimal
 import difflib
@@ -2122,7 +2123,8 @@ async def _run_query(
     timer.daemon = True
     timer.start()
     try:
-        q = await sb.store.run(ex.open_query, stmt.sql, db, session)
+        sql_text = await _fold(sb, session, stmt.sql, db)
+        q = await sb.store.run(ex.open_query, sql_text, db, session)
     except Exception as e:  # the FE answers any failure before data as a 500 with its message
         timer.cancel()
         session.cursor = None
@@ -2163,6 +2165,39 @@ async def _run_query(
             count_query(sb, ok, started, q.scan_rows, q.scan_bytes)
 
     return _AbortableStream(stream(), media_type=CONTENT_TYPE, headers=headers)
+
+
+async def _fold(sb: Sandbox, session: Session, sql: str, db: str | None) -> str:
+    """The statement as the FE plans it over this API too: ``@@variables`` (the request's
+    sessionVariables first), the session's information functions (CONNECTION_ID(), CURRENT_USER()...)
+    folded to literals, and ``sleep(n)`` slept before the rest runs — stopped by KILL QUERY or
+    query_timeout — as over the query port."""
+    from . import frontend  # built on this module: imported when a query runs
+
+    port = getattr(sb, "query_server", None)
+    fe = port.fe if port is not None else frontend.Frontend(sb)
+    conn = frontend.Connection(
+        user=session.user, host=session.host, db=db, session=session, variables=dict(session.variables)
+    )
+    sleeps: list[int] = []
+    try:
+        folded = fe.fold(conn, sql, sleeps)
+    except frontend.FeError as e:
+        raise SqlError(e.message, code=e.code) from None
+    if sleeps:
+        killed = threading.Event()
+        session.on_kill = lambda _connection: killed.set()
+        try:
+            deadline = time.monotonic() + sum(sleeps)
+            while (left := deadline - time.monotonic()) > 0:
+                if killed.is_set() or session.killed:
+                    raise SqlError("killed manually", code=frontend.KILLED_CODE)
+                if session.timed_out:
+                    raise SqlError("timeout")  # the caller answers with query_timeout's own text
+                await asyncio.sleep(min(0.05, left))
+        finally:
+            session.on_kill = None
+    return folded
 
 
 def _time_out(session: Session) -> None:

@@ -171,6 +171,7 @@ class _Run:
     http_connection: int | None = None  # the HTTP SQL API's connection running it, once known
     kill: tuple[bool, str] | None = None  # (accepted, what was said)
     killing: asyncio.Future[None] | None = None  # the KILL QUERY a cancel sent, while on its way
+    sent: str = ""  # the statement's text as sent over the HTTP SQL API
 
 
 @dataclass(frozen=True)
@@ -334,7 +335,14 @@ class SqlRunner:
                 await asyncio.shield(run.killing)
             self._cancelled(run, outcome, None)
         except errors.ApiError as e:
-            outcome.status, outcome.error, outcome.message = "error", e, _server_text(e)
+            if run.killing is not None:
+                await asyncio.shield(run.killing)
+            if run.cancel and run.kill is not None and run.kill[0] and outcome.channel == HTTP_API:
+                # The HTTP SQL API answers a query killed before its first rows as a failed request
+                # with the FE's text: the end of the cancel, not an error of the statement.
+                self._cancelled(run, outcome, errors.QueryCancelled(_server_text(e), service=e.service))
+            else:
+                outcome.status, outcome.error, outcome.message = "error", e, _server_text(e)
         except asyncio.CancelledError:
             outcome.elapsed = time.monotonic() - started
             run.cancel = True
@@ -467,6 +475,7 @@ class SqlRunner:
             self.database = _use_target(stmt)
             outcome.notes.append(f"the next statements run in {self.database} (a path of the HTTP SQL API)")
             return
+        run.sent = stmt.sql
         result = http.sql(stmt.sql, self.database)
         rows = result.__aiter__()
 
@@ -523,14 +532,36 @@ class SqlRunner:
                 target = stream.connection_id
                 await asyncio.wait_for(self.query.kill(target), 10)
                 run.kill = (True, f"KILL QUERY {target}")
-            elif outcome.channel == HTTP_API and self.http is not None and run.http_connection:
-                target = int(run.http_connection)
-                await asyncio.wait_for(self.http.query(f"KILL QUERY {target}"), 10)
-                run.kill = (True, f"KILL QUERY {target}")
+            elif outcome.channel == HTTP_API and self.http is not None:
+                found = run.http_connection or await self._http_connection_of(run.sent)
+                if isinstance(found, str):
+                    run.kill = (False, found)
+                    return
+                await asyncio.wait_for(self.http.query(f"KILL QUERY {int(found)}"), 10)
+                run.kill = (True, f"KILL QUERY {int(found)}")
             else:
                 run.kill = (False, "the statement's connection was not known yet")
         except (errors.ApiError, TimeoutError) as e:
             run.kill = (False, f"KILL QUERY failed: {e}")
+
+    async def _http_connection_of(self, sent: str) -> int | str:
+        """The HTTP SQL API names a statement's connection only with its first rows: before them
+        (a long scan, a sleep) the connection is looked for in SHOW PROCESSLIST, as one would by
+        hand — this profile's user running this very statement. Its id, or why it was not told."""
+        assert self.http is not None
+        rows = await asyncio.wait_for(self.http.records("show full processlist"), 10)
+        sent = sent.strip().rstrip(";").strip()
+        mine = [
+            r
+            for r in rows
+            if str(r.get("Command", "")) == "Query"
+            and str(r.get("User", "")) == self.profile.user
+            and str(r.get("Info", "")).strip().rstrip(";").strip() == sent
+        ]
+        if len(mine) != 1:
+            why = "another connection of the same user runs it too" if mine else "not listed"
+            return f"its connection could not be told apart in SHOW PROCESSLIST ({why})"
+        return int(mine[0]["Id"])
 
     def _cancelled(self, run: _Run, outcome: StatementOutcome, server: errors.QueryCancelled | None) -> None:
         outcome.status = "cancelled"
