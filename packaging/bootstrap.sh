@@ -5,7 +5,8 @@
 #
 # What the system must provide is checked by its presence, never by a package name: each shared
 # library Qt loads is asked of the dynamic loader, a scalable font is looked for, `python3 -m venv`
-# is tried, and for the tests dbus-daemon, gnome-keyring-daemon, curl and mysql are looked up on PATH.
+# is tried, and for the tests dbus-daemon, gnome-keyring-daemon, curl, mysql (and as root mmdebstrap)
+# are looked up on PATH.
 # Package names differ between releases (Debian 13 and Ubuntu 24.04 renamed libglib2.0-0 to
 # libglib2.0-0t64), so a name is chosen only for what is missing, among those this release has.
 # On a complete system neither apt nor sudo is called. apt's output goes to a log shown only when
@@ -195,6 +196,13 @@ if [ "$mode" = test ]; then
     command -v curl >/dev/null 2>&1 || add_need "curl=curl"
     # The mysql command-line client drives the sandbox's query port in the tests.
     command -v mysql >/dev/null 2>&1 || add_need "the_mysql_client=mariadb-client|default-mysql-client"
+    # The .deb's install into fresh Debian systems (tests/packaging/test_frozen.py) makes them with
+    # mmdebstrap and runs as root only; elsewhere it is skipped, so it is asked for only here and only
+    # where this release has it.
+    if [ "$(id -u)" = 0 ] && ! command -v mmdebstrap >/dev/null 2>&1 \
+        && LC_ALL=C apt-cache policy mmdebstrap 2>/dev/null | grep -q '^  Candidate: [^(]'; then
+        add_need "mmdebstrap=mmdebstrap"
+    fi
 fi
 
 venv_log=$(mktemp "${TMPDIR:-/tmp}/starrocks-console-venv.XXXXXX")
