@@ -14,8 +14,10 @@ from conftest import ROOT, SandboxProcess
 
 def test_ready_line_has_exactly_the_documented_keys(sandbox: SandboxProcess) -> None:
     assert set(sandbox.info) == {
-        "url", "query_port", "be_url", "backends", "fe_user", "fe_password", "huawei", "ailake",
+        "url", "query_port", "query_tls", "query_tls_cert", "be_url", "backends", "fe_user", "fe_password",
+        "huawei", "ailake",
     }  # fmt: skip
+    assert sandbox.info["query_tls"] is False and sandbox.info["query_tls_cert"] is None
     (be,) = sandbox.info["backends"]
     assert set(be) == {"id", "url", "advertised"}
     assert be["url"] == sandbox.be_url and be["id"] == 10001
