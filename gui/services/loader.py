@@ -255,6 +255,9 @@ class Loader:
         self.journal = journal or Journal()
         self.progress = progress
         self.max_restarts = 20
+        # The longest wait between two attempts (they double from 0.2 s, with jitter): a cluster
+        # that is restarting is not asked again and again, nor left alone for long.
+        self.max_backoff = 10.0
         self._running = False
         self._stop_requested = False
         self._stop_rollback = False
@@ -975,7 +978,7 @@ class _Run:
 
     async def _backoff(self, n: int) -> None:
         """Wait before the next attempt, waking early when a stop is asked for."""
-        delay = min(10.0, 0.2 * (2 ** min(n, 6))) * random.uniform(0.5, 1.0)
+        delay = min(self.loader.max_backoff, 0.2 * (2 ** min(n, 6))) * random.uniform(0.5, 1.0)
         try:
             async with asyncio.timeout(delay):
                 await self.loader._wake.wait()

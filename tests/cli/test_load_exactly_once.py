@@ -97,7 +97,11 @@ def run_loader(
                 timeout=timeout,
                 give_up_after=give_up_after,
             )
-            return await Loader(client, journal).run(req)
+            loader = Loader(client, journal)
+            # Repeated faults would otherwise wait out the real backoff, up to 10 s an attempt:
+            # what is tested is that no row is lost or doubled, not how long the waits are.
+            loader.max_backoff = 1.0
+            return await loader.run(req)
 
     return asyncio.run(go())
 
