@@ -412,6 +412,7 @@ def test_processlist_lists_running_queries_and_kill_stops_them(sandbox: SandboxP
     assert str(conn) not in ids
 
 
+@pytest.mark.slow  # sleeps on the server
 def test_the_fe_folds_variables_information_functions_and_sleep_here_too(sandbox: SandboxProcess) -> None:
     body = {
         "query": "select sleep(1) as slept, connection_id() as c, @@query_timeout as t, current_user() as u",
@@ -425,6 +426,7 @@ def test_the_fe_folds_variables_information_functions_and_sleep_here_too(sandbox
     assert row[3] == "'root'@'%'"
 
 
+@pytest.mark.slow  # sleeps on the server
 def test_kill_query_wakes_a_sleeping_query(sandbox: SandboxProcess) -> None:
     outcome: dict[str, Any] = {}
 

@@ -326,6 +326,7 @@ def test_a_runner_of_the_consoles_session_uses_the_sandbox_profile(
     assert outcome.status == "ok" and outcome.channel == QUERY_PORT and outcome.rows == 1
 
 
+@pytest.mark.slow
 def test_cancel_over_the_http_sql_api_kills_the_query_on_the_server(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
@@ -365,6 +366,7 @@ def test_cancel_over_the_http_sql_api_kills_the_query_on_the_server(
     assert sum(len(b) for b in sink.batches[0]) == stopped.rows  # what it says is what the sink got
 
 
+@pytest.mark.slow
 def test_cancel_over_the_http_sql_api_before_the_first_row_finds_the_connection(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
