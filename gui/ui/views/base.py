@@ -135,6 +135,9 @@ class View(QWidget):
 
         def done(task: asyncio.Task[Any]) -> None:
             if task.cancelled():
+                # Cancelled before it began (a newer refresh, the window closing): the work it
+                # wraps never started, and is closed so that Python does not warn it was not awaited.
+                coro.close()
                 return
             exc = task.exception()
             if exc is None:
