@@ -218,3 +218,28 @@ async def test_a_shorter_interval_takes_effect_at_once_not_after_the_old_one(
     await until(lambda: len(heard) >= 3, timeout=20)
     assert heard[1] - lowered < 10  # not an hour
     await monitoring.aclose()
+
+
+@pytest.mark.asyncio
+async def test_nothing_is_watched_again_once_the_monitoring_is_closed(
+    sandbox: SandboxProcess, session: ConsoleSession, tmp_path: Path
+) -> None:
+    """A start or a profile change that arrives after the window closed its monitoring must not
+    leave a collection running that nobody stops."""
+    from gui.api import errors
+
+    profile = cluster(session, sandbox.info)
+    monitoring = Monitoring(
+        session,
+        store=HistoryStore(tmp_path / "m"),
+        settings=AlertSettings(tmp_path / "a.json"),
+        interval=3600,
+    )
+    await monitoring.watch(profile)
+    await monitoring.aclose()
+    await monitoring.follow_profiles()  # a profile change heard late
+    assert monitoring.watched() == []
+    with pytest.raises(errors.InvalidRequest, match="closed"):
+        await monitoring.watch(profile)
+    running = [t for t in asyncio.all_tasks() if t.get_name().startswith("monitoring ")]
+    assert running == []

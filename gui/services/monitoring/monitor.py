@@ -157,6 +157,9 @@ class Monitoring:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._kept: dict[str, bool] = {}  # profile → its history goes to the data folder
         self.problems: list[str] = []
+        # Once closed, nothing is watched again: a start or a profile change that arrives after the
+        # window's close would otherwise leave a collection running that nobody stops.
+        self.closed = False
 
     @property
     def interval(self) -> float:
@@ -211,6 +214,8 @@ class Monitoring:
                 f"profile {profile.name!r} is a {profile.kind} profile, not a starrocks one",
                 service=profile.kind,
             )
+        if self.closed:
+            raise errors.InvalidRequest("the monitoring is closed", service=profile.kind)
         existing = self._monitors.get(profile.name)
         if existing is not None:
             return existing
@@ -236,6 +241,10 @@ class Monitoring:
                 mon.book.load(header["alerts"])
             except ValueError as e:
                 self.problems.append(f"the alerts kept for {name!r} could not be read back ({e})")
+        if self.closed or name in self._monitors:  # closed, or watched by another call, while loading
+            if self.closed:
+                raise errors.InvalidRequest("the monitoring is closed", service=profile.kind)
+            return self._monitors[name]
         self._monitors[name] = mon
         self._tasks[name] = loop.create_task(self._run(mon), name=f"monitoring {name}")
         return mon
@@ -244,6 +253,8 @@ class Monitoring:
         """Watch every StarRocks profile of the session, and stop watching those it no longer has
         (their history is kept; ``unwatch(name, forget=True)`` deletes a removed profile's). Called at
         start and whenever profiles change."""
+        if self.closed:
+            return
         wanted = {p.name: p for p in self.session.all_profiles() if p.kind == "starrocks"}
         for name in [n for n in self._monitors if n not in wanted]:
             await self.unwatch(name)
@@ -275,6 +286,7 @@ class Monitoring:
             await self._save(mon)
 
     async def aclose(self) -> None:
+        self.closed = True
         for name in list(self._monitors):
             await self.unwatch(name)
 
