@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import threading
 import uuid
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -505,6 +506,22 @@ def test_other_delimiters_and_compression(sandbox: SandboxProcess, client: TxnCl
         "three",
         "four",
     ]
+
+
+def test_a_deflate_body_of_many_times_its_size_loads_whole(
+    sandbox: SandboxProcess, client: TxnClient
+) -> None:
+    """``format: deflate``: a zlib stream that inflates to some 20 times its size (the sandbox
+    inflates it a megabyte at a time, whatever the ratio) loads every row."""
+    db, lb = fresh_db(sandbox, TABLE1), label()
+    rows = 200_000
+    body = b"".join(b"%d,%s\n" % (i, b"x" * 40) for i in range(rows))
+    packed = zlib.compress(body, 9)
+    assert len(body) > 10 * len(packed)
+    client.op("begin", lb, db, "table1")
+    client.op("load", lb, db, "table1", packed, {"column_separator": ",", "format": "deflate"})
+    assert client.op("commit", lb, db)["NumberLoadedRows"] == rows
+    assert sandbox.query("select count(*), max(id) from table1", db=db) == [[rows, rows - 1]]
 
 
 @pytest.mark.slow

@@ -427,7 +427,11 @@ def _open_body(path: Path, compression: str | None) -> _Reader:
 
 
 class _InflateReader:
-    """A file-like reader over a zlib/deflate stream."""
+    """A file-like reader over a zlib/deflate stream, inflating no more than is asked for: a
+    megabyte of a highly compressed body can inflate to a gigabyte, which one ``decompress`` call
+    would hold in memory at once."""
+
+    STEP = 1 << 20  # the most inflated in one call, and the compressed bytes read at once
 
     def __init__(self, path: Path) -> None:
         self._f = path.open("rb")
@@ -435,13 +439,14 @@ class _InflateReader:
         self._buf = b""
 
     def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self._buf) < n:
-            chunk = self._f.read(1 << 20)
-            if not chunk:
+        while (n < 0 or len(self._buf) < n) and not self._z.eof:
+            data = self._z.unconsumed_tail or self._f.read(self.STEP)
+            if not data:
                 self._buf += self._z.flush()
                 break
+            room = self.STEP if n < 0 else max(1, min(self.STEP, n - len(self._buf)))
             try:
-                self._buf += self._z.decompress(chunk)
+                self._buf += self._z.decompress(data, room)
             except zlib.error as e:
                 raise LoadFailure("INTERNAL_ERROR", f"failed to decompress deflate data: {e}") from None
         if n < 0:
