@@ -4,8 +4,9 @@ without ever starting a nested Qt event loop inside a coroutine (qasync #59/#174
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -47,3 +48,20 @@ async def finished(window: Any, text: str, timeout: float = 30) -> Any:
     entry = entry_titled(window, text)
     assert entry is not None
     return entry
+
+
+@contextlib.contextmanager
+def in_theme(theme: str) -> Iterator[Any]:
+    """The application in ``theme`` ("light" or "dark") for the block, light again after it, as
+    every other test expects; yields the application."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme)
+    try:
+        yield app
+    finally:
+        apply_theme(app, "light")

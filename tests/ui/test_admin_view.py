@@ -20,11 +20,10 @@ import pytest
 from conftest import SandboxProcess
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-from qt_helpers import wait_for, wait_signal
+from qt_helpers import in_theme, wait_for, wait_signal
 
 from gui.ui.dialogs.confirm_name import ConfirmNameDialog
 from gui.ui.models.table import Role
-from gui.ui.theme import apply_theme
 from gui.ui.views.admin import AdminView
 from gui.ui.views.admin.value_dialog import SetValueDialog
 from gui.ui.widgets.badge import status_color
@@ -291,10 +290,7 @@ async def test_schema_page_shows_tablet_health_with_a_stopped_backend(
     # The FE finds the BE dead after heartbeat_retry_times more failed heartbeats.
     r = httpx.post(f"{sb.url}/_sandbox/clock", json={"advance": 21}, auth=sb.auth, timeout=60)
     assert r.status_code == 200, r.text
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, theme)
-    try:
+    with in_theme(theme):
         for size in ((1024, 700), (1920, 1080)):
             window, view = await opened(console_window, sb, size=size)
             schema = view.schema
@@ -331,8 +327,6 @@ async def test_schema_page_shows_tablet_health_with_a_stopped_backend(
             screenshot(window, f"admin-schema-health-{size[0]}x{size[1]}-{theme}")
             await settled(view)
             window.close()
-    finally:
-        apply_theme(app, "light")
 
 
 @pytest.mark.asyncio
@@ -401,10 +395,7 @@ async def test_the_set_value_prompt_checks_the_items_type_before_anything_is_sen
 async def test_every_page_at_both_sizes(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any, theme: str
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, theme)
-    try:
+    with in_theme(theme):
         for size in ((1024, 700), (1920, 1080)):
             window, view = await opened(console_window, sandbox, size=size)
             assert (window.width(), window.height()) == size
@@ -417,5 +408,3 @@ async def test_every_page_at_both_sizes(
                 screenshot(window, f"admin-{name}-{size[0]}x{size[1]}-{theme}")
             await settled(view)
             window.close()
-    finally:
-        apply_theme(app, "light")

@@ -19,11 +19,9 @@ import pytest
 from conftest import SandboxProcess
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
-from qt_helpers import wait_for, wait_signal
+from qt_helpers import in_theme, wait_for, wait_signal
 
 from gui.services.session import sandbox_profiles
-from gui.ui.theme import apply_theme
 from gui.ui.views.sql import SqlConsoleView
 
 NAME = "Sandbox StarRocks"
@@ -363,10 +361,7 @@ async def test_a_read_only_profile_refuses_a_write_before_sending_it(
 async def test_screenshots_of_the_console_with_a_result(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any, theme: str
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, theme)
-    try:
+    with in_theme(theme):
         db = fresh_db(sandbox)
         for size in ((1024, 700), (1920, 1080)):
             window, view = await open_console(console_window, sandbox, size=size)
@@ -382,8 +377,6 @@ async def test_screenshots_of_the_console_with_a_result(
             view.results.setCurrentWidget(view.messages)
             screenshot(window, f"sql-console-messages-{size[0]}x{size[1]}-{theme}")
             assert window.minimumSizeHint().width() <= 1024 and window.minimumSizeHint().height() <= 700
-    finally:
-        apply_theme(app, "light")
 
 
 @pytest.mark.asyncio

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QTextCursor
-from PySide6.QtWidgets import QApplication
+from qt_helpers import in_theme
 
 from gui.services.sql.completion import Catalogue
 from gui.services.sql.statements import Statement
-from gui.ui.theme import apply_theme
 from gui.ui.widgets.sql_editor import SqlEditor
 from gui.ui.widgets.sql_highlight import State
 
@@ -73,10 +72,7 @@ def move_to(ed: SqlEditor, needle: str, after: int = 0) -> None:
 def test_starrocks_sql_is_highlighted_in_either_palette(
     editor: SqlEditor, qtbot: Any, screenshot: Any, theme: str
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, theme)
-    try:
+    with in_theme(theme) as app:
         # Qt hands the new palette to existing widgets through the event loop.
         role = app.palette().ColorRole.Base
         qtbot.waitUntil(lambda: editor.palette().color(role) == app.palette().color(role))
@@ -111,8 +107,6 @@ def test_starrocks_sql_is_highlighted_in_either_palette(
             assert _contrast(QColor(colour), base) >= 3.0, (theme, colour)
         move_to(editor, "count", 3)
         screenshot(editor, f"sql-editor-{theme}")
-    finally:
-        apply_theme(app, "light")
 
 
 def _contrast(a: QColor, b: QColor) -> float:

@@ -13,12 +13,11 @@ from conftest import SandboxProcess
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
-from qt_helpers import wait_for, wait_signal
+from qt_helpers import in_theme, wait_for, wait_signal
 
 from gui.services.profiles import Profile
 from gui.ui.dialogs.profile import ProfileDialog
 from gui.ui.style import banner_css
-from gui.ui.theme import apply_theme
 from gui.ui.views.dashboard import DashboardView
 from gui.ui.views.instances import InstancesView
 from gui.ui.views.transactions import TransactionsView
@@ -69,10 +68,7 @@ def wheel(widget: Any, steps: int = -1) -> None:
 async def test_every_view_fits_1024_by_700(
     console_window: Any, sandbox: SandboxProcess, secret_service: Any, screenshot: Any, theme: str
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, theme)
-    try:
+    with in_theme(theme):
         window = console_window(view_classes(), sandbox, size=(1024, 700))
         # Nothing asks for more room than the smallest screen the console supports.
         assert window.minimumSizeHint().width() <= 1024 and window.minimumSizeHint().height() <= 700
@@ -96,8 +92,6 @@ async def test_every_view_fits_1024_by_700(
         # dark tint in a dark theme, a light one in a light theme.
         background = banner_css("#x", "warning").split("background: ")[1][:7]
         assert (QColor(background).lightness() < 100) == (theme == "dark")
-    finally:
-        apply_theme(app, "light")
 
 
 @pytest.mark.asyncio
