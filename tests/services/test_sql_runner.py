@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -72,6 +73,20 @@ async def _runner(sp: SandboxProcess, tmp_path: Path, **kw: Any) -> AsyncIterato
             yield runner
         finally:
             await runner.aclose()
+
+
+async def processlist_until(
+    sp: SandboxProcess, seen: Callable[[list[dict[str, str]]], bool], timeout: float = 10.0
+) -> None:
+    """Read SHOW FULL PROCESSLIST until ``seen`` holds of its rows (Info as text, "" when none)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = (await asyncio.to_thread(sp.query, "show full processlist"))[0]
+        listed = [{**p, "Id": str(p["Id"]), "Info": str(p["Info"] or "")} for p in rows]
+        if seen(listed):
+            return
+        assert time.monotonic() < deadline, listed
+        await asyncio.sleep(0.05)
 
 
 def with_runner(sp: SandboxProcess, tmp_path: Path, body: Any, **kw: Any) -> Any:
@@ -185,12 +200,10 @@ def test_cancel_kills_the_running_statement_and_says_where_it_stopped(
             assert loop.time() < deadline
             await asyncio.sleep(0.02)
         cid = r.query.connection_id
-        while True:  # the statement is on the server
-            rows = (await asyncio.to_thread(sandbox.query, "show full processlist"))[0]
-            if any(int(p["Id"]) == cid and "sleep(30)" in str(p["Info"] or "") for p in rows):
-                break
-            assert loop.time() < deadline
-            await asyncio.sleep(0.05)
+        # The statement is on the server.
+        await processlist_until(
+            sandbox, lambda rows: any(int(p["Id"]) == cid and "sleep(30)" in p["Info"] for p in rows)
+        )
         started = loop.time()
         await r.cancel()
         result = await asyncio.wait_for(task, 10)
@@ -346,14 +359,10 @@ def test_cancel_over_the_http_sql_api_kills_the_query_on_the_server(
         holder["runner"] = r
         result = await r.run("select * from TABLE(generate_series(1, 3000000)); select 2", sink)
         await holder["task"]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while True:  # the killed query leaves the server's process list
-            left = (await asyncio.to_thread(sandbox.query, "show full processlist"))[0]
-            if not any("generate_series(1, 3000000)" in str(p["Info"] or "") for p in left):
-                break
-            assert loop.time() < deadline, left
-            await asyncio.sleep(0.05)
+        # The killed query leaves the server's process list.
+        await processlist_until(
+            sandbox, lambda rows: not any("generate_series(1, 3000000)" in p["Info"] for p in rows)
+        )
         return result
 
     result = with_runner(sandbox, tmp_path, body, query_port=port)
@@ -377,13 +386,7 @@ def test_cancel_over_the_http_sql_api_before_the_first_row_finds_the_connection(
     async def body(r: SqlRunner) -> Any:
         task = asyncio.create_task(r.run("select sleep(30); select 1"))
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while True:  # the statement is on the server
-            rows = (await asyncio.to_thread(sandbox.query, "show full processlist"))[0]
-            if any(str(p["Info"] or "") == "select sleep(30)" for p in rows):
-                break
-            assert loop.time() < deadline
-            await asyncio.sleep(0.05)
+        await processlist_until(sandbox, lambda rows: any(p["Info"] == "select sleep(30)" for p in rows))
         started = loop.time()
         await r.cancel()
         result = await asyncio.wait_for(task, 10)
