@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from conftest import SandboxProcess
 from pydantic import SecretStr, ValidationError
+from tls_certs import make_cert
 
 from gui.api import errors
 from gui.api.ailake import AILakeClient
@@ -165,17 +166,7 @@ def peers() -> Iterator[Callable[..., Peer]]:
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway self-signed certificate for 127.0.0.1 (it is its own CA) and its key."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    d = tmp_path_factory.mktemp("tls")
-    crt, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(crt), "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return crt, key
+    return make_cert(tmp_path_factory.mktemp("tls"), "cert", common_name="127.0.0.1")
 
 
 @pytest.fixture

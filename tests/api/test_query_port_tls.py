@@ -7,17 +7,15 @@ and the `mysql` client negotiates TLS with the same port."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import SandboxProcess
+from tcp_relay import Relay
+from tls_certs import make_cert
 
 from gui.api import errors
 from gui.api.starrocks import StarRocksSql
@@ -26,64 +24,14 @@ from gui.services.session import sandbox_profiles
 pytestmark = pytest.mark.slow  # a sandbox of its own
 
 
-def make_cert(d: Path, name: str) -> tuple[Path, Path]:
-    crt, key = d / f"{name}.pem", d / f"{name}.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(crt), "-days", "1", "-subj", f"/CN={name}",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return crt, key
-
-
 @pytest.fixture(scope="module")
 def tls_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
     d = tmp_path_factory.mktemp("tls")
     crt, key = make_cert(d, "fe")
     other, _ = make_cert(d, "other")
     sp = SandboxProcess(d / "sb", "--ssl-cert", str(crt), "--ssl-key", str(key))
     yield sp, crt, other
     sp.stop()
-
-
-class Relay:
-    """A loopback TCP relay to the query port that keeps what the client sent: plain sockets in
-    threads, so that the client's switch of its socket to TLS is only bytes to it."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.sent = bytearray()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        try:
-            client, _ = self.listener.accept()
-        except OSError:
-            return
-        upstream = socket.create_connection(("127.0.0.1", self.target_port))
-
-        def pipe(src: socket.socket, dst: socket.socket, keep: bool) -> None:
-            try:
-                while data := src.recv(65536):
-                    if keep:
-                        self.sent += data
-                    dst.sendall(data)
-            except OSError:
-                pass
-            finally:
-                with contextlib.suppress(OSError):
-                    dst.shutdown(socket.SHUT_WR)
-
-        threading.Thread(target=pipe, args=(client, upstream, True), daemon=True).start()
-        threading.Thread(target=pipe, args=(upstream, client, False), daemon=True).start()
-
-    def close(self) -> None:
-        self.listener.close()
 
 
 def ask(sp: SandboxProcess, port: int | None = None, **kw: Any) -> list[tuple[Any, ...]]:

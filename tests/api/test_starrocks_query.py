@@ -18,6 +18,7 @@ from typing import Any
 import certifi
 import pytest
 from conftest import SandboxProcess
+from tcp_relay import Relay
 
 from gui.api import errors
 from gui.api.starrocks import QueryPortTlsFailed, StarRocksSql, reply_of
@@ -252,47 +253,13 @@ def test_a_missing_ca_file_is_told_before_connecting(sandbox: SandboxProcess, tm
         run(q.connect())
 
 
-class _Recorder:
-    """A loopback TCP relay to the query port that keeps what the client sent."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.sent = bytearray()
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, keep: bool) -> None:
-            try:
-                while data := await src.read(65536):
-                    if keep:
-                        self.sent += data
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.close()
-
-        await asyncio.gather(pipe(reader, up_w, True), pipe(up_r, writer, False))
-
-    async def close(self) -> None:
-        if self.server is not None:
-            self.server.close()
-
-
 def test_tls_required_and_not_offered_is_refused_before_the_login(sandbox: SandboxProcess) -> None:
     """The sandbox's query port offers no TLS (as an FE without ssl settings): a profile asking for
     TLS gets an error, and not a byte of its login crossed the wire in clear."""
 
     async def go() -> tuple[BaseException, bytes]:
-        recorder = _Recorder(sandbox.query_port)
-        port = await recorder.start()
+        recorder = Relay(sandbox.query_port)
+        port = recorder.port
         q = StarRocksSql("127.0.0.1", "tls_user_xyz", "tls-pw-xyz", port=port, tls=True, verify_tls=False)
         try:
             await q.connect()
@@ -302,7 +269,7 @@ def test_tls_required_and_not_offered_is_refused_before_the_login(sandbox: Sandb
             raise AssertionError("connected without TLS")
         finally:
             await q.aclose()
-            await recorder.close()
+            recorder.close()
         return failure, bytes(recorder.sent)
 
     failure, sent = run(go())

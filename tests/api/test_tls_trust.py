@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import ssl
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from tls_certs import make_cert
 
 from gui.api.transport import TransportConfig, tls_context
 
@@ -46,22 +46,9 @@ asyncio.run(main())
 """
 
 
-def make_cert(d: Path, name: str) -> tuple[Path, Path]:
-    crt, key = d / f"{name}.pem", d / f"{name}.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(crt), "-days", "1", "-subj", f"/CN={name}",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return crt, key
-
-
 @pytest.fixture
 def certs(tmp_path: Path) -> tuple[tuple[Path, Path], tuple[Path, Path]]:
     """The server's self-signed certificate, and another one that did not sign it."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
     return make_cert(tmp_path, "server"), make_cert(tmp_path, "other")
 
 
