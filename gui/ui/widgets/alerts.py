@@ -40,10 +40,13 @@ class AlertStrip(QLabel):
         self.setStyleSheet(banner_css("QLabel#alertStrip", SEVERITY_TONES[worst], self.palette()))  # type: ignore[arg-type]
         lines = []
         for a in alerts[: self.shown]:
+            # An unreachable cluster's reason says since when already (health's table and the
+            # notifications show the reason alone): said once.
+            since = "" if "(since " in a.reason else " " + span(f"(since {when(a.started_at)})", "muted")
             lines.append(
                 span(f"{a.severity.upper()}", SEVERITY_TONES[a.severity], bold=True)  # type: ignore[arg-type]
-                + f" {html.escape(a.title)}: {html.escape(a.reason)} "
-                + span(f"(since {when(a.started_at)})", "muted")
+                + f" {html.escape(a.title)}: {html.escape(a.reason)}"
+                + since
             )
         more = len(alerts) - self.shown
         if more > 0:
