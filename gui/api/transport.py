@@ -439,9 +439,11 @@ async def send_file(
             await writer.drain()
         loop = asyncio.get_running_loop()
         sent = 0
+        # All but the last byte first: see below.
+        ahead = max(0, length - 1)
         with open(path, "rb") as f:
-            while sent < length:
-                count = min(SENDFILE_SEGMENT, length - sent)
+            while sent < ahead:
+                count = min(SENDFILE_SEGMENT, ahead - sent)
                 # A segment at a time, so progress is reported and a stalled peer times out.
                 async with asyncio.timeout(config.write_timeout):
                     n = await loop.sendfile(writer.transport, f, offset + sent, count)
@@ -450,6 +452,22 @@ async def send_file(
                 sent += n
                 if progress:
                     progress(sent, length)
+            if sent < length:
+                # The last byte is the point of no return: without it the server holds a body
+                # shorter than its Content-Length, which it can never take; with it, the request
+                # will be carried out whether or not anyone waits for the answer. It is written with
+                # no await between the progress report before it (where a caller may still stop,
+                # by raising) and the one after it (which tells the caller the request is whole).
+                f.seek(offset + sent)
+                last = f.read(1)
+                if len(last) != 1:
+                    raise httpx.WriteError("the file ended before its declared length", request=request)
+                writer.write(last)
+                sent = length
+                if progress:
+                    progress(sent, length)
+        async with asyncio.timeout(config.write_timeout):
+            await writer.drain()
         async with asyncio.timeout(config.read_timeout):
             status, resp_headers, body = await _read_response(reader, request)
     except TimeoutError:

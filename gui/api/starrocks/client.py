@@ -760,12 +760,15 @@ def _sql_error(client: StarRocksClient, response: httpx.Response) -> errors.ApiE
 
 
 async def _read_file(body: FileBody, progress: Progress | None) -> AsyncIterator[bytes]:
+    """The blocks of a file range, each reported before it is handed over. The last byte goes
+    alone, reported as the whole (see ``transport.send_file``): until then a raise from
+    ``progress`` leaves the server a body it can never take; after it, the request is whole."""
     total = body.size
     sent = 0
     with body.path.open("rb") as f:
         f.seek(body.offset)
         while sent < total:
-            block = f.read(min(BLOCK, total - sent))
+            block = f.read(min(BLOCK, max(1, total - 1 - sent)))
             if not block:
                 break
             sent += len(block)

@@ -464,6 +464,11 @@ class TxnManager:
             body.unlink(missing_ok=True)
             await self.abort(t, e.message, by=be)
             return be_reply(e.status, e.message)
+        except BaseException:
+            # The client went away before the body was whole: nothing of it is loaded, and the
+            # transaction stays as it was.
+            body.unlink(missing_ok=True)
+            raise
         received_ms = int((time.monotonic() - started) * 1000)
         self.activity.load_received(be, size)
         fresh = self.records.get(t.txn_id)

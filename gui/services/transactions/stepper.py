@@ -101,9 +101,13 @@ class TxnStepper:
         self.rows_total = self.rows_loaded = self.rows_filtered = 0
         # A piece whose load was cut off (cancelled, connection lost): did it reach the BE?
         self.uncertain: Piece | None = None
+        # Its last byte had been handed over: the BE has the whole request and carries it out,
+        # whenever its turn comes; it is never sent again.
+        self.uncertain_whole = False
         self.entry: JournalEntry | None = None
         self._sending: asyncio.Task[Any] | None = None  # the task awaiting load_next
         self._stop = False
+        self._whole = False  # the piece being sent has been handed over to its last byte
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -212,7 +216,9 @@ class TxnStepper:
 
     def stop_sending(self) -> bool:
         """Cancel the load under way: ``load_next`` raises CancelledError in the task awaiting it.
-        False when no load runs.
+        False when no load runs. A stop is too late once the piece's last byte has gone (the BE then
+        has the whole request and loads it): ``load_next`` then waits for the BE's answer and
+        returns it, saying that the stop came after the piece was sent.
 
         The next progress report of the body being sent raises the cancellation for sure: a
         cancellation that lands just as an inner wait completes is swallowed on Python 3.11 (its
@@ -227,11 +233,16 @@ class TxnStepper:
         def again() -> None:
             # ``_stop`` too: a next ``load_next`` awaited by the same task (it resets the flag) must
             # not be cancelled by the repeats of this stop.
-            if self._stop and self._sending is task and not task.done():
+            if self._stop and self._sending is task and not task.done() and not self._whole:
                 task.cancel()
                 loop.call_later(0.1, again)
 
-        again()
+        if asyncio.current_task() is task:
+            # Asked by a progress report of this very load, which raises at once: a cancel here
+            # would stay pending in the task past the load, into whatever it awaits next.
+            loop.call_later(0.1, again)
+        else:
+            again()
         return True
 
     async def _load_next(self, progress: Progress | None) -> Answer:
@@ -244,13 +255,19 @@ class TxnStepper:
         if piece is None:
             return Answer("load", "Every chosen file has been sent; prepare or commit next.", "warning")
         self._journal("loading")
-        self.uncertain = piece
+        self.uncertain, self.uncertain_whole, self._whole = piece, False, False
 
         def report(sent: int, size: int | None) -> None:
-            if self._stop:
+            # The client reports the last byte alone, with no await between that report and the
+            # one before: a stop seen up to then keeps the piece from ever being whole at the BE.
+            if size is not None and sent >= size:
+                self._whole = self.uncertain_whole = True
+            elif self._stop:
                 raise asyncio.CancelledError("stopped by the user")
             if progress is not None:
                 progress(sent, size)
+            if self._stop and not self._whole:  # stopped by the progress callback itself
+                raise asyncio.CancelledError("stopped by the user")
 
         try:
             reply = await self.client.load(
@@ -259,15 +276,22 @@ class TxnStepper:
         except errors.ConnectionFailed as e:
             return explain_error("load", e, self.label)  # the piece stays uncertain
         except (StarRocksError, errors.ApiError) as e:
-            self.uncertain = None
+            self.uncertain, self.uncertain_whole = None, False  # the BE answered: it was refused
             return await self._settle(explain_error("load", e, self.label))
-        self.uncertain = None
+        late = self._stop
+        self._stop = False
+        self.uncertain, self.uncertain_whole = None, False
         self.next += 1
         self.bytes_sent += piece.length
         await self.refresh_counts()
         self._journal("loading")
         answer = explain_reply("load", reply, self.label)
         answer.headline = f"{piece.describe()}: {answer.headline[0].lower()}{answer.headline[1:]}"
+        if late:
+            answer.headline = (
+                f"The stop came too late for {piece.describe()}: it had been sent whole, and the BE took it. "
+                + answer.headline
+            )
         answer.detail = join(
             f"{self.rows_loaded:,} rows loaded and {self.rows_filtered:,} filtered so far in this "
             "transaction."
@@ -315,8 +339,21 @@ class TxnStepper:
                 label=self.label,
             )
         received = int(mine.get("LoadBytes") or 0)
+        if self.uncertain_whole and received < self.bytes_sent + piece.length:
+            # The whole request reached the BE's network stack before the connection was dropped:
+            # the BE carries it out when its turn comes, so sending it again could load it twice.
+            return Answer(
+                "load",
+                f"The stopped piece {piece.describe()} was sent whole; the BE has not counted it yet. "
+                "Press Load again in a moment.",
+                "warning",
+                detail="If the BE never counts it, roll the transaction back and begin again: sending "
+                "the piece again could load its rows twice.",
+                raw=mine,
+                label=self.label,
+            )
         if received >= self.bytes_sent + piece.length:
-            self.uncertain = None
+            self.uncertain, self.uncertain_whole = None, False
             self.next += 1
             self.bytes_sent += piece.length
             self._take_counts(mine)
