@@ -121,7 +121,7 @@ class WallWindow(QWidget):
             return
         row = QHBoxLayout()
         for title, unit, _figure, _label in WALL_CHARTS:
-            chart = Chart(title, unit, self)
+            chart = Chart(title, unit, self, line_width=2.0)  # read from across the room
             font = chart.caption.font()
             font.setPointSizeF(font.pointSizeF() * SCALE)
             chart.caption.setFont(font)

@@ -99,7 +99,9 @@ async def stalls(window: Any, feed: Any, names: list[str], seconds: float, watch
         )
 
 
-async def main(rounds: int, live: float, profile: str = "", watch: str = "heartbeat") -> None:
+async def main(
+    rounds: int, live: float, profile: str = "", watch: str = "heartbeat", shot: str = ""
+) -> None:
     from conftest import SandboxProcess
     from PySide6.QtCore import QSettings
 
@@ -189,6 +191,8 @@ async def main(rounds: int, live: float, profile: str = "", watch: str = "heartb
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(f"{profile}.{label}")
+            if shot:
+                view.grab().save(f"{shot}.{label}.png")
             times.sort()
             print(
                 f"{label}: {len(times)} readings delivered — UI-thread time per reading (its paint"
@@ -217,10 +221,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--profile", default="", help="write cProfile stats of each view's deliveries to PATH.<view>"
     )
+    parser.add_argument("--shot", default="", help="save each view as it was drawn to PATH.<view>.png")
     args = parser.parse_args()
     import qasync
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        runner.run(main(args.rounds, args.live, args.profile, args.watch))
+        runner.run(main(args.rounds, args.live, args.profile, args.watch, args.shot))
