@@ -26,6 +26,8 @@ sys.dont_write_bytecode = False
 # The window tests' fixtures and qasync loop (a plugin: see its docstring).
 pytest_plugins = ["qtfixtures"]
 
+from sandbox_forks import Forked, Zygote  # noqa: E402
+
 # Short delays keep the Huawei jobs and AI Lake operations quick in tests; they still pass through
 # every intermediate state.
 FAST = ["--job-seconds", "0.6", "--operation-seconds", "0.3"]
@@ -37,7 +39,7 @@ class SandboxProcess:
     def __init__(self, data_dir: Path, *extra: str) -> None:
         self.data_dir = data_dir
         self.extra = list(extra)
-        self.proc: subprocess.Popen[str] | None = None
+        self.proc: subprocess.Popen[str] | Forked | None = None
         self.info: dict[str, Any] = {}
         self.start()
 
@@ -60,7 +62,11 @@ class SandboxProcess:
             *args,
         ]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, cwd=ROOT, env=env)
+        zygote = Zygote.get()
+        if zygote is not None:
+            self.proc = zygote.spawn(cmd[3:], env, ROOT)  # what follows ``python -m gui``
+        else:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
