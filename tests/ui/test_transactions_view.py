@@ -92,7 +92,8 @@ def load_again(view: TransactionsView) -> None:
 
 def confirm_yes(view: TransactionsView) -> None:
     box = view.findChild(QMessageBox, "confirmRollback")
-    assert box is not None and box.isVisible()
+    shown = [(u.label, u.state, u.note) for u in view.unfinished.model.rows]
+    assert box is not None and box.isVisible(), (view.unfinished.note.text(), shown)
     box.button(QMessageBox.StandardButton.Yes).click()
 
 

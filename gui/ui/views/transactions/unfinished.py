@@ -107,8 +107,11 @@ class UnfinishedPanel(QFrame):
         self.view.reload_history()
 
     def confirm_rollback(self, items: list[Unfinished]) -> None:
-        items = [u for u in items if u.state in ("PREPARE", "PREPARED")]
+        # A state that could not be asked is tried too: the cluster refuses a rollback of what it
+        # has already committed, and says so.
+        items = [u for u in items if u.state in ("PREPARE", "PREPARED", "")]
         if not items:
+            self.show_note("Nothing selected can be rolled back: select a running or prepared transaction.")
             return
         names = ", ".join(u.label for u in items[:5]) + ("…" if len(items) > 5 else "")
         ask_rollback(
