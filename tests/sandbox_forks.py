@@ -278,4 +278,11 @@ def serve(path: str) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    serve(sys.argv[1])
+    try:
+        serve(sys.argv[1])
+    finally:  # however it ends: its worker closed it, or went away
+        for remove in (os.unlink, os.rmdir):
+            try:
+                remove(sys.argv[1] if remove is os.unlink else os.path.dirname(sys.argv[1]))
+            except OSError:
+                pass
