@@ -343,6 +343,15 @@ def test_transaction_views(sandbox: SandboxProcess, db: str) -> None:
         assert labels == [done]
         dbs = post(sandbox, "show proc '/transactions'").json()["data"]
         assert {"DbName": db}.items() <= next(d for d in dbs if d["DbName"] == db).items()
+        assert [int(d["DbId"]) for d in dbs] == sorted(int(d["DbId"]) for d in dbs)
+        # A database named by its id, as the FE's /transactions listing gives it.
+        db_id = next(d["DbId"] for d in dbs if d["DbName"] == db)
+        assert post(sandbox, f"show proc '/transactions/{db_id}'").json()["data"] == state
+        failure(
+            post(sandbox, "show proc '/transactions/999999999'"),
+            500,
+            'Unknown database id or name "999999999"',
+        )
 
         q = (
             "select label, state, type, sink_rows, scan_bytes, progress, properties, load_commit_time "
