@@ -92,8 +92,10 @@ def load_again(view: TransactionsView) -> None:
 
 def confirm_yes(view: TransactionsView) -> None:
     box = view.findChild(QMessageBox, "confirmRollback")
-    shown = [(u.label, u.state, u.note) for u in view.unfinished.model.rows]
-    assert box is not None and box.isVisible(), (view.unfinished.note.text(), shown)
+    panel = view.unfinished
+    shown = [(u.label, u.state, u.note) for u in panel.model.rows]
+    where = (view.tabs.currentIndex(), panel.isHidden(), [u.label for u in panel.selected()])
+    assert box is not None and box.isVisible(), (panel.note.text(), shown, where)
     box.button(QMessageBox.StandardButton.Yes).click()
 
 

@@ -4,7 +4,7 @@ column taking what is left."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 # A column wider than this shows its start and "…"; the tooltip has the rest.
@@ -66,3 +66,15 @@ def fit_when_filled(view: QTableView, cap: int = MAX_COLUMN) -> None:
 
 # Set on a table whose column widths are settled (fitted once, or restored from the last run).
 KEPT = "scWidthsKept"
+
+
+def select_row(view: QTableView, row: int) -> None:
+    """Make ``row`` the selection and the current row, as the program's own choice.
+    ``QTableView.selectRow`` acts as a click would: with Ctrl held it toggles the row (deselecting
+    one already selected) and with Shift it extends from the anchor, so a selection made by the
+    program while the person held a key (or after a test left one pressed) could come out empty."""
+    model = view.model()
+    if model is None or not 0 <= row < model.rowCount():
+        return
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    view.selectionModel().setCurrentIndex(model.index(row, 0), flags)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from ....services.admin import AdminSql, BeConfigItem, ConfigService, FeConfigItem
 from ....services.admin.config import kind_of_value
 from ...models.table import Column, RecordFilterProxy
-from ...widgets.tables import fit_columns
+from ...widgets.tables import fit_columns, select_row
 from .page import AdminPage, table_of
 from .value_dialog import SetValueDialog
 
@@ -119,14 +119,14 @@ class ConfigPage(AdminPage):
         row = self.fe_model.row_of(key)
         if row is None:
             return False
-        self.fe_table.selectRow(self.fe_proxy.mapFromSource(self.fe_model.index(row, 0)).row())
+        select_row(self.fe_table, self.fe_proxy.mapFromSource(self.fe_model.index(row, 0)).row())
         return True
 
     def select_be(self, key: str) -> bool:
         row = self.be_model.row_of(key)
         if row is None:
             return False
-        self.be_table.selectRow(row)
+        select_row(self.be_table, row)
         return True
 
     def _enable(self) -> None:

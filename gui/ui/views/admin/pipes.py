@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QPushButton, QSplitter
 
 from ....services.admin import AdminSql, PipeFile, PipeRow, PipesService
 from ...models.table import Column
+from ...widgets.tables import select_row
 from .page import AdminPage, table_of
 
 PIPE_COLUMNS: list[Column[PipeRow]] = [
@@ -74,14 +75,14 @@ class PipesPage(AdminPage):
         row = self.pipes_model.row_of((database, name))
         if row is None:
             return False
-        self.pipes_table.selectRow(row)
+        select_row(self.pipes_table, row)
         return True
 
     def select_file(self, name: str) -> bool:
         row = self.files_model.row_of(name)
         if row is None:
             return False
-        self.files_table.selectRow(row)
+        select_row(self.files_table, row)
         return True
 
     def _pipe_picked(self) -> None:

@@ -26,6 +26,7 @@ from ....services.admin import AdminSql, SchemaService, Table, TableRow, TabletH
 from ...models.table import Column, RecordTableModel
 from ...style import set_tone
 from ...widgets.badge import BadgeDelegate, status_color
+from ...widgets.tables import select_row
 from .page import AdminPage, table_of
 
 TABLE_COLUMNS: list[Column[TableRow]] = [
@@ -102,7 +103,7 @@ class SchemaPage(AdminPage):
         row = self.tables_model.row_of(name)
         if row is None:
             return False
-        self.tables_table.selectRow(row)
+        select_row(self.tables_table, row)
         return True
 
     def _table_picked(self) -> None:

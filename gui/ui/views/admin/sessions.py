@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QPushButton
 
 from ....services.admin import AdminSql, SessionRow, SessionsService
 from ...models.table import Column
+from ...widgets.tables import select_row
 from .page import AdminPage, table_of
 
 COLUMNS: list[Column[SessionRow]] = [
@@ -60,7 +61,7 @@ class SessionsPage(AdminPage):
         row = self.model.row_of(connection_id)
         if row is None:
             return False
-        self.table.selectRow(row)
+        select_row(self.table, row)
         return True
 
     def _enable(self) -> None:

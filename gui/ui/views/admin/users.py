@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ....services.admin import AdminSql, PasswordRules, UsersService
 from ...models.table import Column
+from ...widgets.tables import select_row
 from .page import AdminPage, table_of
 
 USER_COLUMNS: list[Column[str]] = [Column("User", lambda u: u)]
@@ -133,7 +134,7 @@ class UsersPage(AdminPage):
         row = self.users_model.row_of(identity)
         if row is None:
             return False
-        self.users_table.selectRow(row)
+        select_row(self.users_table, row)
         return True
 
     def _enable(self) -> None:

@@ -24,7 +24,7 @@ from ...models.table import Role
 from ...models.transactions import UnfinishedModel
 from ...style import banner_css, set_tone
 from ...widgets.badge import BadgeDelegate
-from ...widgets.tables import fit_when_filled
+from ...widgets.tables import fit_when_filled, select_row
 from .confirm import ask_rollback
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ class UnfinishedPanel(QFrame):
         # A settled list stays on screen while it has an outcome to tell.
         self.setVisible(bool(items) or (not self.isHidden() and bool(self.note.text())))
         if items and not self.selected():
-            self.table.selectRow(0)
+            select_row(self.table, 0)
         self._buttons()
 
     def selected(self) -> list[Unfinished]:
@@ -192,7 +192,7 @@ class UnfinishedPanel(QFrame):
     def select_label(self, label: str) -> bool:
         for row, u in enumerate(self.model.rows):
             if u.label == label:
-                self.table.selectRow(row)
+                select_row(self.table, row)
                 return True
         return False
 
