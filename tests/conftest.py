@@ -175,10 +175,13 @@ def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) ->
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: one worker more than the cores this process may use. The tests wait on sandboxes
-    and subprocesses a good part of their time; with one worker a core, two cores were about 60 %
-    busy through a whole run (measured: the quick run 73 s with two workers, 64 s with three)."""
-    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
+    """``-n auto``: two workers more than the cores this process may use. The tests wait on
+    sandboxes and subprocesses a good part of their time; with one worker a core, two cores were
+    about 60 % busy through a whole run (measured: the quick run 73 s with two workers, 64 s with
+    three; once sandboxes were forked, the whole run 2 min 57 s with three and 2 min 25–2 min 45 s
+    with four, in one sitting)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores + 2
 
 
 # Tests that spend most of their time waiting on something outside this machine's cores (the Debian
