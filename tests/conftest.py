@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,20 @@ class SandboxProcess:
         r = httpx.post(f"{self.url}/_sandbox/sql", json=body, auth=self.auth, timeout=30)
         r.raise_for_status()
         return r.json()
+
+    def new_table(self, prefix: str) -> str:
+        """A fresh database (named ``prefix`` and a random suffix) holding the load tests' table
+        ``t (id int, name varchar(64))``, one bucket; returns the database's name."""
+        db = prefix + uuid.uuid4().hex[:10]
+        self.admin_sql(f"CREATE DATABASE {db}")
+        self.admin_sql(
+            "CREATE TABLE t (id int, name varchar(64)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+            db=db,
+        )
+        return db
+
+    def count_rows(self, db: str, table: str = "t") -> int:
+        return int(self.query(f"select count(*) from {table}", db=db)[0][0])
 
     def query(self, sql: str, db: str | None = None) -> list[list[Any]]:
         """Rows of a query through the HTTP SQL API (NDJSON: connectionId, meta, data..., statistics)."""

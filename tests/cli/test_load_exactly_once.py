@@ -61,15 +61,6 @@ def data_file(tmp_path: Path) -> Path:
     return path
 
 
-def new_table(sp: SandboxProcess) -> str:
-    db = "eo_" + uuid.uuid4().hex[:10]
-    sp.admin_sql(f"CREATE DATABASE {db}")
-    sp.admin_sql(
-        "CREATE TABLE t (id int, name varchar(64)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1", db=db
-    )
-    return db
-
-
 def rows_in(sp: SandboxProcess, db: str) -> tuple[int, int]:
     total, distinct = sp.query("select count(*), count(distinct id) from t", db=db)[0]
     return int(total), int(distinct)
@@ -112,7 +103,7 @@ def journal(tmp_path: Path) -> Journal:
 
 
 def test_clean_load(faulty: Faulty, data_file: Path, journal: Journal) -> None:
-    db = new_table(faulty.sp)
+    db = faulty.sp.new_table("eo_")
     out = run_loader(faulty, db, data_file, journal)
     assert out.ok and out.rows_loaded == ROWS and out.restarts == 0 and not out.already_loaded
     assert faulty.be.count("PUT", LOAD) >= 5  # really cut into chunks
@@ -154,7 +145,7 @@ def test_clean_load(faulty: Faulty, data_file: Path, journal: Journal) -> None:
 def test_faults_never_duplicate_or_lose_rows(
     faulty: Faulty, data_file: Path, journal: Journal, where: str, rule: Rule
 ) -> None:
-    db = new_table(faulty.sp)
+    db = faulty.sp.new_table("eo_")
     (faulty.be if where == "be" else faulty.fe).add(rule)
     out = run_loader(faulty, db, data_file, journal, label="eo_" + uuid.uuid4().hex[:10])
     assert rule.fired == rule.times, "the fault was not exercised"
@@ -167,7 +158,7 @@ def test_faults_never_duplicate_or_lose_rows(
 def test_transaction_timeout_restarts_under_the_same_label(
     faulty: Faulty, data_file: Path, journal: Journal
 ) -> None:
-    db = new_table(faulty.sp)
+    db = faulty.sp.new_table("eo_")
     # The third chunk arrives after the transaction's timeout: held on its way while the sandbox's
     # clock passes the timeout, so the sandbox aborts the transaction before the chunk arrives.
     paused = faulty.be.add(Rule("PUT", LOAD, "pause", skip=2))
@@ -195,7 +186,7 @@ def test_transaction_timeout_restarts_under_the_same_label(
 
 
 def test_refused_data_fails_without_retrying(faulty: Faulty, tmp_path: Path, journal: Journal) -> None:
-    db = new_table(faulty.sp)
+    db = faulty.sp.new_table("eo_")
     bad = tmp_path / "bad.csv"
     bad.write_text("1,ok\n2,ok,one-field-too-many\n3,ok\n")
     with pytest.raises(LoadFailed) as err:
@@ -210,7 +201,7 @@ def test_cluster_down_then_back(sandbox_factory: object, data_file: Path, journa
     """The sandbox stops after prepare (its commit never arrives) and comes back: the prepared
     transaction survived, and the loader, which kept asking, commits it."""
     sp: SandboxProcess = sandbox_factory()  # type: ignore[operator]
-    db = new_table(sp)
+    db = sp.new_table("eo_")
     # Fixed ports so the proxies find the restarted sandbox at the same addresses.
     fe_port, be_port = sp.url.rsplit(":", 1)[1], sp.be_url.rsplit(":", 1)[1]
     f = Faulty(sp, FaultProxy(sp.url), FaultProxy(sp.be_url))
@@ -267,7 +258,7 @@ def _restart_on(sp: SandboxProcess, fe_port: str, be_port: str) -> None:
 def test_killed_process_is_finished_by_running_the_same_command(
     faulty: Faulty, data_file: Path, tmp_path: Path
 ) -> None:
-    db = new_table(faulty.sp)
+    db = faulty.sp.new_table("eo_")
     env = dict(os.environ, SR_PW=faulty.sp.auth[1], STARROCKS_CONSOLE_DATA=str(tmp_path / "data"))
     be_real = faulty.sp.be_url.split("://", 1)[1]
     cmd = [

@@ -45,19 +45,6 @@ def data_file(tmp_path: Path) -> Path:
     return path
 
 
-def new_table(sp: SandboxProcess) -> str:
-    db = "st_" + uuid.uuid4().hex[:10]
-    sp.admin_sql(f"CREATE DATABASE {db}")
-    sp.admin_sql(
-        "CREATE TABLE t (id int, name varchar(64)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1", db=db
-    )
-    return db
-
-
-def count(sp: SandboxProcess, db: str) -> int:
-    return int(sp.query("select count(*) from t", db=db)[0][0])
-
-
 def client_for(sp: SandboxProcess, proxies: tuple[FaultProxy, FaultProxy]) -> StarRocksClient:
     fe, be = proxies
     config = TransportConfig(read_timeout=30.0, retries=0)
@@ -90,7 +77,7 @@ async def test_stop_between_chunks_leaves_the_transaction_open(
 ) -> None:
     # Qt-free: the plain asyncio loop, not the window tests' qasync one.
     assert type(asyncio.get_running_loop()).__module__.startswith("asyncio")
-    db, label = new_table(sandbox), "stop_" + uuid.uuid4().hex[:8]
+    db, label = sandbox.new_table("st_"), "stop_" + uuid.uuid4().hex[:8]
     journal = Journal(tmp_path / "journal")
     answers = []
 
@@ -118,7 +105,7 @@ async def test_stop_between_chunks_leaves_the_transaction_open(
     assert "stopped by the user while sending chunk 3 of 5" in record.message
     assert record.message in str(e)
     assert proxies[0].count("POST", "/api/transaction/commit") == 0
-    assert count(sandbox, db) == 0
+    assert sandbox.count_rows(db) == 0
 
 
 @pytest.mark.asyncio
@@ -126,7 +113,7 @@ async def test_stop_inside_a_chunk_with_rollback_leaves_nothing(
     sandbox: SandboxProcess, proxies: tuple[FaultProxy, FaultProxy], tmp_path: Path
 ) -> None:
     """One big chunk, stopped between two of its blocks: the request is cut and rolled back."""
-    db, label = new_table(sandbox), "stop_" + uuid.uuid4().hex[:8]
+    db, label = sandbox.new_table("st_"), "stop_" + uuid.uuid4().hex[:8]
     big = tmp_path / "big.csv"
     line = b"1,a\n"
     big.write_bytes(line * ((20 << 20) // len(line)))
@@ -153,14 +140,14 @@ async def test_stop_inside_a_chunk_with_rollback_leaves_nothing(
     assert record is not None and record.step == "failed" and record.state == "ABORTED"
     assert "rolled back" in record.message
     assert len(seen) == 1  # no block was sent after the stop
-    assert count(sandbox, db) == 0
+    assert sandbox.count_rows(db) == 0
 
 
 @pytest.mark.asyncio
 async def test_stop_after_prepare_leaves_it_prepared_and_commit_unsent(
     sandbox: SandboxProcess, proxies: tuple[FaultProxy, FaultProxy], data_file: Path, tmp_path: Path
 ) -> None:
-    db, label = new_table(sandbox), "stop_" + uuid.uuid4().hex[:8]
+    db, label = sandbox.new_table("st_"), "stop_" + uuid.uuid4().hex[:8]
     fe, be = proxies
     journal = Journal(tmp_path / "journal")
     pause = be.add(Rule("POST", r"/api/transaction/prepare", "pause"))
@@ -174,7 +161,7 @@ async def test_stop_after_prepare_leaves_it_prepared_and_commit_unsent(
         with pytest.raises(LoadStopped) as stopped:
             await task
         state = await client.load_state(db, label)
-        assert count(sandbox, db) == 0
+        assert sandbox.count_rows(db) == 0
         # What was left is a whole prepared transaction: committing it later loads every row.
         await client.commit(db, label)
 
@@ -187,14 +174,14 @@ async def test_stop_after_prepare_leaves_it_prepared_and_commit_unsent(
     assert record is not None and record.step == "prepared" and not record.commit_sent
     assert record.message.startswith("stopped by the user after prepare")
     assert fe.count("POST", "/api/transaction/commit") == 1  # only the test's own
-    assert count(sandbox, db) == ROWS
+    assert sandbox.count_rows(db) == ROWS
 
 
 @pytest.mark.asyncio
 async def test_stop_once_commit_is_on_its_way_reports_the_clusters_end(
     sandbox: SandboxProcess, proxies: tuple[FaultProxy, FaultProxy], data_file: Path, tmp_path: Path
 ) -> None:
-    db, label = new_table(sandbox), "stop_" + uuid.uuid4().hex[:8]
+    db, label = sandbox.new_table("st_"), "stop_" + uuid.uuid4().hex[:8]
     fe, _ = proxies
     journal = Journal(tmp_path / "journal")
     pause = fe.add(Rule("POST", r"/api/transaction/commit", "pause"))
@@ -209,7 +196,7 @@ async def test_stop_once_commit_is_on_its_way_reports_the_clusters_end(
 
     assert answer.too_late and "already sent" in answer.text
     assert outcome.ok and outcome.state == "VISIBLE" and outcome.rows_loaded == ROWS
-    assert count(sandbox, db) == ROWS
+    assert sandbox.count_rows(db) == ROWS
     record = journal.get(fe.url, db, label)
     assert record is not None and record.step == "done" and record.state == "VISIBLE"
 
@@ -218,7 +205,7 @@ async def test_stop_once_commit_is_on_its_way_reports_the_clusters_end(
 async def test_stop_before_begin(
     sandbox: SandboxProcess, proxies: tuple[FaultProxy, FaultProxy], data_file: Path, tmp_path: Path
 ) -> None:
-    db, label = new_table(sandbox), "stop_" + uuid.uuid4().hex[:8]
+    db, label = sandbox.new_table("st_"), "stop_" + uuid.uuid4().hex[:8]
     fe, _ = proxies
     pause = fe.add(Rule("GET", r"/api/[^/]+/get_load_state", "pause"))
     journal = Journal(tmp_path / "journal")

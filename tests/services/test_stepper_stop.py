@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from faultproxy import FaultProxy, Rule
 from gui.api.starrocks import LoadOptions, StarRocksClient
 from gui.api.transport import TransportConfig
 from gui.services.journal import Journal
+from gui.services.transactions.answers import Answer
 from gui.services.transactions.stepper import TxnStepper
 
 ROWS = 3000
@@ -41,46 +43,49 @@ def data_file(tmp_path: Path) -> Path:
     return path
 
 
-def new_table(sp: SandboxProcess) -> str:
-    db = "stp_" + uuid.uuid4().hex[:10]
-    sp.admin_sql(f"CREATE DATABASE {db}")
-    sp.admin_sql(
-        "CREATE TABLE t (id int, name varchar(64)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1", db=db
-    )
-    return db
-
-
-def count(sp: SandboxProcess, db: str) -> int:
-    return int(sp.query("select count(*) from t", db=db)[0][0])
-
-
-def stepper_for(sp: SandboxProcess, proxy: FaultProxy, client: StarRocksClient, db: str, file: Path,
-                tmp: Path) -> TxnStepper:  # fmt: skip
-    return TxnStepper(
-        client,
-        Journal(tmp / "journal"),
-        db=db,
-        table="t",
-        label="stp_" + uuid.uuid4().hex[:8],
-        options=LoadOptions(column_separator=","),
-        files=[file],
-    )
-
-
 def client_for(sp: SandboxProcess, proxy: FaultProxy) -> StarRocksClient:
     config = TransportConfig(read_timeout=30.0, retries=0)
     return StarRocksClient(sp.url, *sp.auth, config, be_map={sp.be_url.split("://", 1)[1]: proxy.netloc})
+
+
+@asynccontextmanager
+async def begun(sp: SandboxProcess, proxy: FaultProxy, file: Path, tmp: Path) -> AsyncIterator[TxnStepper]:
+    """A transaction begun on a fresh table, its loads going to the BE through ``proxy``; the
+    table's database is ``stepper.db``."""
+    async with client_for(sp, proxy) as client:
+        stepper = TxnStepper(
+            client,
+            Journal(tmp / "journal"),
+            db=sp.new_table("stp_"),
+            table="t",
+            label="stp_" + uuid.uuid4().hex[:8],
+            options=LoadOptions(column_separator=","),
+            files=[file],
+        )
+        assert (await stepper.begin()).ok
+        yield stepper
+
+
+async def go_on(
+    stepper: TxnStepper, waiting: Callable[[Answer], bool] = lambda _a: True, tries: int = 200
+) -> Answer:
+    """Load until the stopped piece counts as sent, at most ``tries`` times 50 ms apart; each
+    answer before then must be ``waiting``."""
+    for _ in range(tries):
+        answer = await stepper.load_next()
+        if stepper.next == 1:
+            return answer
+        assert waiting(answer), answer.headline
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the stopped piece never counted: {answer.headline}")
 
 
 @pytest.mark.asyncio
 async def test_a_stop_at_the_last_byte_is_too_late_and_the_answer_is_told(
     sandbox: SandboxProcess, be_proxy: FaultProxy, data_file: Path, tmp_path: Path
 ) -> None:
-    db = new_table(sandbox)
     size = data_file.stat().st_size
-    async with client_for(sandbox, be_proxy) as client:
-        stepper = stepper_for(sandbox, be_proxy, client, db, data_file, tmp_path)
-        assert (await stepper.begin()).ok
+    async with begun(sandbox, be_proxy, data_file, tmp_path) as stepper:
         reports: list[int] = []
 
         def progress(sent: int, _size: int | None) -> None:
@@ -96,18 +101,15 @@ async def test_a_stop_at_the_last_byte_is_too_late_and_the_answer_is_told(
             f"The stop came too late for {data_file.name}: it had been sent whole, and the BE took it."
         )
         assert (await stepper.commit()).ok
-    assert count(sandbox, db) == ROWS
+    assert sandbox.count_rows(stepper.db) == ROWS
 
 
 @pytest.mark.asyncio
 async def test_a_stop_before_the_last_byte_leaves_the_be_nothing_and_going_on_loads_once(
     sandbox: SandboxProcess, be_proxy: FaultProxy, data_file: Path, tmp_path: Path
 ) -> None:
-    db = new_table(sandbox)
     size = data_file.stat().st_size
-    async with client_for(sandbox, be_proxy) as client:
-        stepper = stepper_for(sandbox, be_proxy, client, db, data_file, tmp_path)
-        assert (await stepper.begin()).ok
+    async with begun(sandbox, be_proxy, data_file, tmp_path) as stepper:
 
         def progress(sent: int, _size: int | None) -> None:
             if sent == size - 1:
@@ -116,26 +118,21 @@ async def test_a_stop_before_the_last_byte_leaves_the_be_nothing_and_going_on_lo
         with pytest.raises(asyncio.CancelledError):
             await stepper.load_next(progress)
         assert stepper.uncertain is not None and not stepper.uncertain_whole
-        for _ in range(100):
-            answer = await stepper.load_next()
-            if stepper.next == 1:
-                break
-            assert "still processing" in answer.headline or "in processing" in answer.headline.lower()
-            await asyncio.sleep(0.05)
-        assert stepper.next == 1
+        await go_on(
+            stepper,
+            lambda a: "still processing" in a.headline or "in processing" in a.headline.lower(),
+            tries=100,
+        )
         assert (await stepper.commit()).ok
-    assert count(sandbox, db) == ROWS
+    assert sandbox.count_rows(stepper.db) == ROWS
 
 
 @pytest.mark.asyncio
 async def test_a_piece_cut_off_after_its_last_byte_is_waited_for_never_sent_again(
     sandbox: SandboxProcess, be_proxy: FaultProxy, data_file: Path, tmp_path: Path
 ) -> None:
-    db = new_table(sandbox)
     size = data_file.stat().st_size
-    async with client_for(sandbox, be_proxy) as client:
-        stepper = stepper_for(sandbox, be_proxy, client, db, data_file, tmp_path)
-        assert (await stepper.begin()).ok
+    async with begun(sandbox, be_proxy, data_file, tmp_path) as stepper:
         # The load reaches the proxy whole and waits there (a slow network, a busy BE).
         held = be_proxy.add(Rule("PUT", LOAD, "pause"))
         whole = asyncio.Event()
@@ -154,12 +151,8 @@ async def test_a_piece_cut_off_after_its_last_byte_is_waited_for_never_sent_agai
         assert "was sent whole; the BE has not counted it yet" in answer.headline
         assert stepper.next == 0 and be_proxy.count("PUT", LOAD) == 1
         held.released.set()  # the request goes on to the BE, which loads it
-        for _ in range(200):
-            answer = await stepper.load_next()
-            if stepper.next == 1:
-                break
-            await asyncio.sleep(0.05)
-        assert stepper.next == 1 and "had arrived in full" in answer.headline
+        answer = await go_on(stepper)
+        assert "had arrived in full" in answer.headline
         assert be_proxy.count("PUT", LOAD) == 1  # sent once, ever
         assert (await stepper.commit()).ok
-    assert count(sandbox, db) == ROWS
+    assert sandbox.count_rows(stepper.db) == ROWS
