@@ -161,6 +161,21 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess
     sp.stop()
 
 
+def module_sandbox(folder: str) -> Any:
+    """A module-scoped ``sandbox`` fixture of the module's own (``sandbox = module_sandbox("x")``),
+    for tests whose views read every database. The worker's shared sandbox holds, by the time they
+    run, the databases of every test before them (hundreds): those views would spend their time on
+    them, and the tests' figures and screenshots would depend on what ran before."""
+
+    @pytest.fixture(scope="module")
+    def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
+        sp = SandboxProcess(tmp_path_factory.mktemp(folder))
+        yield sp
+        sp.stop()
+
+    return sandbox
+
+
 @pytest.fixture
 def sandbox_factory(tmp_path: Path) -> Iterator[Any]:
     """Start private sandboxes (for restarts, odd flags); all are stopped after the test."""

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pymysql
 import pytest
-from conftest import SandboxProcess
+from conftest import SandboxProcess, module_sandbox
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from qt_helpers import in_theme, wait_for, wait_signal
@@ -32,15 +32,7 @@ NAME = "Sandbox StarRocks"
 LONG = 30  # seconds: what a step may take on two loaded cores
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    """A sandbox of this module's own. The shared one holds, by the time these run, the databases of
-    every test before them on the worker (hundreds): each view here reads them all, which made these
-    tests ten times slower (2.5 s against 21-32 s with 250 of them) and their screenshots depend on
-    what ran before."""
-    sp = SandboxProcess(tmp_path_factory.mktemp("admin-sandbox"))
-    yield sp
-    sp.stop()
+sandbox = module_sandbox("admin-sandbox")
 
 
 def open_dialogs() -> list[QDialog]:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import SandboxProcess
+from conftest import SandboxProcess, module_sandbox
 from PySide6.QtWidgets import QLineEdit
 from qt_helpers import wait_for
 from sandboxclock import advance
@@ -28,15 +27,7 @@ from gui.views import first_view
 NAME = "Sandbox StarRocks"
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    """A sandbox of this module's own. The shared one holds, by the time these run, the databases of
-    every test before them on the worker (hundreds), and the dashboard reads each database's running
-    transactions at every reading (wall mode took 29 s instead of 1.5 s with 250 of them), and its figures
-    would depend on what ran before."""
-    sp = SandboxProcess(tmp_path_factory.mktemp("dashboards-sandbox"))
-    yield sp
-    sp.stop()
+sandbox = module_sandbox("dashboards-sandbox")
 
 
 def admin(sb: SandboxProcess, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from conftest import SandboxProcess
+from conftest import SandboxProcess, module_sandbox
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 from qt_helpers import wait_for, wait_signal
@@ -27,16 +26,7 @@ from gui.ui.models.table import Role
 from gui.ui.views.dashboard import DashboardView
 from gui.ui.widgets.badge import status_color
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    """A sandbox of this module's own. The shared one holds, by the time these run, the databases of
-    every test before them on the worker (hundreds), and the dashboard reads each database's running
-    transactions at every reading (the dashboard test took 15 s instead of 1 s with 250 of them), and
-    its figures would depend on what ran before."""
-    sp = SandboxProcess(tmp_path_factory.mktemp("main-window-sandbox"))
-    yield sp
-    sp.stop()
+sandbox = module_sandbox("main-window-sandbox")
 
 
 @pytest_asyncio.fixture

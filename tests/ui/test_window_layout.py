@@ -5,11 +5,10 @@ the view on screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import SandboxProcess
+from conftest import SandboxProcess, module_sandbox
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
@@ -35,15 +34,7 @@ SELECT = {
 }
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    """A sandbox of this module's own. The shared one holds, by the time these run, the databases of
-    every test before them on the worker (hundreds): each view here reads them all, which made these
-    tests ten times slower (2.5 s against 21-32 s with 250 of them) and their screenshots depend on
-    what ran before."""
-    sp = SandboxProcess(tmp_path_factory.mktemp("layout-sandbox"))
-    yield sp
-    sp.stop()
+sandbox = module_sandbox("layout-sandbox")
 
 
 def wheel(widget: Any, steps: int = -1) -> None:
