@@ -101,13 +101,13 @@ class TxnStepper:
         self.rows_total = self.rows_loaded = self.rows_filtered = 0
         # A piece whose load was cut off (cancelled, connection lost): did it reach the BE?
         self.uncertain: Piece | None = None
-        # Its last byte had been handed over: the BE has the whole request and carries it out,
-        # whenever its turn comes; it is never sent again.
+        # The piece being sent (or cut off) has had its last byte handed over: the BE has the whole
+        # request and carries it out whenever its turn comes, so a stop is too late and it is never
+        # sent again.
         self.uncertain_whole = False
         self.entry: JournalEntry | None = None
         self._sending: asyncio.Task[Any] | None = None  # the task awaiting load_next
         self._stop = False
-        self._whole = False  # the piece being sent has been handed over to its last byte
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -233,7 +233,7 @@ class TxnStepper:
         def again() -> None:
             # ``_stop`` too: a next ``load_next`` awaited by the same task (it resets the flag) must
             # not be cancelled by the repeats of this stop.
-            if self._stop and self._sending is task and not task.done() and not self._whole:
+            if self._stop and self._sending is task and not task.done() and not self.uncertain_whole:
                 task.cancel()
                 loop.call_later(0.1, again)
 
@@ -255,18 +255,18 @@ class TxnStepper:
         if piece is None:
             return Answer("load", "Every chosen file has been sent; prepare or commit next.", "warning")
         self._journal("loading")
-        self.uncertain, self.uncertain_whole, self._whole = piece, False, False
+        self.uncertain, self.uncertain_whole = piece, False
 
         def report(sent: int, size: int | None) -> None:
             # The client reports the last byte alone, with no await between that report and the
             # one before: a stop seen up to then keeps the piece from ever being whole at the BE.
             if size is not None and sent >= size:
-                self._whole = self.uncertain_whole = True
+                self.uncertain_whole = True
             elif self._stop:
                 raise asyncio.CancelledError("stopped by the user")
             if progress is not None:
                 progress(sent, size)
-            if self._stop and not self._whole:  # stopped by the progress callback itself
+            if self._stop and not self.uncertain_whole:  # stopped by the progress callback itself
                 raise asyncio.CancelledError("stopped by the user")
 
         try:
