@@ -74,7 +74,11 @@ def _run(coro_factory: Any, theme: str = "system") -> int:
 
     app = _application(theme)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return int(runner.run(coro_factory(app)))
+        code = int(runner.run(coro_factory(app)))
+    charts = sys.modules.get(f"{__package__}.ui.widgets.charts")
+    if charts is not None:
+        charts.ChartPainter.shutdown()  # a paint in progress ends before the application's fonts go
+    return code
 
 
 async def _start(args: argparse.Namespace, screenshot: bool = False) -> tuple[Any, Any, Any, Path | None]:
@@ -146,7 +150,7 @@ def run_window(args: argparse.Namespace) -> int:
 
             async def prepare() -> None:
                 await asyncio.to_thread(warm_models)
-                await asyncio.to_thread(warm_charts)
+                warm_charts(window)
                 collector.start()  # once the window is up: what is alive then lives all session
 
             ctx.run(prepare(), what="preparing")
@@ -207,6 +211,9 @@ def run_screenshot(args: argparse.Namespace) -> int:
                     if live:
                         await asyncio.wait_for(_points(window, first.name, 3), 40)
             await asyncio.sleep(0.3)  # let the last layout and paint events through the loop
+            settle = getattr(target, "settle", None)
+            if settle is not None:
+                settle()  # what is still being painted on another thread, painted now
             out = Path(args.out)
             out.parent.mkdir(parents=True, exist_ok=True)
             if not window.grab().save(str(out)):

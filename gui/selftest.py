@@ -2,7 +2,7 @@
 
 In order: the Qt libraries and platform plugins load (offscreen, and on Linux the xcb plugin a
 desktop session uses, with the system libraries it links), the keyring has a backend that can store
-secrets, the trust store has CA certificates, a chart draws (pyqtgraph over numpy), a local sandbox
+secrets, the trust store has CA certificates, a chart paints on its own thread, a local sandbox
 starts, answers over HTTP and over its query port (the MySQL protocol), and the window renders a view
 with the sandbox's data into a PNG.
 Each check prints one line; the first that fails ends the run with exit 1 and its reason.
@@ -17,6 +17,7 @@ import shutil
 import ssl
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -101,26 +102,46 @@ def check_tls() -> str:
 
 
 def check_charts() -> str:
-    """The dashboards' chart library and the numbers under it (numpy's compiled core and its BLAS):
-    a curve drawn into a picture."""
-    try:
-        from .ui.warmup import warm_charts
+    """The dashboards' charts: one painted into an image on a thread of its own, as the dashboard
+    paints them (its fonts too), with its curve where it belongs."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QWidget
 
-        warm_charts()
-        import numpy
-        import pyqtgraph
-    except ImportError as e:
-        raise CheckFailed(f"the chart library cannot load: {str(e).strip().splitlines()[-1]}") from None
-    plot = pyqtgraph.PlotWidget()
-    try:
-        plot.resize(320, 200)
-        plot.plot(numpy.arange(50.0), numpy.sin(numpy.arange(50.0) / 5))
-        image = plot.grab().toImage()
-        if image.isNull():
-            raise CheckFailed("a chart could not be drawn")
-    finally:
-        plot.deleteLater()
-    return f"pyqtgraph {pyqtgraph.__version__}, numpy {numpy.__version__}, a curve drawn"
+    from .ui.widgets.charts import Chart, Frame, Line, render
+
+    now = time.time()
+    times = [now - 300 + 5 * i for i in range(61)]
+    frame = Frame((Line("check", times, [50.0] * len(times)),), now - 300, now, 5)
+    look = Chart.look_of(QWidget())
+    out: dict[str, Any] = {}
+
+    def paint() -> None:
+        try:
+            out["image"], out["scale"] = render(frame, QSize(320, 200), look)
+        except Exception as e:  # noqa: BLE001 - any failure is the check's finding
+            out["error"] = f"{type(e).__name__}: {e}"
+
+    worker = threading.Thread(target=paint, name="chart-check", daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():
+        raise CheckFailed("painting a chart on its thread did not finish in 30 s")
+    if "error" in out:
+        raise CheckFailed(f"a chart could not be painted: {out['error']}")
+    image, scale = out["image"], out["scale"]
+    x, y = int(scale.x(now - 150)), round(scale.y(50.0))
+    # The curve is antialiased: its pixel may be shared by two rows. Measured along the channel
+    # where the curve's colour and the background differ most, the rows around it add up to it.
+    base, colour = look.base, look.series[0]
+    channel = max(("red", "green", "blue"), key=lambda c: abs(getattr(base, c)() - getattr(colour, c)()))
+    full = getattr(base, channel)() - getattr(colour, channel)()
+    rows = range(max(0, y - 2), min(image.height(), y + 3))
+    drawn = sum(
+        max(0.0, (getattr(base, channel)() - getattr(image.pixelColor(x, r), channel)()) / full) for r in rows
+    )
+    if drawn < 0.7:
+        raise CheckFailed("a chart was painted without its curve")
+    return f"a chart painted on its own thread, in {look.font.split(',')[0]}"
 
 
 async def _checks_with_sandbox(app: Any, run: Callable[[str, Callable[[], Any]], Any]) -> None:

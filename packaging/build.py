@@ -101,8 +101,8 @@ def freeze() -> Path:
 
 def strip_debug(bundle: Path) -> int:
     """Debug symbols out of the bundle's shared libraries (a quarter of its size): not the libraries
-    auditwheel grafted into wheels (``*.libs/``: strip breaks their patched layout, numpy's OpenBLAS
-    then fails to load), not the program itself (its archive is appended to it)."""
+    auditwheel grafted into wheels (``*.libs/``: strip breaks their patched layout, so that they
+    fail to load), not the program itself (its archive is appended to it)."""
     if shutil.which("strip") is None:
         print("strip not found: the bundle keeps its debug symbols", file=sys.stderr)
         return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..services.dashboard import txn_limit
@@ -123,6 +123,10 @@ class WallWindow(QWidget):
         for title, unit, _figure, _label in WALL_CHARTS:
             chart = Chart(title, unit, self, line_width=2.0)  # read from across the room
             font = chart.caption.font()
+            # The axes' figures larger too, though less than the captions: they are many.
+            ticks = QFont(font)
+            ticks.setPointSizeF(font.pointSizeF() * SCALE * 0.75)
+            chart.setFont(ticks)
             font.setPointSizeF(font.pointSizeF() * SCALE)
             chart.caption.setFont(font)
             # Large captions wrap rather than widen their chart: the three share the width equally
@@ -148,5 +152,5 @@ class WallWindow(QWidget):
         for chart, (_title, _unit, figure, label) in zip(self.charts, WALL_CHARTS, strict=True):
             assert isinstance(chart, Chart)
             times, values = mon.history.series(figure, 900, now) if mon and mon.history else ([], [])
-            chart.set_lines([Line(label, times, values)], now - 900, now, 5)
+            chart.show_lines([Line(label, times, values)], now - 900, now, 5)
         self.updated.setText(f"Updated {clock(state.read_at or state.sample.taken_at)}")

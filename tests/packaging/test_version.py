@@ -32,7 +32,7 @@ def test_about_lists_version_and_licences_from_metadata(qtbot: object) -> None:
     assert "starrocks-console" not in found
     expected = {
         "pyside6-essentials": "LGPL-3.0",
-        "pyqtgraph": "MIT",
+        "sqlglot": "MIT",
         "httpx": "BSD",
         "asyncmy": "Apache-2.0",
         "mysql-mimic": "MIT",

@@ -214,6 +214,9 @@ async def test_wall_mode_renders_and_cycles(
     await wait_for(lambda: wall.card.isVisible() and wall.card.width() > wall.width() // 2, 10)
     widths = [c.width() for c in wall.charts]
     assert max(widths) - min(widths) <= 2, widths  # the longest caption does not take a wider share
+    await wait_for(lambda: all(c.painted is not None and not c.painting for c in wall.charts), 10)
+    qps = wall.charts[0]
+    assert qps.points >= 1 and qps.font().pointSizeF() > window.font().pointSizeF()  # axes read from afar
     screenshot(wall, "wall-mode")
     wall.next()
     assert wall.current == "Second cluster" or wall.current == NAME

@@ -18,6 +18,7 @@ import json
 import math
 import struct
 import sys
+import threading
 import time
 from array import array
 from collections.abc import Mapping
@@ -110,14 +111,20 @@ class _Ring:
 
 
 class History:
-    """The series of one cluster."""
+    """The series of one cluster. Safe to read from another thread while readings are added (the
+    charts are painted on a thread of their own)."""
 
     def __init__(self, tiers: tuple[Tier, ...] = TIERS) -> None:
         self.tiers = tiers
         self._rings = [_Ring(t) for t in tiers]
         self.updated_at: float | None = None
+        self._lock = threading.RLock()
 
     def add(self, t: float, figures: Mapping[str, float]) -> None:
+        with self._lock:
+            self._add(t, figures)
+
+    def _add(self, t: float, figures: Mapping[str, float]) -> None:
         if figures:
             for name in figures:
                 for ring in self._rings:
@@ -127,7 +134,8 @@ class History:
         self.updated_at = t if self.updated_at is None else max(self.updated_at, t)
 
     def names(self) -> list[str]:
-        return sorted(self._rings[0].values) if self._rings else []
+        with self._lock:
+            return sorted(self._rings[0].values) if self._rings else []
 
     def series(
         self, name: str, seconds: float, until: float | None = None
@@ -136,20 +144,23 @@ class History:
         them (5 s up to an hour, then 1 min). Times are the slots' starts, epoch seconds."""
         until = time.time() if until is None else until
         ring = next((r for r in self._rings if r.tier.span >= seconds), self._rings[-1])
-        return ring.points(name, until - seconds, until)
+        with self._lock:
+            return ring.points(name, until - seconds, until)
 
     def latest(self, name: str) -> tuple[float, float] | None:
-        times, values = self._rings[0].points(name, -math.inf, math.inf)
+        with self._lock:
+            times, values = self._rings[0].points(name, -math.inf, math.inf)
         return (times[-1], values[-1]) if times else None
 
     def prune(self) -> list[str]:
         """Forget series with no value left in any tier (a node gone for a day); returns them."""
-        gone = [k for k in self.names() if all(r.empty(k) for r in self._rings)]
-        for ring in self._rings:
-            for k in gone:
-                ring.values.pop(k, None)
-                ring._acc.pop(k, None)
-        return gone
+        with self._lock:
+            gone = [k for k in self.names() if all(r.empty(k) for r in self._rings)]
+            for ring in self._rings:
+                for k in gone:
+                    ring.values.pop(k, None)
+                    ring._acc.pop(k, None)
+            return gone
 
     def nbytes(self) -> int:
         """Bytes the rings hold (the arrays' buffers)."""
@@ -161,6 +172,10 @@ class History:
 
     # -- the file ----------------------------------------------------------------------------------
     def to_bytes(self, header: Mapping[str, Any]) -> bytes:
+        with self._lock:
+            return self._to_bytes(header)
+
+    def _to_bytes(self, header: Mapping[str, Any]) -> bytes:
         names = self.names()
         doc = {
             **header,

@@ -102,7 +102,12 @@ class Sparkline(QWidget):
             return
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(tone(self.meaning, self.palette()), 1.4, Qt.PenStyle.SolidLine))
+        # One pixel: the raster engine's fast path for an antialiased line. A wider pen goes through
+        # its general stroker, ten times slower: 40 sparklines repainted at once (the fleet laid
+        # out again) took 80 ms with 1.4 px.
+        pen = QPen(tone(self.meaning, self.palette()), 1.0, Qt.PenStyle.SolidLine)
+        pen.setCosmetic(True)
+        p.setPen(pen)
         for run in runs:
             p.drawPolyline(run)
         p.end()

@@ -1,20 +1,18 @@
 """The dashboard's live charts: what each one plots from the cluster's history, over a time range
-from five minutes to a day. The charts are built when first shown (pyqtgraph is imported then)."""
+from five minutes to a day, painted on the charts' paint thread (``widgets.charts``)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, QSize
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QWidget
 
 from ....services.monitoring import History
 from ....services.monitoring.history import TIERS
-
-if TYPE_CHECKING:
-    from ...widgets.charts import Chart
+from ...widgets.charts import Chart, ChartPainter, Frame, Line, Look, Painted, next_generation, render
 
 RANGES: tuple[tuple[str, int], ...] = (
     ("5 min", 300),
@@ -23,7 +21,6 @@ RANGES: tuple[tuple[str, int], ...] = (
     ("6 hours", 6 * 3600),
     ("24 hours", 24 * 3600),
 )
-SLICE = 2  # charts redrawn per pass of the event loop
 
 
 @dataclass(frozen=True)
@@ -63,9 +60,7 @@ def step_for(seconds: float) -> int:
 
 def lines_of(
     spec: ChartSpec, history: History, seconds: float, until: float, names: dict[str, str]
-) -> list[Any]:
-    from ...widgets.charts import Line
-
+) -> list[Line]:
     if spec.per_node:
         figures = [
             (
@@ -86,9 +81,29 @@ def lines_of(
     return out
 
 
+def paint_chart(spec: ChartSpec, job: Job, size: QSize, look: Look) -> Painted:
+    """One chart of the job, painted (on the paint thread: the history is read under its lock)."""
+    lines = lines_of(spec, job.history, job.seconds, job.until, job.names) if job.history is not None else []
+    frame = Frame(tuple(lines), job.until - job.seconds, job.until, job.step, job.generation)
+    image, scale = render(frame, size, look)
+    return Painted(frame, image, scale)
+
+
+@dataclass(frozen=True)
+class Job:
+    """The figures the charts are to show: the cluster's history up to ``until``."""
+
+    history: History | None
+    names: dict[str, str]
+    until: float
+    seconds: int
+    step: int
+    generation: int
+
+
 class ChartsPanel(QScrollArea):
-    """A grid of charts; ``draw(history)`` redraws those in sight for the chosen range, the others
-    when they are scrolled into view."""
+    """A grid of charts; ``draw(history)`` has those in sight painted for the chosen range on the
+    paint thread, the others when they are scrolled into view."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,25 +119,20 @@ class ChartsPanel(QScrollArea):
         self.seconds = 900
         self.columns = 0
         self.rendered_at: float | None = None
-        # A redraw of all the charts goes a few charts per pass of the event loop, so that it is
-        # never one long stall of the window (a chart costs about a millisecond to redraw).
-        self._queue: list[ChartSpec] = []
-        # Charts out of sight at their turn are not redrawn (nor, so, repainted): they are drawn
-        # from the last ``draw``'s history when scrolled into view.
+        self._job: Job | None = None
+        # Charts not showing the last job's figures. Those out of sight stay so (and are not
+        # painted) until they are scrolled into view.
         self.stale: set[str] = set()
-        self._job: tuple[History | None, dict[str, str], float, int] | None = None
-        self._slicer = QTimer(self)
-        self._slicer.setSingleShot(True)
-        self._slicer.setInterval(0)
-        self._slicer.timeout.connect(self._draw_some)
+        # One paint at a time on the paint thread; charts that want painting meanwhile wait for it
+        # (a newer job then paints them with the newer figures).
+        self._busy = False
+        self._wanted: set[str] = set()
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.horizontalScrollBar().valueChanged.connect(self._scrolled)
 
     def build(self) -> None:
         if self.charts:
             return
-        from ...widgets.charts import Chart
-
         self.placeholder.hide()
         for spec in CHARTS:
             chart = self.charts[spec.key] = Chart(spec.title, spec.unit, self.body)
@@ -156,50 +166,72 @@ class ChartsPanel(QScrollArea):
         return self.charts[key].geometry().intersects(seen)
 
     def _scrolled(self, _value: int = 0) -> None:
-        # Charts come into sight by a scroll, a resize or a new layout: queued behind what is left.
-        queued = {spec.key for spec in self._queue}
-        coming = [s for s in CHARTS if s.key in self.stale and s.key not in queued and self.in_sight(s.key)]
+        coming = {key for key in self.stale if self.in_sight(key)} - self._wanted
         if coming and self._job is not None:
-            self._queue.extend(coming)
-            self._slicer.start()
+            self._wanted |= coming
+            self._paint()
 
     def draw(self, history: History | None, names: dict[str, str], until: float | None = None) -> None:
-        """Redraw every chart from the history (None: no history yet, empty charts), starting now
-        and going on over the next passes of the event loop; a newer call supersedes."""
+        """Have every chart show the history (None: no history yet, empty charts): those in sight
+        are painted on the paint thread and put up when done; a newer call supersedes."""
         self.build()
         until = time.time() if until is None else until
-        self._job = (history, names, until, step_for(self.seconds))
-        self._queue = list(CHARTS)
-        self.stale = {spec.key for spec in CHARTS}
-        self._draw_some()
+        self._job = Job(history, dict(names), until, self.seconds, step_for(self.seconds), next_generation())
+        self.stale = set(self.charts)
+        self._wanted = {key for key in self.charts if self.in_sight(key)}
+        self._paint()
 
     @property
     def drawing(self) -> bool:
-        """Charts of the last ``draw`` are still to be redrawn."""
-        return bool(self._queue)
+        """Charts in sight have yet to show the last ``draw``'s figures."""
+        return self._busy or bool(self._wanted)
 
     def flush(self) -> None:
-        """Redraw what is still pending, now (before an export)."""
-        while self._queue:
-            self._draw_some()
-
-    def _draw_some(self) -> None:
-        if self._job is None:
+        """Paint what is still to be painted in sight, now, on this thread (before an export)."""
+        job = self._job
+        if job is None:
             return
-        history, names, until, step = self._job
-        drawn = 0
-        while self._queue and drawn < SLICE:
-            spec = self._queue.pop(0)
-            if not self.in_sight(spec.key):
-                continue  # stays stale
-            lines = lines_of(spec, history, self.seconds, until, names) if history is not None else []
-            self.charts[spec.key].set_lines(lines, until - self.seconds, until, step)
-            self.stale.discard(spec.key)
-            drawn += 1
-        if self._queue:
-            self._slicer.start()
-        else:
-            self.rendered_at = until
+        for spec in CHARTS:
+            if spec.key in self.stale and self.in_sight(spec.key):
+                chart = self.charts[spec.key]
+                chart.show_painted(paint_chart(spec, job, chart.canvas_size(), chart.look()))
+                self.stale.discard(spec.key)
+        self._wanted.clear()
+        self.rendered_at = job.until
+
+    def _paint(self) -> None:
+        job = self._job
+        if self._busy or not self._wanted or job is None:
+            return
+        tasks = [
+            (spec, self.charts[spec.key].canvas_size(), self.charts[spec.key].look())
+            for spec in CHARTS
+            if spec.key in self._wanted
+        ]
+        self._wanted = set()
+        self._busy = True
+
+        def work() -> list[tuple[str, Painted]]:
+            return [(spec.key, paint_chart(spec, job, size, look)) for spec, size, look in tasks]
+
+        ChartPainter.shared().submit(self, work, self._painted)
+
+    def _painted(self, result: list[tuple[str, Painted]] | None) -> None:
+        self._busy = False
+        job = self._job
+        if job is None:
+            return
+        for key, painted in result or []:
+            self.charts[key].show_painted(painted)
+            if painted.frame.generation == job.generation:
+                self.stale.discard(key)
+        if result is not None:
+            # What is still stale and in sight was painted from older figures (or came into view
+            # meanwhile): painted again with the newest.
+            self._wanted |= {key for key in self.stale if self.in_sight(key)}
+        if not self._wanted and not any(self.in_sight(key) for key in self.stale):
+            self.rendered_at = job.until
+        self._paint()
 
     def points(self) -> dict[str, int]:
         """Points drawn per chart by its last redraw (a chart out of sight keeps its older ones)."""

@@ -309,6 +309,10 @@ class DashboardView(View):
         self.ctx.notify(f"{rows:,} rows written to {path}")
         return rows
 
+    def settle(self) -> None:
+        """The charts still being painted on the paint thread, painted now (a screenshot)."""
+        self.charts.flush()
+
     def export_png(self, path: str | Path) -> bool:
         """The charts as they are on screen (the visible part of the charts tab)."""
         if self.tabs.currentWidget() is not self.charts:
