@@ -81,7 +81,11 @@ def _apply(widget: QWidget) -> None:
         rules.append(f"color: {tone_hex(name)};")
     if bold:
         rules.append("font-weight: bold;")
-    widget.setStyleSheet(" ".join(rules))
+    sheet = " ".join(rules)
+    # Qt repolishes a widget at every setStyleSheet, even to the sheet it has (its style computed
+    # again, then its layout and repaint): a line set to the same tone at each reading paid that.
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
 
 
 def banner_css(selector: str, name: Tone, palette: QPalette | None = None) -> str:

@@ -213,7 +213,13 @@ async def main(rounds: int, live: float, profile: str = "", watch: str = "heartb
                 at = start + 5 * tick
                 tick += 1
                 for name in names:
-                    reading = dataclasses.replace(state, name=name, figures=varied(), read_at=at)
+                    reading = dataclasses.replace(
+                        state,
+                        name=name,
+                        sample=dataclasses.replace(state.sample, taken_at=at),
+                        figures=varied(),
+                        read_at=at,
+                    )
                     mon = feed.monitoring.monitor(name)
                     assert mon is not None and mon.history is not None
                     mon.history.add(at, reading.figures)
