@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -72,6 +72,26 @@ class WallWindow(QWidget):
         self.show_cluster()
         self.timer.start()
 
+    def _align_captions(self) -> None:
+        """Every caption as tall as the tallest: a caption that wraps on a narrow screen would
+        otherwise set its chart's plot lower than its neighbours'."""
+        from .widgets.charts import Chart
+
+        charts = [c for c in self.charts if isinstance(c, Chart)]
+        if not charts or any(c.caption.width() <= 1 for c in charts):
+            return  # not laid out yet: a caption's first resize comes back here
+        # A label's height for a width counts its minimum height in: measured without it.
+        for chart in charts:
+            chart.caption.setMinimumHeight(0)
+        tallest = max(c.caption.heightForWidth(c.caption.width()) for c in charts)
+        for chart in charts:
+            chart.caption.setMinimumHeight(tallest)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._align_captions()  # a caption's width changed: it may wrap otherwise
+        return False
+
     def closeEvent(self, event: object) -> None:
         self.timer.stop()
         self.feed.reading.disconnect(self._reading)
@@ -132,6 +152,8 @@ class WallWindow(QWidget):
             # Large captions wrap rather than widen their chart: the three share the width equally
             # whatever their titles, down to a narrow screen.
             chart.caption.setWordWrap(True)
+            chart.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+            chart.caption.installEventFilter(self)
             row.addWidget(chart, 1)
             chart.show()
             self.charts.append(chart)

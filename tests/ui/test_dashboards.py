@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import SandboxProcess, module_sandbox
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QLineEdit
 from qt_helpers import wait_for
 from sandboxclock import advance
@@ -209,12 +210,17 @@ async def test_wall_mode_renders_and_cycles(
     assert wall.isFullScreen() and wall.position.text().startswith(f"{NAME} — ")
     assert wall.geometry() == window.screen().geometry()
     assert [c.caption.text() for c in wall.charts] == [
-        "Queries per second", "Query latency p99 (ms)", "Load rows (per second)"]
+        "Queries per second",
+        "Query latency p99 (ms)",
+        "Load rows (per second)",
+    ]
     assert wall.card is not None and wall.card.light.colour in ("green", "amber")
     await wait_for(lambda: wall.card.isVisible() and wall.card.width() > wall.width() // 2, 10)
     widths = [c.width() for c in wall.charts]
     assert max(widths) - min(widths) <= 2, widths  # the longest caption does not take a wider share
     await wait_for(lambda: all(c.painted is not None and not c.painting for c in wall.charts), 10)
+    # A caption that wraps (the offscreen screen is narrow) does not set its plot lower.
+    assert len({c.canvas.mapTo(wall, QPoint(0, 0)).y() for c in wall.charts}) == 1
     qps = wall.charts[0]
     assert qps.points >= 1 and qps.font().pointSizeF() > window.font().pointSizeF()  # axes read from afar
     screenshot(wall, "wall-mode")
