@@ -30,6 +30,7 @@ from .context import UiContext
 from .dialogs.about import show_about
 from .notifications import NotificationsPanel
 from .presenter import ask_to_quit, show_entry, show_error
+from .status import show_status
 from .style import set_tone
 from .views.base import View
 from .welcome import WelcomePane
@@ -345,12 +346,12 @@ class MainWindow(WindowMonitoring, QMainWindow):
 
     # -- messages -------------------------------------------------------------------------------------
     def notify(self, text: str) -> None:
-        self.statusBar().showMessage(text, 10000)
+        show_status(self.statusBar(), text, 10000)
 
     def _view_status(self, text: str) -> None:
         sender = self.sender()
         if sender is self.tabs.currentWidget():
-            self.statusBar().showMessage(text, 10000)
+            show_status(self.statusBar(), text, 10000)
 
     def show_error(self, exc: BaseException, what: str = "") -> None:
         """One presenter for every failure of what the user pressed (status bar + details)."""

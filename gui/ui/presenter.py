@@ -15,6 +15,7 @@ from ..api import errors
 from ..api.transport import redact
 from ..services.words import plural
 from .activity import ActivityEntry, ActivityModel
+from .status import show_status
 
 log = logging.getLogger("starrocks_console.ui")
 
@@ -32,7 +33,7 @@ def show_error(window: QMainWindow, exc: BaseException, what: str = "") -> None:
         headline = f"{type(exc).__name__}: {exc}"
         detail_lines = [headline]
     prefix = f"{what[:1].upper()}{what[1:]} failed: " if what else ""
-    window.statusBar().showMessage(prefix + headline, 15000)
+    show_status(window.statusBar(), prefix + headline, 15000)
     ok = QMessageBox.StandardButton.Ok
     box = QMessageBox(QMessageBox.Icon.Warning, "StarRocks Console", prefix + headline, ok, window)
     box.setObjectName("errorDialog")
