@@ -240,6 +240,8 @@ async def test_users_pipes_and_schema_pages(
                 break
     [failed] = [f for f in pipes.files_model.rows if f.state == "ERROR"]
     assert failed.error
+    count = pipes.files_model.rowCount()
+    assert pipes.files_caption.text() == f"Files of demo.{pipe}: {count} file{'s' if count != 1 else ''}"
     assert pipes.select_file(failed.name) and pipes.retry_file.isEnabled()
     screenshot(window, "admin-pipes-1024x700")
     bad.write_text("3,three\n4,four\n")

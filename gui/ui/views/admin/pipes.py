@@ -4,9 +4,10 @@ file, RETRY ALL, SUSPEND and RESUME (plain confirmations)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QSplitter
+from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ....services.admin import AdminSql, PipeFile, PipeRow, PipesService
+from ....services.words import plural
 from ...models.table import Column
 from ...widgets.tables import select_row
 from .page import AdminPage, table_of
@@ -50,9 +51,17 @@ class PipesPage(AdminPage):
         self.pipes_table.selectionModel().selectionChanged.connect(lambda *_: self._pipe_picked())
         self.files_table, self.files_model = table_of(FILE_COLUMNS, key=lambda f: f.name)
         self.files_table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
+        # What the lower table lists, said above it (empty until a pipe is picked).
+        self.files_caption = QLabel("Pick a pipe above to list its files.")
+        self.files_caption.setObjectName("pipeFilesCaption")
+        files = QWidget()
+        files_lay = QVBoxLayout(files)
+        files_lay.setContentsMargins(0, 4, 0, 0)
+        files_lay.addWidget(self.files_caption)
+        files_lay.addWidget(self.files_table)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.pipes_table)
-        split.addWidget(self.files_table)
+        split.addWidget(files)
         self.body.addWidget(split)
         self._enable()
 
@@ -88,7 +97,10 @@ class PipesPage(AdminPage):
     def _pipe_picked(self) -> None:
         self._enable()
         pipe = self.selected()
-        if pipe is not None and self.owner.sql is not None:
+        if pipe is None:
+            self.files_model.set_rows([])
+            self.files_caption.setText("Pick a pipe above to list its files.")
+        elif self.owner.sql is not None:
             self.owner.background(
                 self._load_files(self.owner.sql, pipe), "admin pipe files", line=self.state_line
             )
@@ -98,6 +110,10 @@ class PipesPage(AdminPage):
         current = self.selected()
         if current is not None and current.key == pipe.key:
             self.files_model.set_rows(files)
+            self.files_caption.setText(
+                f"Files of {pipe.database}.{pipe.name}: {plural(len(files), 'file')}" if files
+                else f"{pipe.database}.{pipe.name} has no files yet."
+            )  # fmt: skip
         self.show_statements()
         self._enable()
 

@@ -54,6 +54,7 @@ class SchemaPage(AdminPage):
         self.ddl = QPlainTextEdit()
         self.ddl.setObjectName("ddl")
         self.ddl.setReadOnly(True)
+        self.ddl.setPlaceholderText("Pick a table above to see its CREATE TABLE statement.")
         self.parts = QTableView()
         self.tablets = QTableView()
         self.health = QLabel()
