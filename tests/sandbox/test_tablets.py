@@ -72,6 +72,12 @@ def test_partitions_tablets_and_replica_status_of_a_table(sandbox_factory: Any) 
     sp.admin_sql("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')", "tabs")
     (part,) = sql(sp, "show partitions from tabs.t")
     assert part["VisibleVersion"] == "2" and part["RowCount"] == "4"
+    # information_schema.tables gives the same size (one copy's, in bytes) and its average row.
+    _, [(rows, data, avg)] = mysql(
+        sp, "SELECT TABLE_ROWS, DATA_LENGTH, AVG_ROW_LENGTH FROM information_schema.tables "
+        "WHERE TABLE_SCHEMA = 'tabs' AND TABLE_NAME = 't'",
+    )  # fmt: skip
+    assert (rows, data, avg) == (4, 64, 16) and part["DataSize"] == "64B"
 
     tablets = sql(sp, "show tablet from t")
     assert list(tablets[0]) == TABLET_TITLES

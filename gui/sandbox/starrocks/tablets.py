@@ -104,14 +104,15 @@ class Tablets:
         first = td.table_id + 3
         return [first + k * (1 + copies) for k in range(buckets)]
 
-    def _size(self, td: TableDef) -> tuple[int, int]:
+    def size(self, td: TableDef) -> tuple[int, int]:
+        """(rows, bytes of one copy) of a table."""
         rows = self.sb.engine.row_count(td.db, td.name)
         # The sandbox's measure of loaded data everywhere else (disks, BE metrics): 8 bytes a value.
         return rows, rows * len(td.columns) * 8
 
     def replicas(self, td: TableDef) -> list[Replica]:
         buckets, copies = self.cluster.layout(td)
-        rows, nbytes = self._size(td)
+        rows, nbytes = self.size(td)
         n = len(self.cluster.backends)
         out: list[Replica] = []
         for k, tablet_id in enumerate(self.tablet_ids(td)):
@@ -128,7 +129,7 @@ class Tablets:
         from .sql import time_string
 
         version, at_ms = self.version(td)
-        rows, nbytes = self._size(td)
+        rows, nbytes = self.size(td)
         buckets, _ = self.cluster.layout(td)
         dist = td.distribution or {}
         dist_key = ", ".join(dist.get("columns") or []) if dist.get("type") == "hash" else "ALL KEY"
