@@ -1,19 +1,20 @@
 """The state line under a view's heading: a new time at each refresh repaints the line alone (it is
-opaque, in the colour of what it lies on, in either theme), not the window beneath it."""
+opaque, in the colour of what it lies on, in either theme), not what is beneath it. Here it lies on
+a tab's page, whose pane the style paints in a shade no widget's palette gives."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
-from PySide6.QtGui import QColor, QPaintEvent, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint
+from PySide6.QtGui import QColor, QPaintEvent
+from PySide6.QtWidgets import QTabWidget, QWidget
 from qt_helpers import in_theme
 
 from gui.ui.widgets.state_line import StateLine
 
 
-class Underneath(QWidget):
+class Tabs(QTabWidget):
     paints = 0
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -31,35 +32,40 @@ class Paints(QObject):
 
 
 def test_a_new_time_repaints_the_line_alone_in_the_colour_beneath_it(qtbot: Any, screenshot: Any) -> None:
-    under = Underneath()
-    qtbot.addWidget(under)
-    under.resize(480, 60)
-    line = StateLine(under)
-    line.setGeometry(10, 10, 400, 24)
+    tabs = Tabs()
+    qtbot.addWidget(tabs)
+    tabs.resize(520, 120)
+    page = QWidget()
+    tabs.addTab(page, "Pipes")
+    line = StateLine(page)
+    line.setGeometry(10, 10, 300, 24)
     seen = Paints()
     line.installEventFilter(seen)
-    under.show()
-    qtbot.waitExposed(under)
+    tabs.show()
+    qtbot.waitExposed(tabs)
     line.ok(1_790_000_000.0)
-    qtbot.waitUntil(lambda: seen.count > 0)
-    before, shown = under.paints, seen.count
+    qtbot.waitUntil(lambda: seen.count > 0 and line.autoFillBackground())
+    before, shown = tabs.paints, seen.count
 
     line.ok(1_790_000_005.0)  # the next refresh: another time
     qtbot.waitUntil(lambda: seen.count > shown)  # the line repainted...
-    QCoreApplication.sendPostedEvents(under, QEvent.Type.UpdateRequest)
-    assert under.paints == before  # ...and nothing beneath it
+    QCoreApplication.sendPostedEvents(tabs, QEvent.Type.UpdateRequest)
+    assert tabs.paints == before  # ...and not the tab widget beneath it
+
+    def colours() -> tuple[QColor, QColor]:
+        """The pane right of the line, and the line's own right end, as the window shows them."""
+        image = tabs.grab().toImage()
+        beside = page.mapTo(tabs, QPoint(line.geometry().right() + 20, line.geometry().center().y()))
+        end = line.mapTo(tabs, QPoint(line.width() - 2, line.height() // 2))
+        return image.pixelColor(beside), image.pixelColor(end)
+
     for theme in ("light", "dark"):
         with in_theme(theme):
-            # A theme reaches the widgets through posted events: the line follows the one beneath.
-            def beneath() -> QColor:
-                return under.palette().color(under.backgroundRole())
-
             qtbot.waitUntil(
                 lambda dark=(theme == "dark"): (
-                    (beneath().lightness() < 128) == dark
-                    and line.palette().color(QPalette.ColorRole.Window) == beneath()
+                    line.autoFillBackground()
+                    and (colours()[0].lightness() < 128) == dark
+                    and colours()[0] == colours()[1]
                 )
             )
-            assert line.autoFillBackground()
-            assert line.grab().toImage().pixelColor(line.width() - 2, line.height() // 2) == beneath(), theme
-            screenshot(under, f"state-line-{theme}")
+            screenshot(tabs, f"state-line-{theme}")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QImage, QPalette, QRegion, QShowEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..notifications import describe_failure, failure_detail, failure_kind, when
@@ -20,10 +20,9 @@ class StateLine(QLabel):
         self.setObjectName("stateLine")
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        # Opaque, in the background of what it lies on: its new time at each refresh then repaints
-        # the line alone, not the window, the tabs and the view beneath it too (measured: 2-3 ms a
-        # reading of the dashboard, most of what a reading cost the window's thread).
-        self.setAutoFillBackground(True)
+        # Opaque once shown, in the colour of what it lies on: its new time at each refresh then
+        # repaints the line alone, not the window, the tabs and the view beneath it too (measured:
+        # 2-3 ms a reading of the dashboard, most of what a reading cost the window's thread).
         self._matching = False
         self.retry = retry
         self.last_ok: float | None = None
@@ -32,35 +31,41 @@ class StateLine(QLabel):
         self.clear()
 
     def _match_background(self) -> None:
-        """Take the brush of the nearest ancestor that paints its own background (a style may give
-        a tab's page another colour than the window's)."""
-        if self._matching:
-            return  # the palette set below announces itself with a change of palette
-        under = self.parentWidget()
-        while under is not None and not (under.autoFillBackground() or under.isWindow()):
-            under = under.parentWidget()
-        if under is None:
+        """Take the colour of what is beneath, as the window paints it (a style may draw a tab's
+        pane lighter than the window, and no widget's palette says so): one pixel of the window,
+        rendered with this line transparent, at its top right corner (where its text is not)."""
+        if self._matching or not self.isVisible() or self.width() < 2 or self.height() < 2:
             return
-        brush = under.palette().brush(under.backgroundRole())
         self._matching = True
         try:
-            if self.backgroundRole() != QPalette.ColorRole.Window:
-                self.setBackgroundRole(QPalette.ColorRole.Window)
-            if self.palette().brush(QPalette.ColorRole.Window) != brush:
+            self.setAutoFillBackground(False)
+            win = self.window()
+            spot = self.mapTo(win, QPoint(self.width() - 1, 0))
+            image = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            flags = QWidget.RenderFlag.DrawWindowBackground | QWidget.RenderFlag.DrawChildren
+            win.render(image, QPoint(0, 0), QRegion(QRect(spot, QSize(1, 1))), flags)
+            colour = image.pixelColor(0, 0)
+            if colour.alpha() < 255:
+                return  # nothing opaque beneath: stays transparent
+            if self.palette().color(QPalette.ColorRole.Window) != colour:
                 pal = self.palette()
-                pal.setBrush(QPalette.ColorRole.Window, brush)
+                pal.setColor(QPalette.ColorRole.Window, colour)
                 self.setPalette(pal)
+            self.setBackgroundRole(QPalette.ColorRole.Window)
+            self.setAutoFillBackground(True)
         finally:
             self._matching = False
 
     def showEvent(self, event: QShowEvent) -> None:
-        self._match_background()
         super().showEvent(event)
+        QTimer.singleShot(0, self, self._match_background)  # once laid out where it is shown
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and not self._matching:
-            # A new theme reaches the widgets one by one, through posted events: the one beneath
-            # may not have it yet. Matched once they all have.
+            # A new theme reaches the widgets one by one, through posted events: matched once they
+            # all have it, transparent meanwhile.
+            self.setAutoFillBackground(False)
             QTimer.singleShot(0, self, self._match_background)
         super().changeEvent(event)
 
