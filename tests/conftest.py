@@ -62,12 +62,21 @@ class SandboxProcess:
             *self.extra,
             *args,
         ]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # The sandbox stops when its standard input ends: the pipe held by this worker closes when
+        # the worker ends, however it ends (a crashed worker left its sandboxes running before).
+        env = dict(
+            os.environ,
+            PYTHONUNBUFFERED="1",
+            STARROCKS_SANDBOX_EXIT_WITH_STDIN="1",
+            STARROCKS_SANDBOX_PARENT_PID=str(os.getpid()),
+        )
         zygote = Zygote.get()
         if zygote is not None:
             self.proc = zygote.spawn(cmd[3:], env, ROOT)  # what follows ``python -m gui``
         else:
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env
+            )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:

@@ -47,11 +47,14 @@ PRELOAD = (
 class Forked:
     """A forked sandbox, as much of ``subprocess.Popen`` as the tests use."""
 
-    def __init__(self, conn: socket.socket, pid: int, stdout: IO[str]) -> None:
+    def __init__(self, conn: socket.socket, pid: int, stdout: IO[str], stdin: int) -> None:
         self._conn = conn
         self._buf = b""
         self.pid = pid
         self.stdout: IO[str] | None = stdout
+        # The write end of the sandbox's standard input, held for its life: it closes when this
+        # worker ends however it ends (a crash too), and the sandbox then stops.
+        self._stdin: int | None = stdin
         self.returncode: int | None = None
 
     def _read_status(self, timeout: float | None) -> int | None:
@@ -66,6 +69,9 @@ class Forked:
             return None
         self.returncode = int(self._buf.split(b"\n", 1)[0])
         self._conn.close()
+        if self._stdin is not None:
+            os.close(self._stdin)
+            self._stdin = None
         return self.returncode
 
     def poll(self) -> int | None:
@@ -127,30 +133,37 @@ class Zygote:
             return cls._instance
 
     def spawn(self, args: list[str], env: dict[str, str], cwd: Path) -> Forked:
-        """``gui.cli.main(args)`` in a fork, its standard output a pipe read here."""
+        """``gui.cli.main(args)`` in a fork, its standard output a pipe read here, its standard
+        input a pipe held here (a sandbox told to stop with its input ends with this worker)."""
         read, write = os.pipe()
+        stdin_r, stdin_w = os.pipe()
+        # The fork is the zygote's child: the zygote is the parent its sandbox checks for.
+        env = {**env, "STARROCKS_SANDBOX_PARENT_PID": str(self.proc.pid)}
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             conn.connect(self.path)
             message = json.dumps({"args": args, "env": env, "cwd": str(cwd)}).encode()
             conn.sendmsg(
                 [len(message).to_bytes(4, "big") + message],
-                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [write]))],
+                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [write, stdin_r]))],
             )
         except BaseException:
             os.close(read)
+            os.close(stdin_w)
             conn.close()
             raise
         finally:
             os.close(write)
+            os.close(stdin_r)
         line = b""
         while not line.endswith(b"\n"):
             data = conn.recv(1)
             if not data:
                 os.close(read)
+                os.close(stdin_w)
                 raise RuntimeError("the sandbox fork server did not fork")
             line += data
-        return Forked(conn, int(line), os.fdopen(read, "r"))
+        return Forked(conn, int(line), os.fdopen(read, "r"), stdin_w)
 
     def close(self) -> None:
         """Ended and waited for (its children's CPU counts towards this worker's, as a
@@ -164,9 +177,10 @@ class Zygote:
 
 
 # -- the zygote -----------------------------------------------------------------------------------
-def _receive(conn: socket.socket) -> tuple[dict[str, Any], int]:
+def _receive(conn: socket.socket) -> tuple[dict[str, Any], int, int]:
+    """The request, and the fork's standard output and input."""
     fds = array.array("i")
-    data, ancdata, _flags, _addr = conn.recvmsg(1 << 20, socket.CMSG_SPACE(fds.itemsize))
+    data, ancdata, _flags, _addr = conn.recvmsg(1 << 20, socket.CMSG_SPACE(2 * fds.itemsize))
     for level, kind, payload in ancdata:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
@@ -177,10 +191,14 @@ def _receive(conn: socket.socket) -> tuple[dict[str, Any], int]:
         if not more:
             raise ConnectionError("request cut short")
         body += more
-    return json.loads(body), fds[0]
+    if len(fds) != 2:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("a request carries its fork's standard output and input")
+    return json.loads(body), fds[0], fds[1]
 
 
-def _child(request: dict[str, Any], stdout: int, leave: list[Any]) -> None:
+def _child(request: dict[str, Any], stdout: int, stdin: int, leave: list[Any]) -> None:
     """In the fork: become the sandbox command (``python -m gui ARGS``), then end as that process
     would, without going back into the zygote's loop."""
     code = 1
@@ -196,6 +214,9 @@ def _child(request: dict[str, Any], stdout: int, leave: list[Any]) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.dup2(stdout, 1)
         os.close(stdout)
+        os.dup2(stdin, 0)  # the zygote's own input was closed with the rest it leaves
+        os.close(stdin)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -243,14 +264,17 @@ def serve(path: str) -> None:
             if key.fileobj is listener:
                 conn, _addr = listener.accept()
                 try:
-                    request, out = _receive(conn)
+                    request, out, inp = _receive(conn)
                 except (OSError, ValueError, IndexError):
                     conn.close()
                     continue
                 pid = os.fork()
                 if pid == 0:
-                    _child(request, out, [sel, listener, conn, *waiting.values(), wake_r, wake_w, sys.stdin])
+                    _child(
+                        request, out, inp, [sel, listener, conn, *waiting.values(), wake_r, wake_w, sys.stdin]
+                    )
                 os.close(out)
+                os.close(inp)
                 conn.sendall(f"{pid}\n".encode())
                 waiting[pid] = conn
             elif key.fileobj is sys.stdin:
