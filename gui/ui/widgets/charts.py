@@ -393,8 +393,8 @@ class ChartPainter:
 
     def _deliver(self, item: tuple[QObject, Callable[[Any], None], Future[Any]]) -> None:
         owner, then, future = item
-        if not shiboken6.isValid(owner):
-            return
+        if future.cancelled() or not shiboken6.isValid(owner):
+            return  # the painter shut down, or what asked for the paint is gone
         error = future.exception()
         if error is not None:
             log.warning("a chart could not be painted", exc_info=error)
