@@ -196,3 +196,32 @@ async def test_charts_out_of_sight_are_drawn_when_scrolled_into_view_with_the_ne
     assert loads.painted.scale.until == now + 10  # the x range too
     screenshot(panel, "charts-scrolled")
     panel.close()
+
+
+@pytest.mark.asyncio
+async def test_a_new_theme_paints_the_charts_again_in_its_colours(qapp: Any, screenshot: Any) -> None:
+    from PySide6.QtGui import QPalette
+    from qt_helpers import in_theme
+
+    chart = Chart("Queries per second")
+    chart.resize(420, 220)
+    chart.show()
+    await wait_for(lambda: not chart.canvas_size().isEmpty(), 5)
+    times = [NOW - 300 + 5 * i for i in range(61)]
+    chart.show_lines([Line("QPS", times, [3.0] * 61)], NOW - 300, NOW, 5)
+
+    def corner() -> QColor:
+        assert chart.painted is not None
+        return chart.painted.image.pixelColor(chart.painted.image.width() - 2, 1)
+
+    await wait_for(lambda: chart.painted is not None and not chart.painting, 10)
+    light = chart.palette().color(QPalette.ColorRole.Base)
+    assert corner() == light
+    with in_theme("dark"):
+        # The palette reaches the chart through posted events; the chart is painted again then.
+        await wait_for(lambda: chart.palette().color(QPalette.ColorRole.Base) != light, 5)
+        dark = chart.palette().color(QPalette.ColorRole.Base)
+        await wait_for(lambda: not chart.painting and corner() == dark, 10)
+        assert chart.points == 61  # the same figures
+        screenshot(chart, "chart-dark")
+    chart.close()

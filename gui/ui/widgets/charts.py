@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -445,6 +445,14 @@ class Chart(QWidget):
     has the lines painted on the paint thread and put up when done; ``set_lines`` paints them on
     the calling thread; ``show_painted`` puts up what was painted elsewhere."""
 
+    # Defaults a change event may look at while the widget is still being built. One paint of a
+    # chart at a time goes to the paint thread (``_busy``); the newest frame asked for meanwhile
+    # waits for it (``_next``; older ones are dropped).
+    painted: Painted | None = None
+    _next: Frame | None = None
+    _busy = False
+    _look: Look | None = None
+
     def __init__(
         self, title: str, unit: str = "", parent: QWidget | None = None, line_width: float = 1.0
     ) -> None:
@@ -458,12 +466,7 @@ class Chart(QWidget):
         self.caption = QLabel(title + (f" ({unit})" if unit else ""), self)
         self.caption.setObjectName("chartTitle")
         self.canvas = _Canvas(self)
-        self.painted: Painted | None = None
         self.points = 0  # points in the frame shown (tests and benchmarks look)
-        # One paint of this chart at a time on the paint thread; the newest frame asked for
-        # meanwhile waits for it (older ones are dropped).
-        self._busy = False
-        self._next: Frame | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -481,7 +484,19 @@ class Chart(QWidget):
         return self._busy or self._next is not None
 
     def look(self) -> Look:
-        return self.look_of(self, self.line_width)
+        # Kept: it is asked for at every reading, and costs 60 µs to make (fonts, colours).
+        dpr = self.devicePixelRatioF()
+        if self._look is None or self._look.dpr != dpr:
+            self._look = self.look_of(self, self.line_width)
+        return self._look
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            # A new theme reaches the chart here, after the application's palette has changed
+            # (posted to each widget): painted again in its colours.
+            self._look = None
+            self.repaint_frame()
+        super().changeEvent(event)
 
     @staticmethod
     def look_of(widget: QWidget, line_width: float = 1.0) -> Look:
