@@ -4,8 +4,16 @@ column taking what is left."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSortFilterProxyModel
+
+    from ..models.table import RecordTableModel
 
 # A column wider than this shows its start and "…"; the tooltip has the rest.
 MAX_COLUMN = 320
@@ -78,3 +86,15 @@ def select_row(view: QTableView, row: int) -> None:
         return
     flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
     view.selectionModel().setCurrentIndex(model.index(row, 0), flags)
+
+
+def select_key(
+    view: QTableView, model: RecordTableModel[Any], key: Hashable, proxy: QSortFilterProxyModel | None = None
+) -> bool:
+    """Select the row of the record with ``key`` (through ``proxy`` where the view shows the model
+    through one), as ``select_row`` does; False if no record has that key."""
+    row = model.row_of(key)
+    if row is None:
+        return False
+    select_row(view, proxy.mapFromSource(model.index(row, 0)).row() if proxy is not None else row)
+    return True

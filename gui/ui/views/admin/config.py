@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from ....services.admin import AdminSql, BeConfigItem, ConfigService, FeConfigItem
 from ....services.admin.config import kind_of_value
 from ...models.table import Column, RecordFilterProxy
-from ...widgets.tables import fit_columns, select_row
+from ...widgets.tables import fit_columns, select_key
 from .page import AdminPage, table_of
 from .value_dialog import SetValueDialog
 
@@ -116,18 +116,10 @@ class ConfigPage(AdminPage):
         return self.be_model.record(idx[0].row()) if idx else None
 
     def select_fe(self, key: str) -> bool:
-        row = self.fe_model.row_of(key)
-        if row is None:
-            return False
-        select_row(self.fe_table, self.fe_proxy.mapFromSource(self.fe_model.index(row, 0)).row())
-        return True
+        return select_key(self.fe_table, self.fe_model, key, self.fe_proxy)
 
     def select_be(self, key: str) -> bool:
-        row = self.be_model.row_of(key)
-        if row is None:
-            return False
-        select_row(self.be_table, row)
-        return True
+        return select_key(self.be_table, self.be_model, key)
 
     def _enable(self) -> None:
         fe = self._fe_selected()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QVBoxLayout, QWidg
 from ....services.admin import AdminSql, PipeFile, PipeRow, PipesService
 from ....services.words import plural
 from ...models.table import Column
-from ...widgets.tables import select_row
+from ...widgets.tables import select_key
 from .page import AdminPage, table_of
 
 PIPE_COLUMNS: list[Column[PipeRow]] = [
@@ -81,18 +81,10 @@ class PipesPage(AdminPage):
         return self.files_model.record(idx[0].row()) if idx else None
 
     def select_pipe(self, database: str, name: str) -> bool:
-        row = self.pipes_model.row_of((database, name))
-        if row is None:
-            return False
-        select_row(self.pipes_table, row)
-        return True
+        return select_key(self.pipes_table, self.pipes_model, (database, name))
 
     def select_file(self, name: str) -> bool:
-        row = self.files_model.row_of(name)
-        if row is None:
-            return False
-        select_row(self.files_table, row)
-        return True
+        return select_key(self.files_table, self.files_model, name)
 
     def _pipe_picked(self) -> None:
         self._enable()

@@ -26,7 +26,7 @@ from ....services.admin import AdminSql, SchemaService, Table, TableRow, TabletH
 from ...models.table import Column, RecordTableModel
 from ...style import set_tone
 from ...widgets.badge import BadgeDelegate, status_color
-from ...widgets.tables import select_row
+from ...widgets.tables import select_key
 from .page import AdminPage, table_of
 
 TABLE_COLUMNS: list[Column[TableRow]] = [
@@ -101,11 +101,7 @@ class SchemaPage(AdminPage):
         return True
 
     def select_table(self, name: str) -> bool:
-        row = self.tables_model.row_of(name)
-        if row is None:
-            return False
-        select_row(self.tables_table, row)
-        return True
+        return select_key(self.tables_table, self.tables_model, name)
 
     def _table_picked(self) -> None:
         idx = self.tables_table.selectionModel().selectedRows()

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QPushButton
 
 from ....services.admin import AdminSql, SessionRow, SessionsService
 from ...models.table import Column
-from ...widgets.tables import select_row
+from ...widgets.tables import select_key
 from .page import AdminPage, table_of
 
 COLUMNS: list[Column[SessionRow]] = [
@@ -58,11 +58,7 @@ class SessionsPage(AdminPage):
         return self.model.record(idx[0].row()) if idx else None
 
     def select_id(self, connection_id: int) -> bool:
-        row = self.model.row_of(connection_id)
-        if row is None:
-            return False
-        select_row(self.table, row)
-        return True
+        return select_key(self.table, self.model, connection_id)
 
     def _enable(self) -> None:
         row = self.selected()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ....services.admin import AdminSql, PasswordRules, UsersService
 from ...models.table import Column
-from ...widgets.tables import select_row
+from ...widgets.tables import select_key
 from .page import AdminPage, table_of
 
 USER_COLUMNS: list[Column[str]] = [Column("User", lambda u: u)]
@@ -131,11 +131,7 @@ class UsersPage(AdminPage):
         return self.users_model.record(idx[0].row()) if idx else None
 
     def select_user(self, identity: str) -> bool:
-        row = self.users_model.row_of(identity)
-        if row is None:
-            return False
-        select_row(self.users_table, row)
-        return True
+        return select_key(self.users_table, self.users_model, identity)
 
     def _enable(self) -> None:
         on = self.selected() is not None
