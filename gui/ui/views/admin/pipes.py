@@ -12,6 +12,7 @@ from ...models.table import Column
 from ...widgets.tables import select_key
 from .page import AdminPage, table_of
 
+PICK_A_PIPE = "Pick a pipe above to list its files."
 PIPE_COLUMNS: list[Column[PipeRow]] = [
     Column("Database", lambda p: p.database),
     Column("Pipe", lambda p: p.name),
@@ -52,7 +53,7 @@ class PipesPage(AdminPage):
         self.files_table, self.files_model = table_of(FILE_COLUMNS, key=lambda f: f.name)
         self.files_table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         # What the lower table lists, said above it (empty until a pipe is picked).
-        self.files_caption = QLabel("Pick a pipe above to list its files.")
+        self.files_caption = QLabel(PICK_A_PIPE)
         self.files_caption.setObjectName("pipeFilesCaption")
         files = QWidget()
         files_lay = QVBoxLayout(files)
@@ -91,7 +92,7 @@ class PipesPage(AdminPage):
         pipe = self.selected()
         if pipe is None:
             self.files_model.set_rows([])
-            self.files_caption.setText("Pick a pipe above to list its files.")
+            self.files_caption.setText(PICK_A_PIPE)
         elif self.owner.sql is not None:
             self.owner.background(
                 self._load_files(self.owner.sql, pipe), "admin pipe files", line=self.state_line
