@@ -88,18 +88,21 @@ def _apply(widget: QWidget) -> None:
         widget.setStyleSheet(sheet)
 
 
+def blend(under: QColor, over: QColor, share: float) -> QColor:
+    """``over`` laid on ``under`` at ``share`` opacity, as one opaque colour."""
+    return QColor(
+        round(under.red() * (1 - share) + over.red() * share),
+        round(under.green() * (1 - share) + over.green() * share),
+        round(under.blue() * (1 - share) + over.blue() * share),
+    )
+
+
 def banner_css(selector: str, name: Tone, palette: QPalette | None = None) -> str:
     """A panel's stylesheet that sets it apart in a meaning's colour: a light tint of it over the
     window colour, and a border in it. Text keeps the palette's colour, so it stays readable."""
     pal = _palette(palette)
-    window = pal.color(QPalette.ColorRole.Window)
     accent = tone(name, pal)
-    mix = 0.16 if is_dark(pal) else 0.12
-    tint = QColor(
-        round(window.red() * (1 - mix) + accent.red() * mix),
-        round(window.green() * (1 - mix) + accent.green() * mix),
-        round(window.blue() * (1 - mix) + accent.blue() * mix),
-    )
+    tint = blend(pal.color(QPalette.ColorRole.Window), accent, 0.16 if is_dark(pal) else 0.12)
     return f"{selector} {{ background: {tint.name()}; border: 1px solid {accent.name()}; }}"
 
 

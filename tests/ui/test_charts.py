@@ -14,13 +14,13 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage
 from qt_helpers import wait_for
 
 from gui.services.monitoring import History
+from gui.ui.style import blend
 from gui.ui.views.dashboard.charts import ChartsPanel
 from gui.ui.widgets.charts import (
     Chart,
     Frame,
     Line,
     Look,
-    blend,
     render,
     time_label,
     time_ticks,

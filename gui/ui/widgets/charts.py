@@ -37,7 +37,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRect, QR
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ..style import Tone, tone
+from ..style import Tone, blend, tone
 
 log = logging.getLogger(__name__)
 
@@ -191,15 +191,6 @@ def runs(line: Line, step: float) -> list[list[tuple[float, float]]]:
     if run:
         out.append(run)
     return out
-
-
-def blend(under: QColor, over: QColor, share: float) -> QColor:
-    """``over`` laid on ``under`` at ``share`` opacity, as one opaque colour."""
-    return QColor.fromRgbF(
-        under.redF() + (over.redF() - under.redF()) * share,
-        under.greenF() + (over.greenF() - under.greenF()) * share,
-        under.blueF() + (over.blueF() - under.blueF()) * share,
-    )
 
 
 def render(frame: Frame, size: QSize, look: Look) -> tuple[QImage, Scale]:
