@@ -407,6 +407,12 @@ class Painted:
     scale: Scale
     by: str = field(default_factory=lambda: threading.current_thread().name)  # the thread that painted
 
+    @classmethod
+    def of(cls, frame: Frame, size: QSize, look: Look) -> Painted:
+        """``frame`` painted at ``size`` (on the calling thread)."""
+        image, scale = render(frame, size, look)
+        return cls(frame, image, scale)
+
 
 class _Canvas(QWidget):
     def __init__(self, chart: Chart) -> None:
@@ -433,8 +439,8 @@ class _Canvas(QWidget):
 
 class Chart(QWidget):
     """A titled time chart of a few lines, with a legend, following the palette. ``show_lines``
-    has the lines painted on the paint thread and put up when done; ``set_lines`` paints them on
-    the calling thread; ``show_painted`` puts up what was painted elsewhere."""
+    has the lines painted on the paint thread and put up when done; ``show_painted`` puts up what
+    was painted elsewhere."""
 
     # Defaults a change event may look at while the widget is still being built. One paint of a
     # chart at a time goes to the paint thread (``_busy``); the newest frame asked for meanwhile
@@ -464,10 +470,6 @@ class Chart(QWidget):
         lay.addWidget(self.caption)
         lay.addWidget(self.canvas, 1)
         self.setMinimumHeight(150)
-
-    @property
-    def frame(self) -> Frame | None:
-        return self.painted.frame if self.painted is not None else None
 
     @property
     def painting(self) -> bool:
@@ -509,12 +511,6 @@ class Chart(QWidget):
         """Show these lines over [since, until], once painted on the paint thread."""
         self._ask(Frame(tuple(lines), since, until, step, next_generation()))
 
-    def set_lines(self, lines: Sequence[Line], since: float, until: float, step: float) -> None:
-        """Show these lines over [since, until], painted now on this thread."""
-        frame = Frame(tuple(lines), since, until, step, next_generation())
-        image, scale = render(frame, self.canvas_size(), self.look())
-        self.show_painted(Painted(frame, image, scale))
-
     def show_painted(self, painted: Painted) -> bool:
         """Put up a painted frame unless a newer one is up already; False if not put up."""
         if self.painted is not None and painted.frame.generation < self.painted.frame.generation:
@@ -549,8 +545,7 @@ class Chart(QWidget):
         size, look = self.canvas_size(), self.look()
 
         def work() -> Painted:
-            image, scale = render(frame, size, look)
-            return Painted(frame, image, scale)
+            return Painted.of(frame, size, look)
 
         def then(result: Painted | None) -> None:
             self._busy = False
@@ -559,9 +554,6 @@ class Chart(QWidget):
             self._send()
 
         ChartPainter.shared().submit(self, work, then)
-
-    def palette_changed(self) -> None:
-        self.repaint_frame()
 
 
 _generations = iter(range(1, 1 << 62))

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QWidget
 
 from ....services.monitoring import History
 from ....services.monitoring.history import TIERS
-from ...widgets.charts import Chart, ChartPainter, Frame, Line, Look, Painted, next_generation, render
+from ...widgets.charts import Chart, ChartPainter, Frame, Line, Look, Painted, next_generation
 
 RANGES: tuple[tuple[str, int], ...] = (
     ("5 min", 300),
@@ -85,8 +85,7 @@ def paint_chart(spec: ChartSpec, job: Job, size: QSize, look: Look) -> Painted:
     """One chart of the job, painted (on the paint thread: the history is read under its lock)."""
     lines = lines_of(spec, job.history, job.seconds, job.until, job.names) if job.history is not None else []
     frame = Frame(tuple(lines), job.until - job.seconds, job.until, job.step, job.generation)
-    image, scale = render(frame, size, look)
-    return Painted(frame, image, scale)
+    return Painted.of(frame, size, look)
 
 
 @dataclass(frozen=True)
