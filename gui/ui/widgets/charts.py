@@ -81,9 +81,8 @@ class Frame:
 @dataclass(frozen=True)
 class Look:
     """How a chart is painted, taken from its widget on the window's thread. The font goes as its
-    description, made into a QFont on the paint thread: a copy of a QFont shares its private part
-    with the original, and Qt fills that part's cache of font engines lazily, per thread, without
-    a lock (the window's thread laying out text in the same font crashed the paint thread)."""
+    description, made into a QFont of its own on the paint thread: a copy of the widget's QFont
+    would share its private part (and the cache of font engines Qt fills in it) with the window's."""
 
     base: QColor
     text: QColor
@@ -344,6 +343,18 @@ def _legend(p: QPainter, frame: Frame, look: Look, plot: QRectF, fm: QFontMetric
 # -- the paint thread ------------------------------------------------------------------------------
 
 
+def warm_up() -> None:
+    """Every call the paint thread makes, made once on this thread: a line, a lone reading, a gap
+    and the legend, then a chart with no readings (its text)."""
+    now = time.time()
+    look = Look(QColor("white"), QColor("black"), (QColor("blue"), QColor("red")), QFont().toString())
+    size = QSize(160, 100)
+    times = [now - 20, now - 15, now - 5]
+    lines = (Line("line", times, [1.0, 2.0, math.nan]), Line("lone", [now - 5], [1.0]))
+    Painted.of(Frame(lines, now - 60, now, 5), size, look)
+    Painted.of(Frame((Line("none", [], []),), now - 60, now, 5), size, look)
+
+
 class _Relay(QObject):
     """Lives on the window's thread: a signal emitted by the paint thread reaches it queued."""
 
@@ -357,6 +368,13 @@ class ChartPainter:
     _lock = threading.Lock()
 
     def __init__(self) -> None:
+        # PySide6 makes some of its Python types (enums among them) the first time a call needs
+        # one, in Python code that may give up the interpreter's lock halfway; two threads making
+        # the same one at once crash the process. Seen: the paint thread's first fillRect against
+        # the window's own, one run of the chart tests in ten; 40 crashes in 40 runs of a script
+        # that only does that, none once the calls had been made on one thread first. So the paint
+        # thread starts only after everything it calls has been called here, on this thread.
+        warm_up()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-paint")
         self._relay = _Relay()
         app = QCoreApplication.instance()
