@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from conftest import SandboxProcess
+from faultproxy import FaultProxy, Rule
 
 from gui.services.credentials import Credentials
 from gui.services.journal import Journal
 from gui.services.monitoring import AlertSettings, ClusterMonitor, ClusterState, HistoryStore, Monitoring
+from gui.services.monitoring.collector import Collector
 from gui.services.profiles import Profile, ProfileStore
 from gui.services.session import ConsoleSession, sandbox_profiles
 
@@ -143,6 +145,33 @@ async def test_a_stopped_cluster_is_an_alert_and_its_last_figures_are_kept_as_st
     assert alert.reason.startswith(f"cannot reach {sb.url}/api/health") and "(since " in alert.reason
     assert state.figures == first.figures and state.read_at == first.sample.taken_at
     await mon.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_cluster_that_takes_the_connection_and_never_answers_is_unreachable_within_seconds(
+    sandbox: SandboxProcess, session: ConsoleSession
+) -> None:
+    proxy = FaultProxy(sandbox.url)
+    try:
+        mon = of(
+            session, cluster(session, sandbox.info, url=proxy.url), collector=Collector(node_timeout=0.5)
+        )
+        held = proxy.add(Rule("GET", "/api/health", "hold", times=10))
+        started = time.monotonic()
+        state = await asyncio.wait_for(mon.tick(), 30)  # before: held for minutes
+        took = time.monotonic() - started
+        assert held.fired >= 1
+        assert state.state == "unreachable" and state.exit_code == 3
+        assert state.sample.error == f"{proxy.url}/api/health did not answer within 1 s."
+        [alert] = state.alerts
+        assert alert.rule == "unreachable" and alert.reason.startswith(state.sample.error.rstrip("."))
+        assert took < 5, took  # not the client's read timeout and its retries
+        held.released.set()
+        proxy.clear()
+        assert (await mon.tick()).state != "unreachable"  # answering again: read again
+        await mon.aclose()
+    finally:
+        proxy.close()
 
 
 @pytest.mark.slow

@@ -151,7 +151,18 @@ class Collector:
             )
 
     async def _read(self, client: StarRocksClient, now: float) -> ClusterSample:
-        health = await client.health()
+        # A FE that takes the connection and never answers (its process stopped, a long pause)
+        # would hold the reading for the client's whole read timeout and its retries, over a
+        # minute, the cluster shown as it was meanwhile: its health check, a tiny answer, is given
+        # as long as a node's /metrics.
+        within = self.node_timeout * 2
+        try:
+            async with asyncio.timeout(within):
+                health = await client.health()
+        except TimeoutError:
+            return ClusterSample.unreadable(
+                now, f"{client.base_url}/api/health did not answer within {within:g} s."
+            )
         s = ClusterSample(now, health=health)
         fe_rows, be_rows = await asyncio.gather(
             self._records(client, "show frontends", s), self._records(client, "show backends", s)
