@@ -11,7 +11,6 @@ nothing on its own but the loads and transactions.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -154,14 +153,7 @@ async def read_now(monitoring: Monitoring, name: str) -> ClusterState | None:
 async def rename(monitoring: Monitoring, old: str, new: str) -> None:
     """A profile renamed: its kept history and thresholds go with it (they are kept by name)."""
     await monitoring.unwatch(old)
-    store = monitoring.store
-
-    def move() -> None:
-        source, target = store.path(old), store.path(new)
-        if source.exists() and not target.exists():
-            os.replace(source, target)
-
-    await asyncio.to_thread(move)
+    await asyncio.to_thread(monitoring.store.rename, old, new)
     await asyncio.to_thread(monitoring.settings.rename, old, new)
     await monitoring.follow_profiles()
 

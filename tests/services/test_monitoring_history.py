@@ -80,6 +80,17 @@ def test_the_file_reads_back_exactly_and_is_the_users_alone(tmp_path: Path) -> N
     assert not store.problems
 
 
+def test_a_renamed_profile_keeps_its_history_under_its_new_name(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "metrics")
+    h, last = filled(hours=1)
+    store.save("lab", h.to_bytes({"profile": "lab", "alerts": {"active": [], "ended": []}}))
+    store.rename("lab", "lab-renamed")
+    back, header = store.load("lab-renamed")
+    assert header["profile"] == "lab-renamed" and header["alerts"] == {"active": [], "ended": []}
+    assert back.series("qps", 3600, until=last) == h.series("qps", 3600, until=last)
+    assert not store.path("lab").exists() and not store.problems and not store.set_aside
+
+
 def test_a_damaged_history_is_set_aside_and_starts_empty(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "metrics")
     h, _ = filled(hours=1)

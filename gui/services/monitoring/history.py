@@ -289,5 +289,17 @@ class HistoryStore:
     def save(self, profile: str, data: bytes) -> None:
         write_private(self.path(profile), data)
 
+    def rename(self, old: str, new: str) -> None:
+        """A renamed profile's history, kept under its new name. The file names its profile (so that
+        a file of another profile is never read as this one's): it is written again with the new
+        name, not only moved. A history the new name already has is left as it is."""
+        source, target = self.path(old), self.path(new)
+        if not source.exists() or target.exists():
+            return
+        history, header = self.load(old)
+        if header:  # read back whole (one that is not was set aside, and said so)
+            write_private(target, history.to_bytes({**header, "profile": new}))
+        source.unlink(missing_ok=True)
+
     def remove(self, profile: str) -> None:
         self.path(profile).unlink(missing_ok=True)
